@@ -1,0 +1,19 @@
+import { init } from '../../ops/init.js';
+import type { CommandContext } from '../program.js';
+
+export default async function initCommand({ out, global }: CommandContext, [dir]: string[], opts: Record<string, unknown>): Promise<void> {
+  const r = await init(global, {
+    dir,
+    admin: opts['admin'] as string | undefined,
+    recipient: opts['recipient'] as string | undefined,
+    github: opts['github'] as string | undefined,
+  });
+  out.result(r, () =>
+    [
+      `Initialised keyfold repository in ${r.root}${r.gitInitialised ? ' (git init)' : ''}`,
+      `  admin: ${r.admin} (${r.recipient})`,
+      ...r.files.map((f) => `  wrote ${f}`),
+      'Next: keyfold set dev/<folder>/<name> KEY --stdin',
+    ].join('\n'),
+  );
+}

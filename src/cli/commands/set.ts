@@ -1,0 +1,35 @@
+import { randomInt } from 'node:crypto';
+import { UsageError } from '../../core/errors.js';
+import { Secret } from '../../core/secret.js';
+import { setValue } from '../../ops/set-value.js';
+import { Workspace } from '../../ops/workspace.js';
+import type { CommandContext } from '../program.js';
+import { promptHidden, readAllStdin } from '../stdin.js';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function generateValue(length: number): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return s;
+}
+
+export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: Record<string, unknown>): Promise<void> {
+  const sources = ['stdin', 'value', 'generate'].filter((k) => opts[k] !== undefined && opts[k] !== false);
+  if (sources.length > 1) throw new UsageError('use only one of --stdin, --value and --generate');
+  let value: Secret<string>;
+  if (opts['value'] !== undefined) {
+    ctx.out.warn('--value leaves the secret in shell history and the process list; prefer --stdin');
+    value = new Secret(String(opts['value']));
+  } else if (opts['generate'] !== undefined) {
+    const n = opts['generate'] === true ? 32 : Number(opts['generate']);
+    if (!Number.isInteger(n) || n < 8 || n > 4096) throw new UsageError('--generate takes a length from 8 to 4096');
+    value = new Secret(generateValue(n));
+  } else if (opts['stdin'] || !ctx.io.stdin.isTTY) {
+    value = new Secret((await readAllStdin(ctx.io.stdin)).replace(/\r?\n$/, ''));
+  } else {
+    value = new Secret(await promptHidden(ctx.io, `Value for ${key}: `));
+  }
+  const r = await setValue(new Workspace(ctx.global), ref!, key!, value);
+  ctx.out.result(r, () => `${r.action === 'unchanged' ? 'unchanged' : r.action}: ${r.ref} ${r.key}`);
+}

@@ -1,0 +1,96 @@
+/**
+ * Typed errors with stable codes and exit codes (DESIGN §5).
+ *
+ * Messages name files, key paths and recipients — never values, never any part of a
+ * private key, never file content. The `hint` tells the user what to do next.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  violations: 3,
+  noIdentity: 4,
+  integrity: 5,
+  notFound: 6,
+  syncPartial: 7,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ErrorDetails {
+  /** What the user should do next. */
+  hint?: string;
+  /** The file the error is about (repository-relative or as given by the user). */
+  file?: string;
+  cause?: unknown;
+}
+
+export class KeyfoldError extends Error {
+  readonly code: string = 'failure';
+  readonly exitCode: ExitCode = ExitCode.failure;
+  readonly hint: string | undefined;
+  readonly file: string | undefined;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+    this.file = details.file;
+  }
+}
+
+/** Bad command-line usage: unknown flag, missing argument, conflicting options. */
+export class UsageError extends KeyfoldError {
+  override readonly code = 'usage';
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** A configuration or policy file is invalid. */
+export class ConfigError extends KeyfoldError {
+  override readonly code = 'config';
+}
+
+/** Input that is not what it claims to be: malformed YAML, not a SOPS file, too big. */
+export class FormatError extends KeyfoldError {
+  override readonly code = 'format';
+}
+
+/** None of the available identities can decrypt. */
+export class AccessError extends KeyfoldError {
+  override readonly code = 'no-identity';
+  override readonly exitCode = ExitCode.noIdentity;
+}
+
+/** MAC mismatch, tampered or malformed ciphertext, metadata outside the allowlist. */
+export class IntegrityError extends KeyfoldError {
+  override readonly code = 'integrity';
+  override readonly exitCode = ExitCode.integrity;
+}
+
+/** A ref, key or file does not exist. */
+export class NotFoundError extends KeyfoldError {
+  override readonly code = 'not-found';
+  override readonly exitCode = ExitCode.notFound;
+}
+
+/** Another keyfold process holds the repository lock, or a write failed. */
+export class ConflictError extends KeyfoldError {
+  override readonly code = 'conflict';
+}
+
+/** `validate` found violations. */
+export class ViolationsError extends KeyfoldError {
+  override readonly code = 'violations';
+  override readonly exitCode = ExitCode.violations;
+}
+
+/** A bug in keyfold: an invariant did not hold. */
+export class InternalError extends KeyfoldError {
+  override readonly code = 'internal';
+  override readonly exitCode = ExitCode.internal;
+}
+
+export function isKeyfoldError(e: unknown): e is KeyfoldError {
+  return e instanceof KeyfoldError;
+}

@@ -1,0 +1,43 @@
+/** `.env` output: one `NAME=value` line per top-level key, nested keys as `A_B`. */
+import { UsageError } from '../core/errors.js';
+import { formatGoFloat } from '../core/scalar-codec.js';
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Flatten a plain document into environment variables (nested maps join with `_`). */
+export function flattenEnv(doc: Record<string, unknown>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const visit = (v: unknown, name: string): void => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, name ? `${name}_${k}` : k);
+      return;
+    }
+    if (!NAME_RE.test(name)) {
+      throw new UsageError(`key "${name.slice(0, 100)}" is not a valid environment variable name`, {
+        hint: 'dotenv output needs names of letters, digits and _',
+      });
+    }
+    out.push([name, scalarText(v)]);
+  };
+  visit(doc, '');
+  return out;
+}
+
+function scalarText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString(10);
+  if (typeof v === 'number') return formatGoFloat(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString(10) : x));
+}
+
+/** Quote a value so dotenv parsers (dotenv, dotenvx, docker) read it back unchanged. */
+export function quoteDotenv(value: string): string {
+  if (!value.includes("'") && !value.includes('\n') && !value.includes('\r')) return `'${value}'`;
+  return '"' + value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$') + '"';
+}
+
+export function encodeDotenv(entries: Array<[string, string]>): string {
+  return entries.map(([k, v]) => `${k}=${quoteDotenv(v)}\n`).join('');
+}

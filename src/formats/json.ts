@@ -1,0 +1,36 @@
+/** JSON output that keeps integers beyond 2^53 exact (they are bigint in keyfold). */
+
+export function encodeJson(value: unknown, indent = 2): string {
+  return write(value, indent, '');
+}
+
+function write(v: unknown, indent: number, pad: string): string {
+  if (typeof v === 'bigint') return v.toString(10);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (v instanceof Map) v = Object.fromEntries(v);
+  const inner = indent ? pad + ' '.repeat(indent) : '';
+  const nl = indent ? '\n' : '';
+  const sep = indent ? ': ' : ':';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${nl}${v.map((x) => inner + write(x, indent, inner)).join(',' + nl)}${nl}${pad}]`;
+  }
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{${nl}${entries.map(([k, x]) => inner + JSON.stringify(k) + sep + write(x, indent, inner)).join(',' + nl)}${nl}${pad}}`;
+  }
+  return JSON.stringify(String(v));
+}
+
+/** Convert bigint values that fit exactly into numbers (for JS consumers and tests). */
+export function normalizeNumbers(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (Array.isArray(v)) return v.map(normalizeNumbers);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, normalizeNumbers(x)]));
+  }
+  return v;
+}

@@ -1,0 +1,108 @@
+/**
+ * YAML parsing and printing for secret files, through the `yaml` Document API so that
+ * map order, comments, number-like keys and block scalars survive (DESIGN §3).
+ */
+import { Document, LineCounter, isAlias, isCollection, isPair, parseDocument, type Node } from 'yaml';
+import { FormatError } from '../core/errors.js';
+
+/** Larger files are refused: no secrets file is legitimately this big. */
+export const MAX_YAML_BYTES = 4 * 1024 * 1024;
+/** Deeper nesting is refused (secret files are shallow; this bounds every recursive walk). */
+export const MAX_DEPTH = 64;
+
+const REASONS: Record<string, string> = {
+  DUPLICATE_KEY: 'duplicate map key',
+  RESOURCE_EXHAUSTION: 'nesting too deep',
+  MULTIPLE_DOCS: 'more than one YAML document',
+  BAD_INDENT: 'bad indentation',
+  MISSING_CHAR: 'unterminated quote or bracket',
+  BLOCK_AS_IMPLICIT_KEY: 'nested mapping in a compact mapping',
+  TAB_AS_INDENT: 'tab used for indentation',
+};
+
+/**
+ * Parse YAML text into a Document, refusing anything a secrets file has no use for.
+ * Errors are one line, name `file` and a line number, and never quote the content.
+ */
+export function parseYaml(text: string, file: string): Document {
+  if (Buffer.byteLength(text, 'utf8') > MAX_YAML_BYTES) {
+    throw new FormatError(`${file} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+      file,
+      hint: 'secret files are small; split large data into several refs',
+    });
+  }
+  const lineCounter = new LineCounter();
+  let doc: Document;
+  try {
+    doc = parseDocument(text, {
+      intAsBigInt: true,
+      prettyErrors: false,
+      uniqueKeys: true,
+      lineCounter,
+      keepSourceTokens: false,
+    });
+  } catch (e) {
+    throw new FormatError(`${file} is not valid YAML (${e instanceof RangeError ? 'nesting too deep' : 'parse failed'})`, {
+      file,
+    });
+  }
+  const err = doc.errors[0];
+  if (err) {
+    const line = lineCounter.linePos(err.pos[0]).line;
+    const reason = REASONS[err.code] ?? err.code.toLowerCase().replace(/_/g, ' ');
+    throw new FormatError(`${file}:${line}: not valid YAML (${reason})`, { file, hint: 'fix the YAML syntax' });
+  }
+  checkShape(doc.contents as Node | null, file, lineCounter);
+  return doc;
+}
+
+/** Refuse aliases (an alias bomb, and values that would be encrypted twice) and deep nesting. */
+function checkShape(root: Node | null, file: string, lines: LineCounter): void {
+  if (!root) return;
+  const stack: Array<[Node, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > MAX_DEPTH) {
+      throw new FormatError(`${file}: nesting deeper than ${MAX_DEPTH} levels`, { file });
+    }
+    if (isAlias(node) || node.anchor) {
+      const line = node.range ? lines.linePos(node.range[0]).line : 0;
+      throw new FormatError(`${file}:${line}: YAML anchors and aliases are not supported in secret files`, {
+        file,
+        hint: 'write the value out in full',
+      });
+    }
+    if (isCollection(node)) {
+      for (const item of node.items) {
+        if (isPair(item)) {
+          if (item.key && typeof item.key === 'object') stack.push([item.key as Node, depth + 1]);
+          if (item.value && typeof item.value === 'object') stack.push([item.value as Node, depth + 1]);
+        } else if (item && typeof item === 'object') {
+          stack.push([item as Node, depth + 1]);
+        }
+      }
+    }
+  }
+}
+
+export interface StringifyOptions {
+  /** Spaces per level; sops writes 4. */
+  indent?: number;
+}
+
+/** Print a Document without line folding, in the layout sops uses. */
+export function stringifyYaml(doc: Document, options: StringifyOptions = {}): string {
+  return doc.toString({
+    indent: options.indent ?? 4,
+    indentSeq: true,
+    lineWidth: 0,
+    minContentWidth: 0,
+  });
+}
+
+/** The indentation a file already uses (so rewriting it keeps its layout), default 4. */
+export function detectIndent(text: string): number {
+  const m = /^[^\s#-][^\n]*:[ \t]*\n( +)[^\s#]/m.exec(text);
+  const n = m?.[1]?.length ?? 4;
+  return n >= 2 && n <= 8 ? n : 4;
+}

@@ -1,0 +1,58 @@
+/** `get`, `show`, `ls`: reading refs. */
+import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { NotFoundError } from '../core/errors.js';
+import { parseKeyPath } from '../core/key-names.js';
+import { Secret } from '../core/secret.js';
+import { parseSopsFile } from '../core/sops-file.js';
+import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { locateRef, openRef } from './secret-store.js';
+import type { Workspace } from './workspace.js';
+import { relative } from 'node:path';
+
+const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (doc.contents as YAMLMap).has(k);
+
+/** The value of one key; a map or list comes back as a plain JS structure. */
+export function getValue(ws: Workspace, ref: string, key: string): Secret<unknown> {
+  const loc = locateRef(ws, ref);
+  const opened = openRef(ws, loc);
+  const path = parseKeyPath(key, hasTopLevel(opened.plain));
+  const node = opened.plain.getIn(path, true) as Node | undefined;
+  if (node === undefined) {
+    throw new NotFoundError(`key ${path.join('.')} not found in ${loc.ref}`, { hint: `list its keys with \`keyfold ls ${loc.ref}\`` });
+  }
+  return new Secret(isScalar(node) ? node.value : node.toJSON());
+}
+
+/** The whole decrypted document of a ref. */
+export function showRef(ws: Workspace, ref: string): Secret<Document> {
+  const loc = locateRef(ws, ref);
+  return new Secret(openRef(ws, loc).plain);
+}
+
+export interface RefListing {
+  ref: string;
+  file: string;
+  keys: string[];
+}
+
+/** Refs under a prefix with their key names (nested keys dotted), without decrypting. */
+export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
+  return listRefFiles(ws.root, prefix).map((entry) => {
+    const display = relative(ws.root, entry.path);
+    const parsed = parseSopsFile(readTextFile(entry.path, display, ws.root), display, { strict: true });
+    return { ref: entry.ref, file: display, keys: keyNames(parsed.doc.contents as Node | null) };
+  });
+}
+
+function keyNames(node: Node | null, prefix = ''): string[] {
+  if (!isMap(node)) return [];
+  const out: string[] = [];
+  for (const pair of node.items) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : '?';
+    const name = prefix ? `${prefix}.${k}` : k;
+    const v = pair.value as Node | null;
+    if (isMap(v)) out.push(...keyNames(v, name));
+    else out.push(name + (isSeq(v) ? '[]' : ''));
+  }
+  return out;
+}

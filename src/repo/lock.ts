@@ -1,0 +1,72 @@
+/**
+ * A repository-wide write lock: an exclusively created lock file holding the owner's
+ * pid. A lock whose process is gone is stale and taken over.
+ */
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { ConflictError } from '../core/errors.js';
+
+const WAIT_MS = 10_000;
+
+export function lockPath(root: string): string {
+  return existsSync(join(root, '.git')) ? join(root, '.git', 'keyfold.lock') : join(root, '.keyfold.lock');
+}
+
+/** Run `fn` holding the repository lock; waits up to 10 s for another keyfold process. */
+export async function withRepoLock<T>(root: string, fn: () => Promise<T> | T): Promise<T> {
+  const path = lockPath(root);
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    if (tryAcquire(path)) break;
+    if (Date.now() > deadline) {
+      throw new ConflictError(`the repository is locked by another keyfold process (${path})`, {
+        hint: 'wait for it to finish; if no keyfold is running, delete the lock file',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      /* removed by someone else: nothing to do */
+    }
+  }
+}
+
+function tryAcquire(path: string): boolean {
+  try {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  // Take over a lock whose owner died.
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(path, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+    try {
+      unlinkSync(path);
+    } catch {
+      /* raced with another taker */
+    }
+  }
+  return false;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The secrets tree on disk: finding the repository, mapping refs to files, listing
+ * refs, and reading files without following symlinks (S10).
+ */
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { FormatError, IntegrityError, NotFoundError, UsageError } from '../core/errors.js';
+import { MAX_YAML_BYTES } from '../formats/yaml.js';
+
+export const CONFIG_FILE = 'keyfold.yaml';
+export const SECRETS_DIR = 'secrets';
+
+/** The repository root: `explicit`, else the nearest parent of `cwd` with keyfold.yaml. */
+export function findRepoRoot(cwd: string, explicit?: string): string {
+  if (explicit) {
+    const root = resolve(cwd, explicit);
+    if (!existsSync(join(root, CONFIG_FILE))) {
+      throw new NotFoundError(`${root} is not a keyfold repository (no ${CONFIG_FILE})`, {
+        hint: 'run `keyfold init` there, or point --repo at a directory with keyfold.yaml',
+      });
+    }
+    return root;
+  }
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, CONFIG_FILE))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new NotFoundError('not inside a keyfold repository (no keyfold.yaml in this directory or its parents)', {
+        hint: 'run `keyfold init`, or pass --repo DIR',
+      });
+    }
+    dir = parent;
+  }
+}
+
+const SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** Validate a ref (`prod/providers/openrouter`) and return its segments. */
+export function parseRef(ref: string): string[] {
+  const clean = ref.replace(/\.ya?ml$/, '').replace(/^secrets\//, '');
+  const segments = clean.split('/');
+  if (segments.length < 2 || segments.some((s) => !SEGMENT_RE.test(s) || s === '.' || s === '..')) {
+    throw new UsageError(`invalid ref "${ref.slice(0, 200)}"`, {
+      hint: 'a ref is <env>/<folder…>/<name>, e.g. dev/providers/openrouter (letters, digits, . _ -)',
+    });
+  }
+  return segments;
+}
+
+export function refToPath(root: string, ref: string): string {
+  return join(root, SECRETS_DIR, ...parseRef(ref)) + '.yaml';
+}
+
+/** The ref of a file path inside the secrets tree, or undefined when it is outside. */
+export function pathToRef(root: string, path: string): string | undefined {
+  const rel = relative(join(root, SECRETS_DIR), resolve(path));
+  if (rel.startsWith('..') || rel === '' || !/\.ya?ml$/.test(rel)) return undefined;
+  return rel.split(sep).join('/').replace(/\.ya?ml$/, '');
+}
+
+/** True when `path` is inside `<root>/secrets/`. */
+export function isUnderSecrets(root: string, path: string): boolean {
+  const rel = relative(join(root, SECRETS_DIR), resolve(path));
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
+}
+
+/** Refuse a path under `<root>/secrets` that passes through a symlink (S10). */
+export function assertNoSymlinks(root: string, path: string): void {
+  const base = join(root, SECRETS_DIR);
+  const rel = relative(base, path);
+  let cur = base;
+  for (const part of ['', ...rel.split(sep)]) {
+    cur = part ? join(cur, part) : cur;
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      return; // does not exist (yet): nothing to follow
+    }
+    if (st.isSymbolicLink()) {
+      throw new IntegrityError(`refused: ${relative(root, cur)} is a symlink`, {
+        file: relative(root, cur),
+        hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file',
+      });
+    }
+  }
+}
+
+/**
+ * Read a file as UTF-8 text with a size limit; under `secrets/` symlinks are refused.
+ * `display` names the file in errors.
+ */
+export function readTextFile(path: string, display: string, root?: string): string {
+  if (root && isUnderSecrets(root, path)) assertNoSymlinks(root, path);
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    throw new NotFoundError(`${display} does not exist`, { file: display });
+  }
+  if (st.isDirectory()) throw new UsageError(`${display} is a directory`, { file: display });
+  if (st.size > MAX_YAML_BYTES) {
+    throw new FormatError(`${display} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+      file: display,
+      hint: 'secret files are small; split large data into several refs',
+    });
+  }
+  const buf = readFileSync(path);
+  const text = buf.toString('utf8');
+  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(buf)) {
+    throw new FormatError(`${display} is not UTF-8 text`, { file: display });
+  }
+  return text;
+}
+
+export interface RefEntry {
+  ref: string;
+  path: string;
+}
+
+/**
+ * Every `*.yaml`/`*.yml` file under `<root>/secrets` (optionally below a ref prefix),
+ * sorted by ref. Symlinks are refused, never followed.
+ */
+export function listRefFiles(root: string, prefix?: string): RefEntry[] {
+  const base = join(root, SECRETS_DIR);
+  const out: RefEntry[] = [];
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isSymbolicLink()) {
+        throw new IntegrityError(`refused: ${relative(root, p)} is a symlink`, {
+          file: relative(root, p),
+          hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file',
+        });
+      }
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith('.')) {
+        out.push({ ref: pathToRef(root, p)!, path: p });
+      }
+    }
+  };
+  assertNoSymlinks(root, base);
+  walk(base);
+  const p = prefix?.replace(/\/+$/, '');
+  const filtered = p ? out.filter((e) => e.ref === p || e.ref.startsWith(p + '/')) : out;
+  return filtered.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+}
