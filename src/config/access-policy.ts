@@ -1,47 +1,41 @@
 /** `policies/access.yaml`: members, roles, grants, break-glass (DESIGN §4). */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-locale.js';
+import { NameSchema } from './keyfold-config.js';
 import { loadYamlConfig } from './load-yaml-config.js';
 
 export const ACCESS_FILE = 'policies/access.yaml';
 
-const NameSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -');
-export const RecipientSchema = z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, 'expected an age X25519 recipient (age1…, 62 characters)');
+export const RecipientSchema = z
+  .string()
+  .check(z.regex(/^age1[02-9ac-hj-np-z]{58}$/, 'expected an age X25519 recipient (age1…, 62 characters)'));
 
-export const MemberSchema = z
-  .object({
-    recipient: RecipientSchema,
-    github: z.string().optional(),
-    github_id: z.number().int().positive().optional(),
-    kind: z.enum(['human', 'machine', 'agent']).default('human'),
-  })
-  .strict();
+export const MemberSchema = z.strictObject({
+  recipient: RecipientSchema,
+  github: z.optional(z.string()),
+  github_id: z.optional(z.number().check(z.int(), z.positive())),
+  kind: z._default(z.enum(['human', 'machine', 'agent']), 'human'),
+});
 export type Member = z.infer<typeof MemberSchema>;
 
-export const GrantSchema = z
-  .object({
-    role: NameSchema,
-    read: z.array(z.string()).default([]),
-    write: z.array(z.string()).default([]),
-  })
-  .strict();
+const Globs = z._default(z.array(z.string()), () => []);
 
-export const AccessPolicySchema = z
-  .object({
-    $schema: z.string().optional(),
-    members: z.record(NameSchema, MemberSchema).default({}),
-    roles: z.record(NameSchema, z.array(NameSchema)).default({}),
-    grants: z.array(GrantSchema).default([]),
-    breakglass: z
-      .object({
-        custodians: z.array(NameSchema).min(2),
-        threshold: z.number().int().min(2),
-        read: z.array(z.string()).default([]),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const GrantSchema = z.strictObject({ role: NameSchema, read: Globs, write: Globs });
+
+export const AccessPolicySchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  members: z._default(z.record(NameSchema, MemberSchema), () => ({})),
+  roles: z._default(z.record(NameSchema, z.array(NameSchema)), () => ({})),
+  grants: z._default(z.array(GrantSchema), () => []),
+  breakglass: z.optional(
+    z.strictObject({
+      custodians: z.array(NameSchema).check(z.minLength(2)),
+      threshold: z.number().check(z.int(), z.gte(2)),
+      read: Globs,
+    }),
+  ),
+});
 export type AccessPolicy = z.infer<typeof AccessPolicySchema>;
 
 export function loadAccessPolicy(root: string): AccessPolicy {

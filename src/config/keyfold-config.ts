@@ -1,31 +1,28 @@
 /** `keyfold.yaml`: environments, sync targets, services, agent settings (DESIGN §2). */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod-locale.js';
 import { CONFIG_FILE } from '../repo/secrets-tree.js';
 import { loadYamlConfig } from './load-yaml-config.js';
 
-const NameSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -');
+export const NameSchema = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -'));
 
-export const TargetSchema = z.object({ type: z.string().min(1) }).passthrough();
+export const TargetSchema = z.looseObject({ type: z.string().check(z.minLength(1)) });
 
-export const ServiceSchema = z
-  .object({
-    imports: z.array(z.string()).default([]),
-    env: z.record(z.string(), z.string()).default({}),
-    targets: z.record(z.string(), z.array(z.string())).default({}),
-    overrides: z.array(z.string()).default([]),
-  })
-  .strict();
+export const ServiceSchema = z.strictObject({
+  imports: z._default(z.array(z.string()), () => []),
+  env: z._default(z.record(z.string(), z.string()), () => ({})),
+  targets: z._default(z.record(z.string(), z.array(z.string())), () => ({})),
+  overrides: z._default(z.array(z.string()), () => []),
+});
 
-export const KeyfoldConfigSchema = z
-  .object({
-    $schema: z.string().optional(),
-    environments: z.array(NameSchema).min(1, 'list at least one environment'),
-    targets: z.record(NameSchema, TargetSchema).default({}),
-    services: z.record(NameSchema, ServiceSchema).default({}),
-    agents: z.object({ allowed_envs: z.array(z.string()).default([]) }).strict().default({ allowed_envs: [] }),
-  })
-  .strict();
+export const KeyfoldConfigSchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  environments: z.array(NameSchema).check(z.minLength(1, 'list at least one environment')),
+  targets: z._default(z.record(NameSchema, TargetSchema), () => ({})),
+  services: z._default(z.record(NameSchema, ServiceSchema), () => ({})),
+  agents: z._default(z.strictObject({ allowed_envs: z._default(z.array(z.string()), () => []) }), () => ({ allowed_envs: [] })),
+});
 export type KeyfoldConfig = z.infer<typeof KeyfoldConfigSchema>;
 
 export function loadKeyfoldConfig(root: string): KeyfoldConfig {

@@ -3,11 +3,11 @@
  * file, line and field and say how to fix them.
  */
 import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError, NotFoundError } from '../core/errors.js';
 import { readTextFile } from '../repo/secrets-tree.js';
 
-export function loadYamlConfig<S extends z.ZodType>(path: string, display: string, schema: S, hint: string): z.infer<S> {
+export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: string, schema: S, hint: string): z.infer<S> {
   let text: string;
   try {
     text = readTextFile(path, display);
@@ -18,7 +18,7 @@ export function loadYamlConfig<S extends z.ZodType>(path: string, display: strin
   return parseYamlConfig(text, display, schema, hint);
 }
 
-export function parseYamlConfig<S extends z.ZodType>(text: string, display: string, schema: S, hint: string): z.infer<S> {
+export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: string, schema: S, hint: string): z.infer<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];

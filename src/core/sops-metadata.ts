@@ -2,45 +2,44 @@
  * The `sops:` block: parsing (zod), the keyfold allowlist (S1), and emitting it in the
  * order sops writes its fields.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IntegrityError } from './errors.js';
+import './zod-locale.js';
 
-const AgeEntrySchema = z.object({ recipient: z.string(), enc: z.string() }).passthrough();
-const KeyListSchema = z.array(z.record(z.string(), z.unknown())).nullish();
+const AgeEntrySchema = z.looseObject({ recipient: z.string(), enc: z.string() });
+const KeyListSchema = z.nullish(z.array(z.record(z.string(), z.unknown())));
 
-const KeyGroupSchema = z
-  .object({
-    age: z.array(AgeEntrySchema).nullish(),
-    pgp: KeyListSchema,
-    kms: KeyListSchema,
-    gcp_kms: KeyListSchema,
-    azure_kv: KeyListSchema,
-    hc_vault: KeyListSchema,
-  })
-  .passthrough();
+const KeyGroupSchema = z.looseObject({
+  age: z.nullish(z.array(AgeEntrySchema)),
+  pgp: KeyListSchema,
+  kms: KeyListSchema,
+  gcp_kms: KeyListSchema,
+  azure_kv: KeyListSchema,
+  hc_vault: KeyListSchema,
+});
 
-export const SopsMetadataSchema = z
-  .object({
-    shamir_threshold: z.number().int().nonnegative().nullish(),
-    key_groups: z.array(KeyGroupSchema).nullish(),
-    kms: KeyListSchema,
-    gcp_kms: KeyListSchema,
-    azure_kv: KeyListSchema,
-    hc_vault: KeyListSchema,
-    age: z.array(AgeEntrySchema).nullish(),
-    lastmodified: z.string(),
-    mac: z.string().nullish(),
-    pgp: KeyListSchema,
-    unencrypted_suffix: z.string().nullish(),
-    encrypted_suffix: z.string().nullish(),
-    unencrypted_regex: z.string().nullish(),
-    encrypted_regex: z.string().nullish(),
-    unencrypted_comment_regex: z.string().nullish(),
-    encrypted_comment_regex: z.string().nullish(),
-    mac_only_encrypted: z.boolean().nullish(),
-    version: z.string(),
-  })
-  .passthrough();
+const optionalString = z.nullish(z.string());
+
+export const SopsMetadataSchema = z.looseObject({
+  shamir_threshold: z.nullish(z.number().check(z.int(), z.nonnegative())),
+  key_groups: z.nullish(z.array(KeyGroupSchema)),
+  kms: KeyListSchema,
+  gcp_kms: KeyListSchema,
+  azure_kv: KeyListSchema,
+  hc_vault: KeyListSchema,
+  age: z.nullish(z.array(AgeEntrySchema)),
+  lastmodified: z.string(),
+  mac: optionalString,
+  pgp: KeyListSchema,
+  unencrypted_suffix: optionalString,
+  encrypted_suffix: optionalString,
+  unencrypted_regex: optionalString,
+  encrypted_regex: optionalString,
+  unencrypted_comment_regex: optionalString,
+  encrypted_comment_regex: optionalString,
+  mac_only_encrypted: z.nullish(z.boolean()),
+  version: z.string(),
+});
 export type RawSopsMetadata = z.infer<typeof SopsMetadataSchema>;
 
 export interface AgeEnvelope {

@@ -58,7 +58,7 @@ export function unwrapDataKey(groups: AgeEnvelope[][], threshold: number, identi
   const noIdentity = (opened: number) =>
     new AccessError(
       groups.length === 1
-        ? `${file}: none of your ${identities.length} identit${identities.length === 1 ? 'y' : 'ies'} can decrypt this file`
+        ? `${file}: no identity can decrypt this file (tried ${identities.length})`
         : `${file}: your identities open ${opened} of the ${threshold} key groups needed`,
       {
         file,

@@ -2,7 +2,7 @@
  * `edit`: $EDITOR on a plaintext copy in a private temp directory (memory-backed when
  * available), removed on every exit path; re-encrypted with stable ciphertext.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -10,7 +10,7 @@ import { KeyfoldError, UsageError } from '../core/errors.js';
 import { openSopsFile } from '../core/sops-file.js';
 import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { withRepoLock } from '../repo/lock.js';
-import { emptyDocument, locateRef, parseRefFile, saveRef } from './secret-store.js';
+import { checkEnvironment, emptyDocument, locateRef, parseRefFile, saveRef } from './secret-store.js';
 import type { Workspace } from './workspace.js';
 
 export interface EditOptions {
@@ -42,6 +42,7 @@ export async function editRef(ws: Workspace, ref: string, options: EditOptions):
   const loc = locateRef(ws, ref);
   return withRepoLock(ws.root, async () => {
     const parsed = parseRefFile(ws, loc);
+    if (!parsed) await checkEnvironment(ws, loc);
     const opened = parsed ? openSopsFile(parsed, ws.identities, loc.display) : undefined;
     const original = stringifyYaml(opened?.plain ?? emptyDocument(), { indent: opened?.indent ?? 4 });
 
@@ -58,7 +59,9 @@ export async function editRef(ws: Workspace, ref: string, options: EditOptions):
       const tmp = join(dir, basename(loc.path));
       writeFileSync(tmp, original, { mode: 0o600, flag: 'wx' });
       for (;;) {
-        const r = spawnSync('/bin/sh', ['-c', `${options.editor} "$1"`, 'keyfold-editor', tmp], { stdio: 'inherit' });
+        // Asynchronously, so that a signal arriving while the editor runs is handled at
+        // once (temp removed, process ends) instead of after the editor exits.
+        const r = await runEditor(options.editor, tmp);
         if (r.error || r.status !== 0) {
           throw new UsageError(`the editor exited with ${r.error ? 'an error' : `status ${r.status ?? r.signal}`}; nothing was changed`, {
             hint: 'set $EDITOR to your editor command (e.g. "code --wait")',
@@ -69,7 +72,7 @@ export async function editRef(ws: Workspace, ref: string, options: EditOptions):
         try {
           const plain = parseYaml(edited, `${loc.ref} (edited)`);
           if (plain.has('sops')) throw new UsageError('the edited document may not contain a top-level sops key');
-          saveRef(ws, loc, plain, opened);
+          await saveRef(ws, loc, plain, opened);
           return { ref: loc.ref, file: loc.display, action: opened ? 'updated' : 'created' };
         } catch (e) {
           if (!(e instanceof KeyfoldError) || !options.retryAfterInvalid || !(await options.retryAfterInvalid(e))) throw e;
@@ -80,5 +83,13 @@ export async function editRef(ws: Workspace, ref: string, options: EditOptions):
       process.removeListener('exit', cleanup);
       for (const s of signals) process.removeListener(s, onSignal);
     }
+  });
+}
+
+function runEditor(editor: string, file: string): Promise<{ status: number | null; signal: NodeJS.Signals | null; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'keyfold-editor', file], { stdio: 'inherit' });
+    child.once('error', (error) => resolve({ status: null, signal: null, error }));
+    child.once('exit', (status, signal) => resolve({ status, signal }));
   });
 }

@@ -9,7 +9,6 @@ import { NotFoundError, UsageError } from '../core/errors.js';
 import { openSopsFile, parseSopsFile, sealSopsFile } from '../core/sops-file.js';
 import { parseRecipient } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { allRecipients, loadAccessPolicy } from '../config/access-policy.js';
 import { parseYaml } from '../formats/yaml.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { CONFIG_FILE, isUnderSecrets, readTextFile } from '../repo/secrets-tree.js';
@@ -34,7 +33,7 @@ export interface EncryptOptions {
 }
 
 /** Encrypt a plaintext YAML file; returns the encrypted text (also written with --in-place). */
-export function encryptFile(ws: Workspace, file: string, options: EncryptOptions): { text: string; recipients: string[]; file: string } {
+export async function encryptFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
   const path = resolve(ws.cwd, file);
   const display = displayPath(ws, path);
   const root = repoOf(path);
@@ -47,6 +46,7 @@ export function encryptFile(ws: Workspace, file: string, options: EncryptOptions
   if (recipients.length > 0) {
     recipients = recipients.map((r) => parseRecipient(r).recipient);
   } else if (root) {
+    const { allRecipients, loadAccessPolicy } = await import('../config/access-policy.js');
     recipients = allRecipients(loadAccessPolicy(root));
   }
   if (recipients.length === 0) {

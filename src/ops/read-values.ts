@@ -12,9 +12,9 @@ import { relative } from 'node:path';
 const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (doc.contents as YAMLMap).has(k);
 
 /** The value of one key; a map or list comes back as a plain JS structure. */
-export function getValue(ws: Workspace, ref: string, key: string): Secret<unknown> {
+export async function getValue(ws: Workspace, ref: string, key: string): Promise<Secret<unknown>> {
   const loc = locateRef(ws, ref);
-  const opened = openRef(ws, loc);
+  const opened = await openRef(ws, loc);
   const path = parseKeyPath(key, hasTopLevel(opened.plain));
   const node = opened.plain.getIn(path, true) as Node | undefined;
   if (node === undefined) {
@@ -24,9 +24,9 @@ export function getValue(ws: Workspace, ref: string, key: string): Secret<unknow
 }
 
 /** The whole decrypted document of a ref. */
-export function showRef(ws: Workspace, ref: string): Secret<Document> {
+export async function showRef(ws: Workspace, ref: string): Promise<Secret<Document>> {
   const loc = locateRef(ws, ref);
-  return new Secret(openRef(ws, loc).plain);
+  return new Secret((await openRef(ws, loc)).plain);
 }
 
 export interface RefListing {

@@ -8,7 +8,6 @@ import { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../core/sops-file.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { allRecipients } from '../config/access-policy.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { assertNoSymlinks, parseRef, readTextFile, refToPath } from '../repo/secrets-tree.js';
 import type { Workspace } from './workspace.js';
@@ -20,18 +19,20 @@ export interface RefLocation {
   display: string;
 }
 
-/** Resolve a ref to its file, checking its environment against keyfold.yaml. */
+/** Resolve a ref to its file (syntax only; see `checkEnvironment`). */
 export function locateRef(ws: Workspace, ref: string): RefLocation {
   const segments = parseRef(ref);
-  const envs = ws.config.environments;
-  if (!envs.includes(segments[0]!)) {
-    throw new UsageError(`unknown environment "${segments[0]}" in ref ${segments.join('/')}`, {
-      hint: `environments in keyfold.yaml: ${envs.join(', ')}`,
-    });
-  }
   const path = refToPath(ws.root, ref);
-  const clean = segments.join('/');
-  return { ref: clean, path, display: relative(ws.root, path) };
+  return { ref: segments.join('/'), path, display: relative(ws.root, path) };
+}
+
+/** Refuse a ref whose first segment is not an environment of keyfold.yaml. */
+export async function checkEnvironment(ws: Workspace, loc: RefLocation): Promise<void> {
+  const envs = (await ws.config()).environments;
+  const env = loc.ref.split('/')[0]!;
+  if (!envs.includes(env)) {
+    throw new UsageError(`unknown environment "${env}" in ref ${loc.ref}`, { hint: `environments in keyfold.yaml: ${envs.join(', ')}` });
+  }
 }
 
 /** Parse a ref's file without decrypting it; undefined when it does not exist. */
@@ -47,9 +48,12 @@ export function parseRefFile(ws: Workspace, loc: RefLocation): ParsedSopsFile | 
 }
 
 /** Decrypt a ref; NotFoundError (exit 6) when it does not exist. */
-export function openRef(ws: Workspace, loc: RefLocation): OpenedSopsFile {
+export async function openRef(ws: Workspace, loc: RefLocation): Promise<OpenedSopsFile> {
   const parsed = parseRefFile(ws, loc);
-  if (!parsed) throw new NotFoundError(`ref ${loc.ref} not found (${loc.display})`, { hint: 'list refs with `keyfold ls`' });
+  if (!parsed) {
+    await checkEnvironment(ws, loc);
+    throw new NotFoundError(`ref ${loc.ref} not found (${loc.display})`, { hint: 'list refs with `keyfold ls`' });
+  }
   return openSopsFile(parsed, ws.identities, loc.display);
 }
 
@@ -58,7 +62,7 @@ export function openRef(ws: Workspace, loc: RefLocation): OpenedSopsFile {
  * and the ciphertext of unchanged values; a new file is encrypted to the policy.
  * Call inside the repository lock.
  */
-export function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): void {
+export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<void> {
   let text: string;
   if (opened) {
     text = sealSopsFile(
@@ -74,7 +78,9 @@ export function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened
       loc.display,
     );
   } else {
-    const recipients = allRecipients(ws.policy);
+    await checkEnvironment(ws, loc);
+    const { allRecipients } = await import('../config/access-policy.js');
+    const recipients = allRecipients(await ws.policy());
     if (recipients.length === 0) {
       throw new UsageError('the access policy lists no members, so a new file would have no recipients', {
         hint: 'add a member with `keyfold member add` or edit policies/access.yaml',

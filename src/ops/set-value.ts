@@ -20,7 +20,7 @@ const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (do
 /** Set `key` in `ref` to `value` (a string), creating the file when needed. */
 export async function setValue(ws: Workspace, ref: string, key: string, value: Secret<string>): Promise<SetResult> {
   const loc = locateRef(ws, ref);
-  return withRepoLock(ws.root, () => {
+  return withRepoLock(ws.root, async () => {
     const parsed = parseRefFile(ws, loc);
     const opened = parsed ? openSopsFile(parsed, ws.identities, loc.display) : undefined;
     const plain = opened?.plain ?? emptyDocument();
@@ -34,7 +34,7 @@ export async function setValue(ws: Workspace, ref: string, key: string, value: S
       return { ref: loc.ref, key: path.join('.'), action: 'unchanged', file: loc.display };
     }
     plain.setIn(path, value.reveal());
-    saveRef(ws, loc, plain, opened);
+    await saveRef(ws, loc, plain, opened);
     const action = !opened ? 'created' : before === undefined ? 'added' : 'updated';
     return { ref: loc.ref, key: path.join('.'), action, file: loc.display };
   });
@@ -49,14 +49,14 @@ export interface UnsetResult {
 /** Remove `key` from `ref`; NotFoundError when either does not exist. */
 export async function unsetValue(ws: Workspace, ref: string, key: string): Promise<UnsetResult> {
   const loc = locateRef(ws, ref);
-  return withRepoLock(ws.root, () => {
-    const opened = openRef(ws, loc);
+  return withRepoLock(ws.root, async () => {
+    const opened = await openRef(ws, loc);
     const path = parseKeyPath(key, hasTopLevel(opened.plain));
     if (!opened.plain.hasIn(path)) {
       throw new NotFoundError(`key ${path.join('.')} not found in ${loc.ref}`, { hint: `list its keys with \`keyfold ls ${loc.ref}\`` });
     }
     opened.plain.deleteIn(path);
-    saveRef(ws, loc, opened.plain, opened);
+    await saveRef(ws, loc, opened.plain, opened);
     return { ref: loc.ref, key: path.join('.'), file: loc.display };
   });
 }

@@ -3,9 +3,9 @@
  * configuration and policy (loaded lazily), and the identities.
  */
 import type { X25519Identity } from '../crypto/age/index.js';
-import { loadAccessPolicy, type AccessPolicy } from '../config/access-policy.js';
+import type { AccessPolicy } from '../config/access-policy.js';
 import { loadIdentities } from '../config/identities.js';
-import { loadKeyfoldConfig, type KeyfoldConfig } from '../config/keyfold-config.js';
+import type { KeyfoldConfig } from '../config/keyfold-config.js';
 import { findRepoRoot } from '../repo/secrets-tree.js';
 
 export interface GlobalOptions {
@@ -34,13 +34,21 @@ export class Workspace {
     return this.#root;
   }
 
-  get config(): KeyfoldConfig {
-    this.#config ??= loadKeyfoldConfig(this.root);
+  /** keyfold.yaml, validated. Loaded on demand: the schemas (zod) stay off the read path. */
+  async config(): Promise<KeyfoldConfig> {
+    if (!this.#config) {
+      const { loadKeyfoldConfig } = await import('../config/keyfold-config.js');
+      this.#config = loadKeyfoldConfig(this.root);
+    }
     return this.#config;
   }
 
-  get policy(): AccessPolicy {
-    this.#policy ??= loadAccessPolicy(this.root);
+  /** policies/access.yaml, validated. */
+  async policy(): Promise<AccessPolicy> {
+    if (!this.#policy) {
+      const { loadAccessPolicy } = await import('../config/access-policy.js');
+      this.#policy = loadAccessPolicy(this.root);
+    }
     return this.#policy;
   }
 

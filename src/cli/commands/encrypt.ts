@@ -3,7 +3,7 @@ import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function encryptCommand(ctx: CommandContext, [file]: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = encryptFile(new Workspace(ctx.global), file!, {
+  const r = await encryptFile(new Workspace(ctx.global), file!, {
     recipients: opts['recipient'] as string[] | undefined,
     inPlace: opts['inPlace'] === true,
   });

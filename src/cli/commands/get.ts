@@ -5,7 +5,7 @@ import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function getCommand(ctx: CommandContext, [ref, key]: string[]): Promise<void> {
-  const v = getValue(new Workspace(ctx.global), ref!, key!).reveal();
+  const v = (await getValue(new Workspace(ctx.global), ref!, key!)).reveal();
   ctx.out.result(v, () => scalarText(v));
 }
 

@@ -6,7 +6,7 @@ import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function showCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
-  const doc = showRef(new Workspace(ctx.global), ref!).reveal();
+  const doc = (await showRef(new Workspace(ctx.global), ref!)).reveal();
   const format = opts['json'] ? 'json' : (opts['format'] as string);
   if (format === 'json') ctx.out.raw(encodeJson(doc.toJS() ?? {}) + '\n');
   else if (format === 'dotenv') ctx.out.raw(encodeDotenv(flattenEnv((doc.toJS() ?? {}) as Record<string, unknown>)));

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A scripted tour of keyfold on a temporary copy of the example tree (demo keys,
+# fake values). Nothing in this checkout is modified.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+keyfold() { node "$here/dist/keyfold.js" "$@"; }
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cp -R "$here/keyfold.yaml" "$here/policies" "$here/secrets" "$tmp/"
+cp -R "$here/examples" "$tmp/"
+cd "$tmp"
+git init -q && git config user.email demo@example.com && git config user.name demo && git config commit.gpgSign false
+git add -A && git commit -qm "example tree"
+export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config"
+export KEYFOLD_AGE_KEY_FILE="$tmp/examples/identities/carol.txt"   # carol is the demo admin
+
+echo "keyfold demo in $tmp (as carol, the demo admin)"
+step keyfold ls
+keyfold ls
+
+step keyfold get dev/providers/openrouter OPENROUTER_API_KEY
+keyfold get dev/providers/openrouter OPENROUTER_API_KEY
+
+step 'printf %s sk-demo-new | keyfold set dev/providers/mistral MISTRAL_API_KEY --stdin'
+printf %s sk-demo-new | keyfold set dev/providers/mistral MISTRAL_API_KEY --stdin
+
+step 'keyfold set dev/api/db REDIS_URL --value redis://cache:6379/1   # one key changes…'
+keyfold set dev/api/db REDIS_URL --value redis://cache:6379/1 2>/dev/null
+step 'git diff --stat   # …and the diff is that key, lastmodified and mac (stable ciphertext)'
+git --no-pager diff --stat
+git --no-pager diff -U0 secrets/dev/api/db.yaml | grep '^[-+][^-+]' | cut -c1-90
+
+step keyfold show dev/api/db --format dotenv
+keyfold show dev/api/db --format dotenv
+
+step 'keyfold decrypt secrets/ --json | head'
+keyfold decrypt secrets/ --json | head -12
+
+step 'keyfold keygen -o outsider.txt && keyfold get prod/api/db DATABASE_URL --identity outsider.txt'
+keyfold keygen -o outsider.txt
+keyfold get prod/api/db DATABASE_URL --identity outsider.txt || echo "exit $? (no identity can decrypt)"
+
+step 'tamper with one ciphertext byte, then read it back'
+sed -i 's/DATABASE_URL: ENC\[AES256_GCM,data:./DATABASE_URL: ENC[AES256_GCM,data:A/' secrets/prod/api/db.yaml
+keyfold get prod/api/db DATABASE_URL || echo "exit $? (integrity)"
+
+echo
+echo "Done. Run 'node dist/keyfold.js --help' for every command."
