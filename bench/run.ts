@@ -11,15 +11,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Decrypter, armor } from 'age-encryption';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { sealSopsFile } from '../src/core/sops-file.js';
-import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
-import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
-import { parseYaml } from '../src/formats/yaml.js';
+import { identityToRecipient } from '../src/crypto/age/index.js';
+import { makeBenchRepo } from './bench-repo.js';
 import { decryptPaths } from '../src/ops/file-crypt.js';
 import { Workspace } from '../src/ops/workspace.js';
 import { listRefFiles } from '../src/repo/secrets-tree.js';
@@ -44,35 +41,6 @@ async function time(label: string, runs: number, fn: () => unknown): Promise<num
   const m = median(samples);
   console.log(`  ${label.padEnd(52)} ${m.toFixed(1).padStart(9)} ms  (median of ${runs})`);
   return m;
-}
-
-// ---------------------------------------------------------------------------
-// The bench repository
-// ---------------------------------------------------------------------------
-
-function makeRepo(): { root: string; identity: string; identityFile: string } {
-  const root = mkdtempSync(join(tmpdir(), 'keyfold-bench-'));
-  const identity = generateIdentity();
-  const recipient = identityToRecipient(identity);
-  const others = [generateIdentity(), generateIdentity()].map(identityToRecipient);
-  const identityFile = join(root, 'bench.key');
-  writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
-  writeFileSync(join(root, 'keyfold.yaml'), 'environments: [dev, staging, prod]\n');
-  mkdirSync(join(root, 'policies'));
-  writeFileSync(join(root, 'policies', 'access.yaml'), `members:\n  bench: { recipient: ${recipient} }\n`);
-  const envs = ['dev', 'staging', 'prod'];
-  for (let f = 0; f < FILES; f++) {
-    const env = envs[f % 3]!;
-    const dir = join(root, 'secrets', env, `folder${f % 25}`);
-    mkdirSync(dir, { recursive: true });
-    const lines: string[] = [];
-    for (let v = 0; v < VALUES; v++) lines.push(`KEY_${v}: "value-${f}-${v}-${'x'.repeat(24)}"`);
-    const plain = parseYaml(lines.join('\n') + '\n', 'bench');
-    const dataKey = newDataKey();
-    const text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, [[recipient, ...others]], 1), threshold: 1 }, 'bench');
-    writeFileSync(join(dir, `file${f}.yaml`), text);
-  }
-  return { root, identity, identityFile };
 }
 
 // ---------------------------------------------------------------------------
@@ -175,7 +143,7 @@ function firstEnvelope(doc: ReturnType<typeof parseDocument>, recipient: string)
 async function main(): Promise<void> {
   console.log(`keyfold bench — node ${process.version}, ${FILES} files × ${VALUES} values`);
   const t0 = performance.now();
-  const { root, identity, identityFile } = makeRepo();
+  const { root, identity, identityFile } = makeBenchRepo(FILES, VALUES);
   console.log(`  generated the bench repo in ${((performance.now() - t0) / 1000).toFixed(1)} s (${root})`);
   const recipient = identityToRecipient(identity);
   const files = listRefFiles(root).map((e) => e.path);

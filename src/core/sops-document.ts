@@ -9,6 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Document, Scalar, isMap, isNode, isScalar, isSeq, type Node, type Pair, YAMLMap } from 'yaml';
 import { decryptValue, encryptValue } from '../crypto/aes-gcm.js';
+import { normalizeNumbers } from '../formats/json.js';
 import { FormatError, IntegrityError } from './errors.js';
 import { decodeScalar, encodeScalar, type ScalarValue } from './scalar-codec.js';
 import type { Selection, SopsMetadata } from './sops-metadata.js';
@@ -253,6 +254,9 @@ export function encryptTree(
       if (raw === null) return;
       const { text, type } = encodeScalar(raw);
       if (!leaf.encrypted || raw === '') {
+        // An integral float left in plaintext must print as a float (`-0.0`, not `-0`),
+        // or it reads back as an int: another type, and for -0 another MAC input.
+        if (typeof raw === 'number' && Number.isInteger(raw) && !node.minFractionDigits) node.minFractionDigits = 1;
         hash.update(text, 'utf8');
         return;
       }
@@ -287,9 +291,7 @@ export function detachSopsBlock(doc: Document, file: string): Record<string, unk
   }
   const [pair] = root.items.splice(idx, 1);
   // Ints parse as bigint; the metadata schema wants plain numbers.
-  const value = JSON.parse(
-    JSON.stringify((pair!.value as Node | null)?.toJSON() ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
-  ) as unknown;
+  const value = normalizeNumbers((pair!.value as Node | null)?.toJSON() ?? null);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FormatError(`${file}: the sops metadata is not a mapping`, { file });
   }

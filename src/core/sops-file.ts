@@ -5,7 +5,8 @@
 import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
 import { unwrapDataKey } from '../crypto/data-key.js';
 import { inspectArmored, type X25519Identity } from '../crypto/age/index.js';
-import { detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
+import { FormatError, UsageError } from './errors.js';
+import { MAX_YAML_BYTES, detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
 import {
   checkMetadataAllowlist,
   emitSopsMetadata,
@@ -23,7 +24,8 @@ export interface ParsedSopsFile {
   doc: Document;
   raw: Record<string, unknown>;
   meta: SopsMetadata;
-  indent: number;
+  /** The file's text as read (its layout is kept when the file is rewritten). */
+  text: string;
 }
 
 export interface ParseOptions {
@@ -39,7 +41,7 @@ export function parseSopsFile(text: string, file: string, options: ParseOptions)
   if (options.strict) {
     checkMetadataAllowlist(raw, meta, file, (armored) => inspectArmored(armored).stanzas.map((s) => s.type));
   }
-  return { doc, raw, meta, indent: detectIndent(text) };
+  return { doc, raw, meta, text };
 }
 
 /** A decrypted file, ready to be edited and sealed again with stable ciphertext. */
@@ -49,14 +51,25 @@ export interface OpenedSopsFile {
   cache: CipherCache;
   dataKey: Uint8Array;
   meta: SopsMetadata;
-  indent: number;
+  /** Spaces per indentation level of the file as read. */
+  readonly indent: number;
 }
 
 /** Decrypt a parsed file (consumes `parsed.doc`). */
 export function openSopsFile(parsed: ParsedSopsFile, identities: X25519Identity[], file: string): OpenedSopsFile {
   const dataKey = unwrapDataKey(parsed.meta.groups, parsed.meta.threshold, identities, file);
   const { plain, cache } = decryptTree(parsed.doc, dataKey, parsed.meta, file);
-  return { file, plain, cache, dataKey, meta: parsed.meta, indent: parsed.indent };
+  return {
+    file,
+    plain,
+    cache,
+    dataKey,
+    meta: parsed.meta,
+    // Only writers need it; bulk readers should not pay for the scan.
+    get indent() {
+      return detectIndent(parsed.text);
+    },
+  };
 }
 
 export interface SealParams {
@@ -73,6 +86,10 @@ export interface SealParams {
 
 /** Encrypt a plaintext document into SOPS YAML text. */
 export function sealSopsFile(plain: Document, params: SealParams, file: string): string {
+  // The plaintext may not hold the metadata's own key (the file would have two).
+  if (isMap(plain.contents) && (plain.contents as YAMLMap).has('sops')) {
+    throw new UsageError(`${file}: a top-level key named "sops" is reserved for the SOPS metadata`, { file, hint: 'choose another key name' });
+  }
   const prev = params.previous;
   const selection = prev?.selection ?? { kind: 'unencrypted_suffix' as const, value: DEFAULT_UNENCRYPTED_SUFFIX };
   const lastModified = nextLastModified(params.now ?? new Date(), prev?.lastModified);
@@ -94,5 +111,13 @@ export function sealSopsFile(plain: Document, params: SealParams, file: string):
     const lm = sops.get('lastmodified', true);
     if (isScalar(lm)) (lm as Scalar).type = Scalar.QUOTE_DOUBLE;
   }
-  return stringifyYaml(doc, { indent: params.indent ?? 4 });
+  const text = stringifyYaml(doc, { indent: params.indent ?? 4 });
+  // Never write a file that parseSopsFile would refuse to read back.
+  if (Buffer.byteLength(text, 'utf8') > MAX_YAML_BYTES) {
+    throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+      file,
+      hint: 'secret files are small; split large data into several refs',
+    });
+  }
+  return text;
 }

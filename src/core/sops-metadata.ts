@@ -192,7 +192,7 @@ export function checkMetadataAllowlist(
     for (const env of group) {
       const stanzas = envelopeStanzas(env.enc);
       if (stanzas.length !== 1 || stanzas[0] !== 'X25519') {
-        refuse(`the envelope for ${env.recipient.slice(0, 70)} is not exactly one X25519 stanza`);
+        refuse(`the envelope for ${describeRecipient(env.recipient)} is not exactly one X25519 stanza`);
       }
     }
   }
@@ -226,4 +226,9 @@ export function nextLastModified(now: Date, previous?: string): string {
     if (Number.isFinite(p) && p >= t) t = Math.floor(p / 1000) * 1000 + 1000;
   }
   return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A recipient label for messages: the label is file content, so only a well-formed one is quoted. */
+function describeRecipient(label: string): string {
+  return /^age1[02-9ac-hj-np-z]{58}$/.test(label) ? label : 'a malformed recipient label';
 }

@@ -9,7 +9,6 @@ function write(v: unknown, indent: number, pad: string): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
   if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
-  if (v instanceof Map) v = Object.fromEntries(v);
   const inner = indent ? pad + ' '.repeat(indent) : '';
   const nl = indent ? '\n' : '';
   const sep = indent ? ': ' : ':';
@@ -18,7 +17,11 @@ function write(v: unknown, indent: number, pad: string): string {
     return `[${nl}${v.map((x) => inner + write(x, indent, inner)).join(',' + nl)}${nl}${pad}]`;
   }
   if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    // A Map keeps its insertion order even for integer-like keys ("123"), which a plain
+    // object would move to the front.
+    const entries = (v instanceof Map ? [...v].map(([k, x]) => [String(k), x] as const) : Object.entries(v as Record<string, unknown>)).filter(
+      ([, x]) => x !== undefined,
+    );
     if (entries.length === 0) return '{}';
     return `{${nl}${entries.map(([k, x]) => inner + JSON.stringify(k) + sep + write(x, indent, inner)).join(',' + nl)}${nl}${pad}}`;
   }

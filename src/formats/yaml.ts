@@ -2,7 +2,7 @@
  * YAML parsing and printing for secret files, through the `yaml` Document API so that
  * map order, comments, number-like keys and block scalars survive (DESIGN §3).
  */
-import { Document, LineCounter, isAlias, isCollection, isPair, parseDocument, type Node } from 'yaml';
+import { Document, LineCounter, Scalar, isAlias, isCollection, isPair, parseDocument, visit, type Node } from 'yaml';
 import { FormatError } from '../core/errors.js';
 
 /** Larger files are refused: no secrets file is legitimately this big. */
@@ -92,6 +92,7 @@ export interface StringifyOptions {
 
 /** Print a Document without line folding, in the layout sops uses. */
 export function stringifyYaml(doc: Document, options: StringifyOptions = {}): string {
+  quoteIndentedBlockScalars(doc);
   return doc.toString({
     indent: options.indent ?? 4,
     indentSeq: true,
@@ -105,4 +106,19 @@ export function detectIndent(text: string): number {
   const m = /^[^\s#-][^\n]*:[ \t]*\n( +)[^\s#]/m.exec(text);
   const n = m?.[1]?.length ?? 4;
   return n >= 2 && n <= 8 ? n : 4;
+}
+
+/**
+ * The yaml package writes a block scalar's indentation indicator as if every indent
+ * step were 2 (`|2`), so with 4-space indentation a multi-line string whose first line
+ * starts with a space would read back with extra (or fewer) leading spaces — a changed
+ * value, and a MAC mismatch for unencrypted ones. Such strings are written
+ * double-quoted instead; every other block scalar needs no indicator.
+ */
+function quoteIndentedBlockScalars(doc: Document): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && node.value.includes('\n') && /^\n* /.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
 }

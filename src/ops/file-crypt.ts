@@ -7,9 +7,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { openSopsFile, parseSopsFile, sealSopsFile } from '../core/sops-file.js';
-import { parseRecipient } from '../crypto/age/index.js';
+import type { X25519Identity } from '../crypto/age/index.js';
+import { recipientArg } from './recipient-arg.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { parseYaml } from '../formats/yaml.js';
+import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { CONFIG_FILE, isUnderSecrets, readTextFile } from '../repo/secrets-tree.js';
 import type { Workspace } from './workspace.js';
@@ -44,7 +45,7 @@ export async function encryptFile(ws: Workspace, file: string, options: EncryptO
   }
   let recipients = options.recipients ?? [];
   if (recipients.length > 0) {
-    recipients = recipients.map((r) => parseRecipient(r).recipient);
+    recipients = recipients.map((r, i) => recipientArg(r, `-r #${i + 1}`));
   } else if (root) {
     const { allRecipients, loadAccessPolicy } = await import('../config/access-policy.js');
     recipients = allRecipients(loadAccessPolicy(root));
@@ -65,11 +66,16 @@ export interface DecryptedFile {
   doc: Document;
 }
 
-/**
- * Decrypt files and directories (walked for `*.yaml`/`*.yml` with a top-level `sops`
- * key). All-or-nothing: the first failure throws before anything is returned.
- */
-export function decryptPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
+/** A file to decrypt: named on the command line, or found in a directory walk. */
+export interface DecryptEntry {
+  abs: string;
+  display: string;
+  /** Named explicitly: a non-SOPS file is an error, not skipped. */
+  explicit: boolean;
+}
+
+/** The files behind `paths`, sorted by display path (directories walked for *.yaml/*.yml). */
+export function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
   if (paths.length === 0) throw new UsageError('decrypt needs at least one file or directory');
   const files = new Map<string, boolean>(); // path → named explicitly
   for (const p of paths) {
@@ -83,23 +89,41 @@ export function decryptPaths(ws: Workspace, paths: string[], options: { inPlace?
     if (st.isDirectory()) for (const f of walkYaml(abs)) files.set(f, files.get(f) ?? false);
     else files.set(abs, true);
   }
+  return [...files]
+    .map(([abs, explicit]) => ({ abs, display: displayPath(ws, abs), explicit }))
+    .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+}
+
+/**
+ * Decrypt one entry; undefined when a walked file is not a SOPS file. Files under a
+ * keyfold repository's secrets/ get the strict metadata allowlist (S1).
+ */
+export function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCache = new Map<string, string | undefined>()): DecryptedFile | undefined {
+  const dir = dirname(entry.abs);
+  if (!repoCache.has(dir)) repoCache.set(dir, repoOf(entry.abs));
+  const root = repoCache.get(dir);
+  const text = readTextFile(entry.abs, entry.display, root);
+  if (!entry.explicit && !hasTopLevelSops(text)) return undefined;
+  const strict = root !== undefined && isUnderSecrets(root, entry.abs);
+  const opened = openSopsFile(parseSopsFile(text, entry.display, { strict }), identities, entry.display);
+  return { file: entry.display, doc: opened.plain };
+}
+
+/**
+ * Decrypt files and directories. All-or-nothing: the first failing file (in path
+ * order) throws before anything is returned or written.
+ */
+export function decryptPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
+  const entries = collectDecryptEntries(ws, paths);
   const identities = ws.identities;
-  const out: DecryptedFile[] = [];
   const repoCache = new Map<string, string | undefined>();
-  for (const [abs, explicit] of files) {
-    const display = displayPath(ws, abs);
-    const dir = dirname(abs);
-    if (!repoCache.has(dir)) repoCache.set(dir, repoOf(abs));
-    const root = repoCache.get(dir);
-    const text = readTextFile(abs, display, root);
-    if (!explicit && !hasTopLevelSops(text)) continue;
-    const strict = root !== undefined && isUnderSecrets(root, abs);
-    const opened = openSopsFile(parseSopsFile(text, display, { strict }), identities, display);
-    out.push({ file: display, doc: opened.plain });
+  const out: DecryptedFile[] = [];
+  for (const entry of entries) {
+    const f = decryptEntry(entry, identities, repoCache);
+    if (f) out.push(f);
   }
-  out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   if (options.inPlace) {
-    for (const f of out) writeFileAtomic(resolve(ws.cwd, f.file), f.doc.toString({ indent: 4, indentSeq: true, lineWidth: 0 }), { mode: 0o600 });
+    for (const f of out) writeFileAtomic(resolve(ws.cwd, f.file), stringifyYaml(f.doc), { mode: 0o600 });
   }
   return out;
 }

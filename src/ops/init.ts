@@ -2,12 +2,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConflictError, UsageError } from '../core/errors.js';
-import { parseRecipient } from '../crypto/age/index.js';
 import { ACCESS_FILE } from '../config/access-policy.js';
 import { loadIdentities } from '../config/identities.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { ensureGitRepo } from '../repo/git.js';
 import { CONFIG_FILE, SECRETS_DIR } from '../repo/secrets-tree.js';
+import { recipientArg } from './recipient-arg.js';
 import type { GlobalOptions } from './workspace.js';
 
 export interface InitOptions {
@@ -34,7 +34,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
   }
   let recipient: string;
   if (options.recipient) {
-    recipient = parseRecipient(options.recipient).recipient;
+    recipient = recipientArg(options.recipient, '--recipient');
   } else {
     const ids = loadIdentities({ files: global.identity, env: global.env });
     if (ids.length === 0) {

@@ -20,7 +20,8 @@ export async function getValue(ws: Workspace, ref: string, key: string): Promise
   if (node === undefined) {
     throw new NotFoundError(`key ${path.join('.')} not found in ${loc.ref}`, { hint: `list its keys with \`keyfold ls ${loc.ref}\`` });
   }
-  return new Secret(isScalar(node) ? node.value : node.toJSON());
+  // Maps come back as Map so number-like keys keep their order.
+  return new Secret(isScalar(node) ? node.value : node.toJS(opened.plain, { mapAsMap: true }));
 }
 
 /** The whole decrypted document of a ref. */

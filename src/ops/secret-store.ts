@@ -8,7 +8,7 @@ import { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../core/sops-file.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { writeFileAtomic } from '../repo/atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from '../repo/atomic-write.js';
 import { assertNoSymlinks, parseRef, readTextFile, refToPath } from '../repo/secrets-tree.js';
 import type { Workspace } from './workspace.js';
 
@@ -92,6 +92,7 @@ export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, 
   assertNoSymlinks(ws.root, loc.path);
   mkdirSync(dirname(loc.path), { recursive: true });
   assertNoSymlinks(ws.root, loc.path);
+  removeStaleTemps(loc.path);
   writeFileAtomic(loc.path, text, { mode: 0o644 });
 }
 

@@ -2,7 +2,7 @@
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it
  * over the target, fsync the directory. A crash leaves the old or the new file.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -26,7 +26,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     fsyncDir(dirname(path));
     return;
   }
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
     try {
@@ -62,5 +62,30 @@ function fsyncDir(dir: string): void {
     /* some filesystems do not allow fsync on directories */
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const tempPrefix = (path: string) => `.${basename(path)}.`;
+
+/**
+ * Remove temp files a killed writer left beside `path`. Call only while holding the
+ * lock that serialises writers of `path`, so none of them can be in use.
+ */
+export function removeStaleTemps(path: string): void {
+  const prefix = tempPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) {
+      try {
+        unlinkSync(join(dirname(path), name));
+      } catch {
+        /* already gone */
+      }
+    }
   }
 }

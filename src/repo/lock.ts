@@ -2,11 +2,13 @@
  * A repository-wide write lock: an exclusively created lock file holding the owner's
  * pid. A lock whose process is gone is stale and taken over.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError } from '../core/errors.js';
 
 const WAIT_MS = 10_000;
+/** An empty lock file older than this lost its owner between creating it and writing the pid. */
+const EMPTY_STALE_MS = 2_000;
 
 export function lockPath(root: string): string {
   return existsSync(join(root, '.git')) ? join(root, '.git', 'keyfold.lock') : join(root, '.keyfold.lock');
@@ -46,13 +48,24 @@ function tryAcquire(path: string): boolean {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   // Take over a lock whose owner died.
-  let pid = NaN;
+  let text: string;
   try {
-    pid = Number(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch {
     return false;
   }
-  if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+  const pid = Number(text);
+  let stale = Number.isInteger(pid) && pid > 0 && !alive(pid);
+  if (text === '') {
+    // The owner writes its pid right after creating the file; still empty after a
+    // while means it died in between (e.g. SIGKILL).
+    try {
+      stale = Date.now() - statSync(path).mtimeMs > EMPTY_STALE_MS;
+    } catch {
+      return false;
+    }
+  }
+  if (stale) {
     try {
       unlinkSync(path);
     } catch {

@@ -1,24 +1,28 @@
-import { stringify } from 'yaml';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Document } from 'yaml';
 import { encodeJson } from '../../formats/json.js';
 import { stringifyYaml } from '../../formats/yaml.js';
+import { decryptPathsToData } from '../../ops/bulk-decrypt.js';
 import { decryptPaths } from '../../ops/file-crypt.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function decryptCommand(ctx: CommandContext, paths: string[], opts: Record<string, unknown>): Promise<void> {
   const inPlace = opts['inPlace'] === true;
-  const files = decryptPaths(new Workspace(ctx.global), paths, { inPlace });
+  const ws = new Workspace(ctx.global);
   if (inPlace) {
+    const files = decryptPaths(ws, paths, { inPlace });
     ctx.out.result({ files: files.map((f) => f.file) }, () => `decrypted ${files.length} file(s) in place (mode 0600)`);
     return;
   }
-  if (opts['json']) {
-    ctx.out.raw(encodeJson(Object.fromEntries(files.map((f) => [f.file, f.doc.toJS() ?? {}]))) + '\n');
-  } else if (files.length === 1 && paths.length === 1 && files[0]!.file === normalize(paths[0]!)) {
-    ctx.out.raw(stringifyYaml(files[0]!.doc));
-  } else {
-    ctx.out.raw(stringify(Object.fromEntries(files.map((f) => [f.file, f.doc.toJS() ?? {}])), { indent: 4, indentSeq: true, lineWidth: 0 }));
+  // One file without --json prints that document as YAML, comments and all.
+  if (!opts['json'] && paths.length === 1 && !statSync(resolve(ws.cwd, paths[0]!), { throwIfNoEntry: false })?.isDirectory()) {
+    ctx.out.raw(stringifyYaml(decryptPaths(ws, paths)[0]!.doc));
+    return;
   }
+  // Several files: one object keyed by path (JSON, or the same shape in YAML).
+  const threads = Number(ctx.io.env['KEYFOLD_THREADS']) || undefined;
+  const data = Object.fromEntries((await decryptPathsToData(ws, paths, { threads })).map((f) => [f.file, f.data]));
+  ctx.out.raw(opts['json'] ? encodeJson(data) + '\n' : stringifyYaml(new Document(data)));
 }
-
-const normalize = (p: string) => p.replace(/^\.\//, '');

@@ -1,0 +1,39 @@
+/** A generated secrets repository for benchmarks: FILES files × VALUES values. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sealSopsFile } from '../src/core/sops-file.js';
+import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
+import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
+import { parseYaml } from '../src/formats/yaml.js';
+
+export interface BenchRepo {
+  root: string;
+  identity: string;
+  identityFile: string;
+}
+
+/** Files encrypted to three recipients (the bench identity among them). */
+export function makeBenchRepo(files: number, values: number, root = mkdtempSync(join(tmpdir(), 'keyfold-bench-'))): BenchRepo {
+  const identity = generateIdentity();
+  const recipient = identityToRecipient(identity);
+  const others = [generateIdentity(), generateIdentity()].map(identityToRecipient);
+  const identityFile = join(root, 'bench.key');
+  writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
+  writeFileSync(join(root, 'keyfold.yaml'), 'environments: [dev, staging, prod]\n');
+  mkdirSync(join(root, 'policies'), { recursive: true });
+  writeFileSync(join(root, 'policies', 'access.yaml'), `members:\n  bench: { recipient: ${recipient} }\n`);
+  const envs = ['dev', 'staging', 'prod'];
+  for (let f = 0; f < files; f++) {
+    const env = envs[f % 3]!;
+    const dir = join(root, 'secrets', env, `folder${f % 25}`);
+    mkdirSync(dir, { recursive: true });
+    const lines: string[] = [];
+    for (let v = 0; v < values; v++) lines.push(`KEY_${v}: "value-${f}-${v}-${'x'.repeat(24)}"`);
+    const plain = parseYaml(lines.join('\n') + '\n', 'bench');
+    const dataKey = newDataKey();
+    const text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, [[recipient, ...others]], 1), threshold: 1 }, 'bench');
+    writeFileSync(join(dir, `file${f}.yaml`), text);
+  }
+  return { root, identity, identityFile };
+}
