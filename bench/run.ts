@@ -49,7 +49,6 @@ async function time(label: string, runs: number, fn: () => unknown): Promise<num
 // ---------------------------------------------------------------------------
 
 const PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 
 function bech32Data(s: string): Buffer {
@@ -78,7 +77,8 @@ function floorUnwrap(enc: string, priv: ReturnType<typeof createPrivateKey>, our
   const bodyEnd = text.indexOf('\n', lineEnd + 1);
   const body = Buffer.from(text.slice(lineEnd + 1, bodyEnd), 'base64');
   const macEnd = text.indexOf('\n', text.indexOf('\n---', bodyEnd) + 1);
-  const shared = diffieHellman({ privateKey: priv, publicKey: createPublicKey({ key: Buffer.concat([SPKI, share]), format: 'der', type: 'spki' }) });
+  // JWK import: ~7 µs on Node 20 against ~96 µs for SPKI DER (same key).
+  const shared = diffieHellman({ privateKey: priv, publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: share.toString('base64url') }, format: 'jwk' }) });
   const wrapKey = Buffer.from(hkdfSync('sha256', shared, Buffer.concat([share, ourPub]), 'age-encryption.org/v1/X25519', 32));
   const d = createDecipheriv('chacha20-poly1305', wrapKey, Buffer.alloc(12), { authTagLength: 16 });
   d.setAuthTag(body.subarray(16));

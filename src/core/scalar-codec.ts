@@ -33,25 +33,25 @@ export function encodeScalar(value: Exclude<ScalarValue, null>): EncodedScalar {
  * The value of a decrypted plaintext of the given type. Errors never quote the
  * plaintext (it is a secret).
  */
-export function decodeScalar(text: string, type: string, where: string): ScalarValue {
+export function decodeScalar(text: string, type: string, where: () => string): ScalarValue {
   switch (type) {
     case 'str':
     case 'bytes':
       return text;
     case 'int':
-      if (!/^[+-]?\d+$/.test(text)) throw new IntegrityError(`value at ${where} is not a valid int`);
+      if (!/^[+-]?\d+$/.test(text)) throw new IntegrityError(`value at ${where()} is not a valid int`);
       return BigInt(text);
     case 'float': {
       const f = parseGoFloat(text);
-      if (f === undefined) throw new IntegrityError(`value at ${where} is not a valid float`);
+      if (f === undefined) throw new IntegrityError(`value at ${where()} is not a valid float`);
       return f;
     }
     case 'bool':
       if (GO_TRUE.has(text)) return true;
       if (GO_FALSE.has(text)) return false;
-      throw new IntegrityError(`value at ${where} is not a valid bool`);
+      throw new IntegrityError(`value at ${where()} is not a valid bool`);
     default:
-      throw new IntegrityError(`value at ${where} has unknown type "${sanitizeType(type)}"`);
+      throw new IntegrityError(`value at ${where()} has unknown type "${sanitizeType(type)}"`);
   }
 }
 

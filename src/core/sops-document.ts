@@ -25,8 +25,8 @@ interface Leaf {
   keys: readonly string[];
   /** Structural position (keys and list indices), for the stable-ciphertext cache. */
   slot: string;
-  /** Human-readable position for error messages (`a.b[2]`). */
-  where: string;
+  /** Human-readable position for error messages (`file: a.b[2]`), built only on demand. */
+  where(): string;
   encrypted: boolean;
 }
 
@@ -47,22 +47,22 @@ function walk(doc: Document, selection: Selection, commentRule: SopsMetadata['co
     const matches = commentRule.value.test(text);
     return commentRule.kind === 'encrypted_comment_regex' ? matches : !matches;
   };
-  const comments = (text: string | null | undefined, keys: readonly string[], where: string): string | null | undefined => {
+  const whereOf = (keys: readonly string[]): string => `${file}: ${keys.length ? keys.join('.') : '(top level)'}`;
+  const comments = (text: string | null | undefined, keys: readonly string[]): string | null | undefined => {
     if (!text) return text;
     return text
       .split('\n')
-      .map((line) => (line === '' ? line : v.comment(line, keys, commentEncrypted(keys, line), where)))
+      .map((line) => (line === '' ? line : v.comment(line, keys, commentEncrypted(keys, line), whereOf(keys))))
       .join('\n');
   };
-  const whereOf = (keys: readonly string[], suffix = ''): string => `${file}: ${keys.length ? keys.join('.') : '(top level)'}${suffix}`;
 
   const visit = (node: Node, keys: readonly string[], slot: string, where: string, container: readonly string[]): void => {
     if (isMap(node) || isSeq(node)) {
-      node.commentBefore = comments(node.commentBefore, keys, whereOf(keys));
-      node.comment = comments(node.comment, keys, whereOf(keys));
+      if (node.commentBefore) node.commentBefore = comments(node.commentBefore, keys);
+      if (node.comment) node.comment = comments(node.comment, keys);
     } else {
-      node.commentBefore = comments(node.commentBefore, container, whereOf(container));
-      node.comment = comments(node.comment, container, whereOf(container));
+      if (node.commentBefore) node.commentBefore = comments(node.commentBefore, container);
+      if (node.comment) node.comment = comments(node.comment, container);
     }
     if (isMap(node)) {
       for (const pair of node.items as Pair<unknown, unknown>[]) {
@@ -71,8 +71,8 @@ function walk(doc: Document, selection: Selection, commentRule: SopsMetadata['co
         if (pair.value !== null && pair.value !== undefined && !isNode(pair.value)) pair.value = doc.createNode(pair.value);
         const key = keyString(pair, file, where);
         const k = pair.key as Node;
-        k.commentBefore = comments(k.commentBefore, keys, whereOf(keys));
-        k.comment = comments(k.comment, keys, whereOf(keys));
+        if (k.commentBefore) k.commentBefore = comments(k.commentBefore, keys);
+        if (k.comment) k.comment = comments(k.comment, keys);
         const childKeys = [...keys, key];
         const childWhere = where ? `${where}.${key}` : key;
         if (pair.value === null || pair.value === undefined) continue;
@@ -85,14 +85,14 @@ function walk(doc: Document, selection: Selection, commentRule: SopsMetadata['co
         visit(item, keys, `${slot}\u0000i${i}`, `${where}[${i}]`, keys);
       });
     } else if (isScalar(node)) {
-      v.scalar(node, { keys, slot, where: `${file}: ${where || '(top level)'}`, encrypted: isEncrypted(keys) });
+      v.scalar(node, { keys, slot, where: () => `${file}: ${where || '(top level)'}`, encrypted: isEncrypted(keys) });
     } else {
       throw new FormatError(`${file}: unsupported YAML node at ${where || 'top level'}`, { file });
     }
   };
 
-  doc.commentBefore = comments(doc.commentBefore, [], whereOf([])) ?? null;
-  doc.comment = comments(doc.comment, [], whereOf([])) ?? null;
+  doc.commentBefore = comments(doc.commentBefore, []) ?? null;
+  doc.comment = comments(doc.comment, []) ?? null;
   const root = doc.contents as Node | null;
   if (root === null) return;
   if (!isMap(root)) throw new FormatError(`${file}: the top level must be a mapping`, { file });
@@ -130,12 +130,12 @@ export function selectionEncrypts(selection: Selection, keys: readonly string[])
 
 const aadOf = (keys: readonly string[]): string => (keys.length ? keys.join(':') + ':' : ':');
 
-function scalarValue(node: Scalar, where: string): ScalarValue {
+function scalarValue(node: Scalar, leaf: Leaf): ScalarValue {
   const value = node.value as unknown;
   if (value === null || typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return value;
   if (value === undefined) return null;
-  throw new FormatError(`${where}: unsupported value type`);
+  throw new FormatError(`${leaf.where()}: unsupported value type`);
 }
 
 export interface DecryptedTree {
@@ -153,14 +153,14 @@ export function decryptTree(doc: Document, dataKey: Uint8Array, meta: SopsMetada
   const hash = createHash('sha512');
   walk(doc, meta.selection, meta.commentSelection, file, {
     scalar(node, leaf) {
-      const raw = scalarValue(node, leaf.where);
+      const raw = scalarValue(node, leaf);
       if (raw === null) return;
       if (!leaf.encrypted || raw === '') {
         if (!meta.macOnlyEncrypted) hash.update(encodeScalar(raw).text, 'utf8');
         return;
       }
       if (typeof raw !== 'string' || !raw.startsWith('ENC[')) {
-        throw new IntegrityError(`${leaf.where} holds a plaintext value where an encrypted one is expected`, {
+        throw new IntegrityError(`${leaf.where()} holds a plaintext value where an encrypted one is expected`, {
           hint: 'restore the file from git history, or re-encrypt it with keyfold',
         });
       }
@@ -250,7 +250,7 @@ export function encryptTree(
   const hash = createHash('sha512');
   walk(doc, selection, undefined, file, {
     scalar(node, leaf) {
-      const raw = scalarValue(node, leaf.where);
+      const raw = scalarValue(node, leaf);
       if (raw === null) return;
       const { text, type } = encodeScalar(raw);
       if (!leaf.encrypted || raw === '') {

@@ -33,13 +33,13 @@ export function encryptValue(plaintext: Uint8Array, key: Uint8Array, aad: string
  * Decrypt one `ENC[...]` value. Throws IntegrityError (naming `where`, never the
  * content) when the text is malformed or authentication fails.
  */
-export function decryptValue(enc: string, key: Uint8Array, aad: string, where: string): EncryptedValue {
+export function decryptValue(enc: string, key: Uint8Array, aad: string, where: string | (() => string)): EncryptedValue {
   const m = ENC_RE.exec(enc);
-  if (!m) throw new IntegrityError(`malformed encrypted value at ${where}`);
+  if (!m) throw new IntegrityError(`malformed encrypted value at ${place(where)}`);
   const iv = Buffer.from(m[2]!, 'base64');
   const tag = Buffer.from(m[3]!, 'base64');
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
-    throw new IntegrityError(`malformed encrypted value at ${where} (IV or tag length)`);
+    throw new IntegrityError(`malformed encrypted value at ${place(where)} (IV or tag length)`);
   }
   const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -49,8 +49,10 @@ export function decryptValue(enc: string, key: Uint8Array, aad: string, where: s
     const plaintext = Buffer.concat([decipher.update(data), decipher.final()]);
     return { plaintext, type: m[4]! };
   } catch {
-    throw new IntegrityError(`value at ${where} failed authentication (tampered, moved, or wrong data key)`, {
+    throw new IntegrityError(`value at ${place(where)} failed authentication (tampered, moved, or wrong data key)`, {
       hint: 'restore the file from git history; the ciphertext or its position changed',
     });
   }
 }
+
+const place = (where: string | (() => string)): string => (typeof where === 'string' ? where : where());
