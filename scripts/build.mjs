@@ -21,7 +21,6 @@ const common = {
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp' });
-await build({ ...common, entryPoints: ['src/ops/bulk-worker.ts'], outfile: 'dist/keyfold-worker.js.tmp' });
 // The executable is tiny: `--version` answers without parsing the bundle.
 await build({
   ...common,
@@ -31,6 +30,5 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
-renameSync('dist/keyfold-worker.js.tmp', 'dist/keyfold-worker.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');

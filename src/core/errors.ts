@@ -94,32 +94,3 @@ export class InternalError extends KeyfoldError {
 export function isKeyfoldError(e: unknown): e is KeyfoldError {
   return e instanceof KeyfoldError;
 }
-
-const BY_CODE: Record<string, new (message: string, details?: ErrorDetails) => KeyfoldError> = {
-  usage: UsageError,
-  config: ConfigError,
-  format: FormatError,
-  'no-identity': AccessError,
-  integrity: IntegrityError,
-  'not-found': NotFoundError,
-  conflict: ConflictError,
-  violations: ViolationsError,
-  internal: InternalError,
-};
-
-/** A plain object that crosses a worker boundary and becomes the same error again. */
-export interface SerializedError {
-  code: string;
-  message: string;
-  hint?: string;
-  file?: string;
-}
-
-export function serializeError(e: KeyfoldError): SerializedError {
-  return { code: e.code, message: e.message, hint: e.hint, file: e.file };
-}
-
-export function deserializeError(s: SerializedError): KeyfoldError {
-  const Ctor = BY_CODE[s.code] ?? KeyfoldError;
-  return new Ctor(s.message, { hint: s.hint, file: s.file });
-}

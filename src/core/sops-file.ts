@@ -6,6 +6,7 @@ import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
 import { unwrapDataKey } from '../crypto/data-key.js';
 import { inspectArmored, type X25519Identity } from '../crypto/age/index.js';
 import { FormatError, UsageError } from './errors.js';
+import { parseSopsLayout } from '../formats/sops-layout.js';
 import { MAX_YAML_BYTES, detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
 import {
   checkMetadataAllowlist,
@@ -31,11 +32,17 @@ export interface ParsedSopsFile {
 export interface ParseOptions {
   /** Apply keyfold's metadata allowlist (S1): for files under `secrets/`. */
   strict: boolean;
+  /**
+   * Read-only callers may take the lean reader for the plain sops layout (several
+   * times faster; falls back to the full parser). Writers need the full parse, which
+   * keeps comments and layout.
+   */
+  readOnly?: boolean;
 }
 
 /** Parse an encrypted file without decrypting anything. */
 export function parseSopsFile(text: string, file: string, options: ParseOptions): ParsedSopsFile {
-  const doc = parseYaml(text, file);
+  const doc = (options.readOnly && Buffer.byteLength(text, 'utf8') <= MAX_YAML_BYTES && parseSopsLayout(text)) || parseYaml(text, file);
   const raw = detachSopsBlock(doc, file);
   const meta = parseSopsMetadata(raw, file);
   if (options.strict) {

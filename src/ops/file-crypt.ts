@@ -12,7 +12,7 @@ import { recipientArg } from './recipient-arg.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
-import { CONFIG_FILE, isUnderSecrets, readTextFile } from '../repo/secrets-tree.js';
+import { CONFIG_FILE, assertNoSymlinks, isUnderSecrets, readTextFile } from '../repo/secrets-tree.js';
 import type { Workspace } from './workspace.js';
 
 /** The keyfold repository containing `path`, if any. */
@@ -38,7 +38,7 @@ export async function encryptFile(ws: Workspace, file: string, options: EncryptO
   const path = resolve(ws.cwd, file);
   const display = displayPath(ws, path);
   const root = repoOf(path);
-  const text = readTextFile(path, display, root);
+  const text = readTextFile(path, display, { root });
   const plain = parseYaml(text, display);
   if (plain.has('sops')) {
     throw new UsageError(`${display} is already encrypted (it has a sops key)`, { hint: 'use `keyfold set` or `keyfold edit` to change it' });
@@ -72,6 +72,8 @@ export interface DecryptEntry {
   display: string;
   /** Named explicitly: a non-SOPS file is an error, not skipped. */
   explicit: boolean;
+  /** Found by a walk that never follows symlinks, below a checked directory. */
+  dirsChecked: boolean;
 }
 
 /** The files behind `paths`, sorted by display path (directories walked for *.yaml/*.yml). */
@@ -86,11 +88,14 @@ export function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEn
     } catch {
       throw new NotFoundError(`${p} does not exist`, { file: p });
     }
-    if (st.isDirectory()) for (const f of walkYaml(abs)) files.set(f, files.get(f) ?? false);
-    else files.set(abs, true);
+    if (st.isDirectory()) {
+      const root = repoOf(join(abs, 'x'));
+      if (root && isUnderSecrets(root, join(abs, 'x'))) assertNoSymlinks(root, abs);
+      for (const f of walkYaml(abs)) files.set(f, files.get(f) ?? false);
+    } else files.set(abs, true);
   }
   return [...files]
-    .map(([abs, explicit]) => ({ abs, display: displayPath(ws, abs), explicit }))
+    .map(([abs, explicit]) => ({ abs, display: displayPath(ws, abs), explicit, dirsChecked: !explicit }))
     .sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
 }
 
@@ -102,10 +107,10 @@ export function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], 
   const dir = dirname(entry.abs);
   if (!repoCache.has(dir)) repoCache.set(dir, repoOf(entry.abs));
   const root = repoCache.get(dir);
-  const text = readTextFile(entry.abs, entry.display, root);
+  const text = readTextFile(entry.abs, entry.display, { root, dirsChecked: entry.dirsChecked });
   if (!entry.explicit && !hasTopLevelSops(text)) return undefined;
   const strict = root !== undefined && isUnderSecrets(root, entry.abs);
-  const opened = openSopsFile(parseSopsFile(text, entry.display, { strict }), identities, entry.display);
+  const opened = openSopsFile(parseSopsFile(text, entry.display, { strict, readOnly: true }), identities, entry.display);
   return { file: entry.display, doc: opened.plain };
 }
 

@@ -14,7 +14,7 @@ const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (do
 /** The value of one key; a map or list comes back as a plain JS structure. */
 export async function getValue(ws: Workspace, ref: string, key: string): Promise<Secret<unknown>> {
   const loc = locateRef(ws, ref);
-  const opened = await openRef(ws, loc);
+  const opened = await openRef(ws, loc, { readOnly: true });
   const path = parseKeyPath(key, hasTopLevel(opened.plain));
   const node = opened.plain.getIn(path, true) as Node | undefined;
   if (node === undefined) {
@@ -27,7 +27,7 @@ export async function getValue(ws: Workspace, ref: string, key: string): Promise
 /** The whole decrypted document of a ref. */
 export async function showRef(ws: Workspace, ref: string): Promise<Secret<Document>> {
   const loc = locateRef(ws, ref);
-  return new Secret((await openRef(ws, loc)).plain);
+  return new Secret((await openRef(ws, loc, { readOnly: true })).plain);
 }
 
 export interface RefListing {
@@ -40,7 +40,7 @@ export interface RefListing {
 export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
   return listRefFiles(ws.root, prefix).map((entry) => {
     const display = relative(ws.root, entry.path);
-    const parsed = parseSopsFile(readTextFile(entry.path, display, ws.root), display, { strict: true });
+    const parsed = parseSopsFile(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display, { strict: true, readOnly: true });
     return { ref: entry.ref, file: display, keys: keyNames(parsed.doc.contents as Node | null) };
   });
 }

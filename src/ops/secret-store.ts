@@ -35,21 +35,26 @@ export async function checkEnvironment(ws: Workspace, loc: RefLocation): Promise
   }
 }
 
+export interface ReadOptions {
+  /** The caller will not write the file back (allows the lean reader). */
+  readOnly?: boolean;
+}
+
 /** Parse a ref's file without decrypting it; undefined when it does not exist. */
-export function parseRefFile(ws: Workspace, loc: RefLocation): ParsedSopsFile | undefined {
+export function parseRefFile(ws: Workspace, loc: RefLocation, options: ReadOptions = {}): ParsedSopsFile | undefined {
   let text: string;
   try {
-    text = readTextFile(loc.path, loc.display, ws.root);
+    text = readTextFile(loc.path, loc.display, { root: ws.root });
   } catch (e) {
     if (e instanceof NotFoundError) return undefined;
     throw e;
   }
-  return parseSopsFile(text, loc.display, { strict: true });
+  return parseSopsFile(text, loc.display, { strict: true, readOnly: options.readOnly });
 }
 
 /** Decrypt a ref; NotFoundError (exit 6) when it does not exist. */
-export async function openRef(ws: Workspace, loc: RefLocation): Promise<OpenedSopsFile> {
-  const parsed = parseRefFile(ws, loc);
+export async function openRef(ws: Workspace, loc: RefLocation, options: ReadOptions = {}): Promise<OpenedSopsFile> {
+  const parsed = parseRefFile(ws, loc, options);
   if (!parsed) {
     await checkEnvironment(ws, loc);
     throw new NotFoundError(`ref ${loc.ref} not found (${loc.display})`, { hint: 'list refs with `keyfold ls`' });

@@ -2,7 +2,7 @@
  * The secrets tree on disk: finding the repository, mapping refs to files, listing
  * refs, and reading files without following symlinks (S10).
  */
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { FormatError, IntegrityError, NotFoundError, UsageError } from '../core/errors.js';
 import { MAX_YAML_BYTES } from '../formats/yaml.js';
@@ -87,31 +87,54 @@ export function assertNoSymlinks(root: string, path: string): void {
   }
 }
 
+export interface ReadTextOptions {
+  /** The repository root: under its `secrets/`, symlinks are refused (S10). */
+  root?: string;
+  /** The directories leading to the file were already checked (a walk that never follows symlinks). */
+  dirsChecked?: boolean;
+}
+
 /**
- * Read a file as UTF-8 text with a size limit; under `secrets/` symlinks are refused.
- * `display` names the file in errors.
+ * Read a file as UTF-8 text with a size limit. Under `<root>/secrets` no path component
+ * may be a symlink. `display` names the file in errors.
  */
-export function readTextFile(path: string, display: string, root?: string): string {
-  if (root && isUnderSecrets(root, path)) assertNoSymlinks(root, path);
-  let st;
+export function readTextFile(path: string, display: string, options: ReadTextOptions = {}): string {
+  const underSecrets = options.root !== undefined && isUnderSecrets(options.root, path);
+  if (underSecrets && !options.dirsChecked) assertNoSymlinks(options.root!, dirname(path));
+  let fd: number;
   try {
-    st = lstatSync(path);
-  } catch {
-    throw new NotFoundError(`${display} does not exist`, { file: display });
+    // O_NOFOLLOW: the file itself is checked by the open, without a separate lstat.
+    fd = openSync(path, constants.O_RDONLY | (underSecrets ? constants.O_NOFOLLOW : 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new IntegrityError(`refused: ${display} is a symlink`, {
+        file: display,
+        hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file',
+      });
+    }
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`${display} does not exist`, { file: display });
+    if (code === 'EISDIR') throw new UsageError(`${display} is a directory`, { file: display });
+    throw new FormatError(`cannot read ${display} (${code ?? 'error'})`, { file: display });
   }
-  if (st.isDirectory()) throw new UsageError(`${display} is a directory`, { file: display });
-  if (st.size > MAX_YAML_BYTES) {
-    throw new FormatError(`${display} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
-      file: display,
-      hint: 'secret files are small; split large data into several refs',
-    });
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UsageError(`${display} is a directory`, { file: display });
+    if (st.size > MAX_YAML_BYTES) {
+      throw new FormatError(`${display} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+        file: display,
+        hint: 'secret files are small; split large data into several refs',
+      });
+    }
+    const buf = readFileSync(fd);
+    const text = buf.toString('utf8');
+    if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(buf)) {
+      throw new FormatError(`${display} is not UTF-8 text`, { file: display });
+    }
+    return text;
+  } finally {
+    closeSync(fd);
   }
-  const buf = readFileSync(path);
-  const text = buf.toString('utf8');
-  if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(buf)) {
-    throw new FormatError(`${display} is not UTF-8 text`, { file: display });
-  }
-  return text;
 }
 
 export interface RefEntry {

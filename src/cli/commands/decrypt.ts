@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { Document } from 'yaml';
 import { encodeJson } from '../../formats/json.js';
 import { stringifyYaml } from '../../formats/yaml.js';
-import { decryptPathsToData } from '../../ops/bulk-decrypt.js';
 import { decryptPaths } from '../../ops/file-crypt.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
@@ -22,7 +21,6 @@ export default async function decryptCommand(ctx: CommandContext, paths: string[
     return;
   }
   // Several files: one object keyed by path (JSON, or the same shape in YAML).
-  const threads = Number(ctx.io.env['KEYFOLD_THREADS']) || undefined;
-  const data = Object.fromEntries((await decryptPathsToData(ws, paths, { threads })).map((f) => [f.file, f.data]));
+  const data = Object.fromEntries(decryptPaths(ws, paths).map((f) => [f.file, f.doc.toJS({ mapAsMap: true }) ?? new Map()]));
   ctx.out.raw(opts['json'] ? encodeJson(data) + '\n' : stringifyYaml(new Document(data)));
 }
