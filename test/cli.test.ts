@@ -157,7 +157,7 @@ describe('set, get, unset, show, ls', () => {
     expect(r1).toMatchObject({ code: 0, stdout: 'created: dev/api/db PASSWORD\n' });
     const r2 = await repo.run(['set', 'dev/api/db', 'USER', '--stdin', '--json'], { input: 'app' });
     expect(r2.code).toBe(0);
-    expect(JSON.parse(r2.stdout)).toEqual({ ref: 'dev/api/db', key: 'USER', action: 'added', file: 'secrets/dev/api/db.yaml' });
+    expect(JSON.parse(r2.stdout)).toEqual({ ref: 'dev/api/db', key: 'USER', action: 'added', file: 'secrets/dev/api/db.yaml', writeOnly: false });
     expect(r2.stderr).toBe('');
     const r3 = await repo.run(['set', 'dev/api/db', 'PASSWORD', '--stdin'], { input: 'pw-2' });
     expect(r3.stdout).toBe('updated: dev/api/db PASSWORD\n');

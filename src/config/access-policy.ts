@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../core/zod-locale.js';
 import { NameSchema } from './keyfold-config.js';
-import { loadYamlConfig } from './load-yaml-config.js';
+import { ConfigError, NotFoundError } from '../core/errors.js';
+import { policyProblems, type PolicyProblem } from '../core/policy.js';
+import { readTextFile } from '../repo/secrets-tree.js';
+import { parseYamlConfig } from './load-yaml-config.js';
 
 export const ACCESS_FILE = 'policies/access.yaml';
 
@@ -38,11 +41,33 @@ export const AccessPolicySchema = z.strictObject({
 });
 export type AccessPolicy = z.infer<typeof AccessPolicySchema>;
 
-export function loadAccessPolicy(root: string): AccessPolicy {
-  return loadYamlConfig(join(root, ACCESS_FILE), ACCESS_FILE, AccessPolicySchema, 'see docs/access-policy.md for the policy format');
+const POLICY_HINT = 'see docs/access-policy.md for the policy format';
+
+export interface CheckedPolicy {
+  policy: AccessPolicy;
+  /** Cross-field problems (S3), each with its line. */
+  problems: Array<PolicyProblem & { line: number }>;
 }
 
-/** Every member's recipient, sorted (the recipients of new files until per-role policy). */
-export function allRecipients(policy: AccessPolicy): string[] {
-  return [...new Set(Object.values(policy.members).map((m) => m.recipient))].sort();
+/** Parse policies/access.yaml text; schema errors throw, cross-field problems are returned. */
+export function checkAccessPolicy(text: string): CheckedPolicy {
+  const loaded = parseYamlConfig(text, ACCESS_FILE, AccessPolicySchema, POLICY_HINT);
+  return { policy: loaded.value, problems: policyProblems(loaded.value).map((p) => ({ ...p, line: loaded.lineOf(p.path) })) };
+}
+
+/** The policy of a repository, refusing one with cross-field problems. */
+export function loadAccessPolicy(root: string): AccessPolicy {
+  let text: string;
+  try {
+    text = readTextFile(join(root, ACCESS_FILE), ACCESS_FILE);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`${ACCESS_FILE} is missing`, { file: ACCESS_FILE, hint: POLICY_HINT });
+    throw e;
+  }
+  const { policy, problems } = checkAccessPolicy(text);
+  const first = problems[0];
+  if (first) {
+    throw new ConfigError(`${ACCESS_FILE}:${first.line}: ${first.path.join('.')}: ${first.message}`, { file: ACCESS_FILE, hint: POLICY_HINT });
+  }
+  return policy;
 }

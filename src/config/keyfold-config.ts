@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import '../core/zod-locale.js';
 import { CONFIG_FILE } from '../repo/secrets-tree.js';
-import { loadYamlConfig } from './load-yaml-config.js';
+import { loadYamlConfig, parseYamlConfig } from './load-yaml-config.js';
 
 export const NameSchema = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -'));
 
@@ -25,6 +25,13 @@ export const KeyfoldConfigSchema = z.strictObject({
 });
 export type KeyfoldConfig = z.infer<typeof KeyfoldConfigSchema>;
 
+const CONFIG_HINT = 'see docs/configuration.md for the keyfold.yaml format';
+
 export function loadKeyfoldConfig(root: string): KeyfoldConfig {
-  return loadYamlConfig(join(root, CONFIG_FILE), CONFIG_FILE, KeyfoldConfigSchema, 'see docs/configuration.md for the keyfold.yaml format');
+  return loadYamlConfig(join(root, CONFIG_FILE), CONFIG_FILE, KeyfoldConfigSchema, CONFIG_HINT).value;
+}
+
+/** keyfold.yaml from text (e.g. at a git revision). */
+export function parseKeyfoldConfig(text: string): KeyfoldConfig {
+  return parseYamlConfig(text, CONFIG_FILE, KeyfoldConfigSchema, CONFIG_HINT).value;
 }

@@ -2,12 +2,19 @@
  * Loading a YAML configuration file through its zod schema, with errors that name the
  * file, line and field and say how to fix them.
  */
-import { LineCounter, parseDocument, isNode, type Node } from 'yaml';
+import { LineCounter, parseDocument, isNode, type Document, type Node } from 'yaml';
 import type * as z from 'zod/mini';
 import { ConfigError, NotFoundError } from '../core/errors.js';
 import { readTextFile } from '../repo/secrets-tree.js';
 
-export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: string, schema: S, hint: string): z.infer<S> {
+/** A parsed configuration and a way to point at its lines. */
+export interface LoadedConfig<T> {
+  value: T;
+  /** The line of the deepest existing node on `path` (1 when none). */
+  lineOf(path: ReadonlyArray<string | number>): number;
+}
+
+export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: string, schema: S, hint: string): LoadedConfig<z.infer<S>> {
   let text: string;
   try {
     text = readTextFile(path, display);
@@ -18,7 +25,7 @@ export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: s
   return parseYamlConfig(text, display, schema, hint);
 }
 
-export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: string, schema: S, hint: string): z.infer<S> {
+export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: string, schema: S, hint: string): LoadedConfig<z.infer<S>> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
@@ -34,19 +41,18 @@ export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: 
   } catch {
     throw new ConfigError(`${display}: too many YAML aliases`, { file: display, hint });
   }
+  const lineOf = (path: ReadonlyArray<string | number>) => nodeLine(doc, lines, path);
   const parsed = schema.safeParse(data);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { value: parsed.data, lineOf };
   const issue = parsed.error.issues[0]!;
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  // Point at the deepest node that exists.
-  let line = 1;
+  throw new ConfigError(`${display}:${lineOf(path)}: ${path.length ? path.join('.') : '(top level)'}: ${issue.message}`, { file: display, hint });
+}
+
+function nodeLine(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as unknown;
-    if (isNode(node) && (node as Node).range) {
-      line = lines.linePos((node as Node).range![0]).line;
-      break;
-    }
+    if (isNode(node) && (node as Node).range) return lines.linePos((node as Node).range![0]).line;
   }
-  const field = path.length ? path.join('.') : '(top level)';
-  throw new ConfigError(`${display}:${line}: ${field}: ${issue.message}`, { file: display, hint });
+  return 1;
 }

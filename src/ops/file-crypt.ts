@@ -12,7 +12,8 @@ import { recipientArg } from './recipient-arg.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
-import { CONFIG_FILE, assertNoSymlinks, isUnderSecrets, readTextFile } from '../repo/secrets-tree.js';
+import { CONFIG_FILE, assertNoSymlinks, isUnderSecrets, pathToRef, readTextFile } from '../repo/secrets-tree.js';
+import type { RecipientLayout } from '../core/policy.js';
 import type { Workspace } from './workspace.js';
 
 /** The keyfold repository containing `path`, if any. */
@@ -43,21 +44,23 @@ export async function encryptFile(ws: Workspace, file: string, options: EncryptO
   if (plain.has('sops')) {
     throw new UsageError(`${display} is already encrypted (it has a sops key)`, { hint: 'use `keyfold set` or `keyfold edit` to change it' });
   }
-  let recipients = options.recipients ?? [];
-  if (recipients.length > 0) {
-    recipients = recipients.map((r, i) => recipientArg(r, `-r #${i + 1}`));
-  } else if (root) {
-    const { allRecipients, loadAccessPolicy } = await import('../config/access-policy.js');
-    recipients = allRecipients(loadAccessPolicy(root));
+  let layout: RecipientLayout = { groups: [(options.recipients ?? []).map((r, i) => recipientArg(r, `-r #${i + 1}`))], threshold: 1 };
+  const ref = root && isUnderSecrets(root, path) ? pathToRef(root, path) : undefined;
+  if (layout.groups[0]!.length === 0 && root && ref) {
+    // A file in the secrets tree gets the policy's recipients (and key groups) for its ref.
+    const [{ loadAccessPolicy }, { recipientLayout }] = await Promise.all([import('../config/access-policy.js'), import('../core/policy.js')]);
+    layout = recipientLayout(loadAccessPolicy(root), ref);
   }
-  if (recipients.length === 0) {
-    throw new UsageError('no recipients for the encrypted file', { hint: 'pass -r age1… (repeatable), or run inside a keyfold repository' });
+  if (layout.groups.every((g) => g.length === 0)) {
+    throw new UsageError('no recipients for the encrypted file', {
+      hint: "pass -r age1… (repeatable); files under a keyfold repository's secrets/ get the policy's recipients",
+    });
   }
-  recipients = [...new Set(recipients)];
+  const groups = layout.groups.map((g) => [...new Set(g)]);
   const dataKey = newDataKey();
-  const out = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, [recipients], 1), threshold: 1 }, display);
+  const out = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, groups, layout.threshold), threshold: layout.threshold }, display);
   if (options.inPlace) writeFileAtomic(path, out, { mode: statSync(path).mode & 0o777 });
-  return { text: out, recipients, file: display };
+  return { text: out, recipients: [...new Set(groups.flat())], file: display };
 }
 
 export interface DecryptedFile {

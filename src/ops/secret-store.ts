@@ -8,6 +8,7 @@ import { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../core/sops-file.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
+import { recipientLayout, type RecipientLayout } from '../core/policy.js';
 import { removeStaleTemps, writeFileAtomic } from '../repo/atomic-write.js';
 import { assertNoSymlinks, parseRef, readTextFile, refToPath } from '../repo/secrets-tree.js';
 import type { Workspace } from './workspace.js';
@@ -83,22 +84,33 @@ export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, 
       loc.display,
     );
   } else {
-    await checkEnvironment(ws, loc);
-    const { allRecipients } = await import('../config/access-policy.js');
-    const recipients = allRecipients(await ws.policy());
-    if (recipients.length === 0) {
-      throw new UsageError('the access policy lists no members, so a new file would have no recipients', {
-        hint: 'add a member with `keyfold member add` or edit policies/access.yaml',
-      });
-    }
+    const layout = await policyLayout(ws, loc);
     const dataKey = newDataKey();
-    text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, [recipients], 1), threshold: 1 }, loc.display);
+    text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold }, loc.display);
   }
   assertNoSymlinks(ws.root, loc.path);
   mkdirSync(dirname(loc.path), { recursive: true });
   assertNoSymlinks(ws.root, loc.path);
   removeStaleTemps(loc.path);
   writeFileAtomic(loc.path, text, { mode: 0o644 });
+}
+
+/** The recipients the policy gives a ref (checking its environment); refuses a ref nobody may read. */
+export async function policyLayout(ws: Workspace, loc: RefLocation): Promise<RecipientLayout> {
+  await checkEnvironment(ws, loc);
+  const layout = recipientLayout(await ws.policy(), loc.ref);
+  if (layout.groups.every((g) => g.length === 0)) {
+    throw new UsageError(`no member may read ${loc.ref}, so its file would have no recipients`, {
+      hint: 'grant a role read access to it in policies/access.yaml',
+    });
+  }
+  return layout;
+}
+
+/** Whether one of our identities is a recipient of the layout. */
+export function canReadLayout(ws: Workspace, layout: RecipientLayout): boolean {
+  const mine = new Set(ws.identities.map((id) => id.recipient));
+  return layout.groups.some((g) => g.some((r) => mine.has(r)));
 }
 
 /** A new, empty plaintext document. */

@@ -1,28 +1,51 @@
 /** `set`, `unset`: change one key of a ref, with stable ciphertext. */
 import { isMap, isScalar, type Document, type YAMLMap } from 'yaml';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import { AccessError, NotFoundError, UsageError } from '../core/errors.js';
 import { assertSettableKey, parseKeyPath } from '../core/key-names.js';
 import type { Secret } from '../core/secret.js';
 import { withRepoLock } from '../repo/lock.js';
-import { emptyDocument, locateRef, openRef, parseRefFile, saveRef } from './secret-store.js';
+import { canReadLayout, emptyDocument, locateRef, openRef, parseRefFile, policyLayout, saveRef } from './secret-store.js';
 import type { Workspace } from './workspace.js';
-import { openSopsFile } from '../core/sops-file.js';
+import { openSopsFile, type OpenedSopsFile } from '../core/sops-file.js';
 
 export interface SetResult {
   ref: string;
   key: string;
-  action: 'created' | 'added' | 'updated' | 'unchanged';
+  /** `replaced`: a write-only author replaced a file holding only this key. */
+  action: 'created' | 'added' | 'updated' | 'replaced' | 'unchanged';
   file: string;
+  /** Our identities cannot read the file back (a write-only contribution). */
+  writeOnly: boolean;
 }
 
 const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (doc.contents as YAMLMap).has(k);
 
-/** Set `key` in `ref` to `value` (a string), creating the file when needed. */
+/**
+ * Set `key` in `ref` to `value` (a string), creating the file when needed. An author who
+ * cannot read an existing file (write-only, DESIGN §4) may replace it only when every
+ * key it holds is the one being set; anything else is refused.
+ */
 export async function setValue(ws: Workspace, ref: string, key: string, value: Secret<string>): Promise<SetResult> {
   const loc = locateRef(ws, ref);
   return withRepoLock(ws.root, async () => {
     const parsed = parseRefFile(ws, loc);
-    const opened = parsed ? openSopsFile(parsed, ws.identities, loc.display) : undefined;
+    let opened: OpenedSopsFile | undefined;
+    let replacing = false;
+    if (parsed) {
+      try {
+        opened = openSopsFile(parsed, ws.identities, loc.display);
+      } catch (e) {
+        if (!(e instanceof AccessError)) throw e;
+        const keys = topLevelKeys(parsed.doc);
+        const path = parseKeyPath(key, (k) => keys.includes(k));
+        if (keys.length !== 1 || keys[0] !== path[0] || path.length !== 1) {
+          throw new AccessError(`${loc.ref} holds keys you cannot read, so it cannot be rewritten without them`, {
+            hint: 'write-only authors may create a new file, or replace one whose only key is the one being set; put the key in its own ref, or ask a reader',
+          });
+        }
+        replacing = true;
+      }
+    }
     const plain = opened?.plain ?? emptyDocument();
     const path = parseKeyPath(key, hasTopLevel(plain));
     assertSettableKey(path);
@@ -30,14 +53,21 @@ export async function setValue(ws: Workspace, ref: string, key: string, value: S
     if (before !== undefined && !isScalar(before)) {
       throw new UsageError(`${loc.ref}: ${path.join('.')} is a map or list, not a value`, { hint: 'set one of its keys instead (a.b)' });
     }
-    if (isScalar(before) && before.value === value.reveal()) {
-      return { ref: loc.ref, key: path.join('.'), action: 'unchanged', file: loc.display };
-    }
+    const result = (action: SetResult['action'], writeOnly: boolean): SetResult => ({ ref: loc.ref, key: path.join('.'), action, file: loc.display, writeOnly });
+    if (isScalar(before) && before.value === value.reveal()) return result('unchanged', false);
     plain.setIn(path, value.reveal());
-    await saveRef(ws, loc, plain, opened);
-    const action = !opened ? 'created' : before === undefined ? 'added' : 'updated';
-    return { ref: loc.ref, key: path.join('.'), action, file: loc.display };
+    if (opened) {
+      await saveRef(ws, loc, plain, opened);
+      return result(before === undefined ? 'added' : 'updated', false);
+    }
+    // A new file, or a write-only replacement: encrypted to the policy's recipients.
+    await saveRef(ws, loc, plain, undefined);
+    return result(replacing ? 'replaced' : 'created', !canReadLayout(ws, await policyLayout(ws, loc)));
   });
+}
+
+function topLevelKeys(doc: Document): string[] {
+  return isMap(doc.contents) ? (doc.contents as YAMLMap).items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
 }
 
 export interface UnsetResult {

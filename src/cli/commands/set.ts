@@ -31,5 +31,5 @@ export default async function setCommand(ctx: CommandContext, [ref, key]: string
     value = new Secret(await promptHidden(ctx.io, `Value for ${key}: `));
   }
   const r = await setValue(new Workspace(ctx.global), ref!, key!, value);
-  ctx.out.result(r, () => `${r.action === 'unchanged' ? 'unchanged' : r.action}: ${r.ref} ${r.key}`);
+  ctx.out.result(r, () => `${r.action}: ${r.ref} ${r.key}${r.writeOnly ? ' (write-only: encrypted to the policy\'s readers; you cannot read it back)' : ''}`);
 }
