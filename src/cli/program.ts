@@ -11,6 +11,8 @@ export interface CommandContext {
   out: Output;
   io: Io;
   global: GlobalOptions;
+  /** The command as registered, e.g. `member add`. */
+  command: string;
 }
 
 type Handler = (ctx: CommandContext, args: string[], opts: Record<string, unknown>) => Promise<void>;
@@ -131,7 +133,65 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/decrypt.js'),
     json: true,
   },
+  {
+    name: 'recipients sync',
+    args: '',
+    summary: 're-wrap data keys so every file matches the policy (plan first; readers added keep ciphertext, readers removed force a fresh data key)',
+    examples: ['keyfold recipients sync --check', 'keyfold recipients sync --env prod'],
+    options: (c) =>
+      c
+        .option('--env <env>', 'only this environment')
+        .option('--check', 'report drift and exit 3 if any; needs no identity')
+        .option('--rekey-merged', 'also give a fresh data key to files whose sops block changed since the last sync (S6)'),
+    load: () => import('./commands/recipients-sync.js'),
+    json: true,
+  },
+  {
+    name: 'rotate',
+    args: '[prefix]',
+    summary: 'give files a fresh data key (every value re-encrypted); plan first',
+    examples: ['keyfold rotate prod/providers', 'keyfold rotate --dry-run'],
+    options: (c) => c.option('--dry-run', 'print the plan only'),
+    load: () => import('./commands/rotate.js'),
+    json: true,
+  },
+  {
+    name: 'member add',
+    args: '<name>',
+    summary: 'add a member to policies/access.yaml (then run `recipients sync`)',
+    examples: ['keyfold member add alice --recipient age1… --role developer --github alice', 'keyfold member add me --recipient age1…   # onboarding PR: no role'],
+    options: (c) =>
+      c
+        .requiredOption('--recipient <age1…>', "the member's age recipient")
+        .option('--role <role>', 'a role to give them')
+        .option('--github <login>', 'their GitHub login (PR authorship)')
+        .addOption(new Option('--kind <kind>', 'member kind').choices(['human', 'machine', 'agent']).default('human')),
+    load: () => import('./commands/member.js'),
+    json: true,
+  },
+  {
+    name: 'member remove',
+    args: '<name>',
+    summary: 'remove a member from the policy and list every ref they can read (rotate those values)',
+    examples: ['keyfold member remove bob && keyfold recipients sync'],
+    load: () => import('./commands/member.js'),
+    json: true,
+  },
+  {
+    name: 'access',
+    args: '[ref]',
+    summary: 'who can read and write what, now',
+    examples: ['keyfold access', 'keyfold access prod/providers/openrouter', 'keyfold access --member alice --json'],
+    options: (c) => c.option('--member <name>', 'what one member can read and write'),
+    load: () => import('./commands/access.js'),
+    json: true,
+  },
 ];
+
+const GROUPS: Record<string, string> = {
+  recipients: 'make files\' recipients match the access policy',
+  member: 'add or remove members of the access policy',
+};
 
 function addGlobals(cmd: Command, json: boolean): Command {
   cmd
@@ -166,8 +226,16 @@ Identities: --identity FILE, else KEYFOLD_AGE_KEY(_FILE), SOPS_AGE_KEY(_FILE) an
     );
 
   let outcome: Promise<void> | undefined;
+  const groups = new Map<string, Command>();
   for (const spec of COMMANDS) {
-    const cmd = program.command(`${spec.name}${spec.args ? ' ' + spec.args : ''}`).description(spec.summary);
+    // `recipients sync`, `member add`: a sub-command under its group.
+    const [first, sub] = spec.name.split(' ') as [string, string | undefined];
+    let parent: Command = program;
+    if (sub) {
+      parent = groups.get(first) ?? program.command(first).description(GROUPS[first] ?? '');
+      groups.set(first, parent);
+    }
+    const cmd = parent.command(`${sub ?? first}${spec.args ? ' ' + spec.args : ''}`).description(spec.summary);
     spec.options?.(cmd);
     addGlobals(cmd, spec.json ?? false);
     cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
@@ -182,7 +250,7 @@ Identities: --identity FILE, else KEYFOLD_AGE_KEY(_FILE), SOPS_AGE_KEY(_FILE) an
         repo: opts['repo'] as string | undefined,
         identity: opts['identity'] as string[] | undefined,
       };
-      outcome = spec.load().then((m) => m.default({ out: new Output(io, jsonMode), io, global }, args, opts));
+      outcome = spec.load().then((m) => m.default({ out: new Output(io, jsonMode), io, global, command: spec.name }, args, opts));
     });
   }
 

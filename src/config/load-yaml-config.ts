@@ -26,27 +26,43 @@ export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: s
 }
 
 export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: string, schema: S, hint: string): LoadedConfig<z.infer<S>> {
+  const checked = checkYamlConfig(text, schema);
+  if ('problem' in checked) {
+    const { line, message } = checked.problem;
+    throw new ConfigError(line > 0 ? `${display}:${line}: ${message}` : `${display}: ${message}`, { file: display, hint });
+  }
+  return checked;
+}
+
+/** Why a configuration text was refused, and where (line 0: the file as a whole). */
+export interface ConfigProblem {
+  line: number;
+  message: string;
+}
+
+/**
+ * `parseYamlConfig` without throwing: the parsed value, or the first problem (YAML
+ * syntax or schema) with its line. For callers that report problems as data (`validate`).
+ */
+export function checkYamlConfig<S extends z.ZodMiniType>(text: string, schema: S): LoadedConfig<z.infer<S>> | { problem: ConfigProblem } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
-    throw new ConfigError(`${display}:${lines.linePos(err.pos[0]).line}: not valid YAML (${err.code.toLowerCase().replace(/_/g, ' ')})`, {
-      file: display,
-      hint,
-    });
+    return { problem: { line: lines.linePos(err.pos[0]).line, message: `not valid YAML (${err.code.toLowerCase().replace(/_/g, ' ')})` } };
   }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 50 }) ?? {};
   } catch {
-    throw new ConfigError(`${display}: too many YAML aliases`, { file: display, hint });
+    return { problem: { line: 0, message: 'too many YAML aliases' } };
   }
   const lineOf = (path: ReadonlyArray<string | number>) => nodeLine(doc, lines, path);
   const parsed = schema.safeParse(data);
   if (parsed.success) return { value: parsed.data, lineOf };
   const issue = parsed.error.issues[0]!;
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  throw new ConfigError(`${display}:${lineOf(path)}: ${path.length ? path.join('.') : '(top level)'}: ${issue.message}`, { file: display, hint });
+  return { problem: { line: lineOf(path), message: `${path.length ? path.join('.') : '(top level)'}: ${issue.message}` } };
 }
 
 function nodeLine(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number {

@@ -13,6 +13,8 @@
  */
 
 import {
+  createHash,
+  hkdfSync,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
@@ -188,6 +190,18 @@ export class X25519Identity {
       if (fileKey !== null) return fileKey;
     }
     return null;
+  }
+
+  /**
+   * A 32-byte key only this identity's holder can compute, for `label`: HKDF-SHA256 over
+   * X25519(identity, P) with P = SHA-256(label), a point whose discrete log nobody knows.
+   * Used to MAC state that keyfold keeps in git refs.
+   */
+  deriveKey(label: string): Buffer {
+    const point = createHash('sha256').update(`keyfold point: ${label}`).digest();
+    const secret = sharedSecret(this.#key, importPublic(point));
+    if (secret === null) throw new TypeError('age: low-order derivation point');
+    return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `keyfold derive: ${label}`, 32));
   }
 
   toString(): string {

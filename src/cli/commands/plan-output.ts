@@ -1,0 +1,33 @@
+/** Printing recipient/rotation plans and their results. */
+import type { ApplyResult, SyncEntry, SyncPlan } from '../../ops/recipients-sync.js';
+import type { CommandContext } from '../program.js';
+
+export function planLines(plan: SyncPlan): string[] {
+  if (plan.changes.length === 0) return [`all ${plan.entries.length} file(s) match the policy`];
+  const width = Math.max(...plan.changes.map((e) => e.ref.length));
+  return [
+    `${plan.changes.length} of ${plan.entries.length} file(s) change:`,
+    ...plan.changes.map((e) => `  ${e.action.padEnd(5)}  ${e.ref.padEnd(width)}  ${describe(e)}`),
+  ];
+}
+
+function describe(e: SyncEntry): string {
+  const who = [...e.added.map((m) => `+${m}`), ...e.removed.map((m) => `-${m}`)].join(' ');
+  return who ? `${who} (${e.reason})` : e.reason;
+}
+
+/** Progress on stderr for long runs, on a terminal only. */
+export function progress(ctx: CommandContext): ((done: number, total: number) => void) | undefined {
+  const stderr = ctx.io.stderr as NodeJS.WriteStream;
+  if (ctx.out.json || !stderr.isTTY) return undefined;
+  return (done, total) => {
+    if (total >= 20) stderr.write(`\r  ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
+
+export function resultLines(result: ApplyResult): string[] {
+  return [
+    `applied ${result.applied.length} change(s)`,
+    ...result.failed.map((f) => `  failed ${f.entry.ref}: ${f.error.message}`),
+  ];
+}

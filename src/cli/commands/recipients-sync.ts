@@ -1,0 +1,28 @@
+import { AccessError, ViolationsError } from '../../core/errors.js';
+import { applyRecipients, planRecipients } from '../../ops/recipients-sync.js';
+import { Workspace } from '../../ops/workspace.js';
+import type { CommandContext } from '../program.js';
+import { planLines, progress, resultLines } from './plan-output.js';
+
+export default async function recipientsSyncCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
+  const ws = new Workspace(ctx.global);
+  const env = opts['env'] as string | undefined;
+  const rekey = opts['rekeyMerged'] ? await (await import('../../ops/rekey-merged.js')).mergedRekeys(ws, env) : undefined;
+  const plan = await planRecipients(ws, { env, rekey });
+  if (opts['check']) {
+    ctx.out.result({ ok: plan.changes.length === 0, changes: plan.changes }, () => planLines(plan).join('\n'));
+    if (plan.changes.length > 0) {
+      throw new ViolationsError(`${plan.changes.length} file(s) do not match the policy`, { hint: 'run `keyfold recipients sync` as a reader of those files' });
+    }
+    return;
+  }
+  ctx.out.info(planLines(plan).join('\n'));
+  const result = await applyRecipients(ws, plan, progress(ctx));
+  if (rekey) await (await import('../../ops/rekey-merged.js')).recordRekeyState(ws, env);
+  ctx.out.result({ changes: plan.changes, applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () =>
+    plan.changes.length ? resultLines(result).join('\n') : '',
+  );
+  if (result.failed.length > 0) {
+    throw new AccessError(`${result.failed.length} file(s) could not be synced with your identities`, { hint: 'a reader of those files (or their environment\'s CI) must run the sync' });
+  }
+}
