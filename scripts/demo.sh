@@ -38,6 +38,24 @@ keyfold show dev/api/db --format dotenv
 step 'keyfold decrypt secrets/ --json | head'
 keyfold decrypt secrets/ --json | head -12
 
+step 'keyfold access prod/api/db   # who can read and write it, by the policy'
+keyfold access prod/api/db
+
+step 'keyfold get dev/api/db DATABASE_URL --identity examples/identities/alice.txt   # alice is a developer'
+keyfold get dev/api/db DATABASE_URL --identity examples/identities/alice.txt
+step 'keyfold get prod/api/db DATABASE_URL --identity examples/identities/alice.txt   # …who cannot read prod'
+keyfold get prod/api/db DATABASE_URL --identity examples/identities/alice.txt || echo "exit $? (no identity can decrypt)"
+
+step 'printf %s sk-demo-prod | keyfold set prod/providers/newco NEWCO_API_KEY --stdin --identity …alice.txt   # write-only contribution'
+printf %s sk-demo-prod | keyfold set prod/providers/newco NEWCO_API_KEY --stdin --identity examples/identities/alice.txt
+
+step 'keyfold get prod/api/db DATABASE_URL --identity …dave.txt --identity …erin.txt   # break-glass: 2 of 3 custodians'
+keyfold get prod/api/db DATABASE_URL --identity examples/identities/dave.txt --identity examples/identities/erin.txt
+keyfold get prod/api/db DATABASE_URL --identity examples/identities/dave.txt || echo "exit $? (one custodian alone cannot)"
+
+step 'keyfold recipients sync --check   # every file matches the policy (no identity needed)'
+keyfold recipients sync --check
+
 step 'keyfold keygen -o outsider.txt && keyfold get prod/api/db DATABASE_URL --identity outsider.txt'
 keyfold keygen -o outsider.txt
 keyfold get prod/api/db DATABASE_URL --identity outsider.txt || echo "exit $? (no identity can decrypt)"

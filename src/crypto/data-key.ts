@@ -56,20 +56,18 @@ function openGroup(group: AgeEnvelope[], identities: X25519Identity[], byRecipie
 export function unwrapDataKey(groups: AgeEnvelope[][], threshold: number, identities: X25519Identity[], file: string): Uint8Array {
   const byRecipient = new Map(identities.map((id) => [id.recipient, id] as const));
   const noIdentity = (opened: number) =>
-    new AccessError(
-      groups.length === 1
-        ? `${file}: no identity can decrypt this file (tried ${identities.length})`
-        : `${file}: your identities open ${opened} of the ${threshold} key groups needed`,
-      {
-        file,
-        hint:
-          identities.length === 0
-            ? 'no age identity found: pass --identity FILE or set KEYFOLD_AGE_KEY_FILE'
-            : groups.length === 1
-              ? 'ask an admin to grant your role read access and run `keyfold recipients sync`'
-              : 'break-glass files need identities from enough custodians: pass several --identity flags',
-      },
-    );
+    opened === 0
+      ? new AccessError(`${file}: no identity can decrypt this file (tried ${identities.length})`, {
+          file,
+          hint:
+            identities.length === 0
+              ? 'no age identity found: pass --identity FILE or set KEYFOLD_AGE_KEY_FILE'
+              : 'ask an admin to grant your role read access and run `keyfold recipients sync`',
+        })
+      : new AccessError(`${file}: your identities open ${opened} of the ${threshold} key groups needed`, {
+          file,
+          hint: 'break-glass files need identities from enough custodians: pass several --identity flags',
+        });
   if (groups.length === 1) {
     const key = openGroup(groups[0]!, identities, byRecipient, file);
     if (!key) throw noIdentity(0);
