@@ -22,7 +22,20 @@ export function makeBenchRepo(files: number, values: number, root = mkdtempSync(
   writeFileSync(identityFile, identity + '\n', { mode: 0o600 });
   writeFileSync(join(root, 'keyfold.yaml'), 'environments: [dev, staging, prod]\n');
   mkdirSync(join(root, 'policies'), { recursive: true });
-  writeFileSync(join(root, 'policies', 'access.yaml'), `members:\n  bench: { recipient: ${recipient} }\n`);
+  // All three recipients are admins, so every file matches the policy.
+  writeFileSync(
+    join(root, 'policies', 'access.yaml'),
+    [
+      'members:',
+      `  bench: { recipient: ${recipient} }`,
+      ...others.map((r, i) => `  other${i}: { recipient: ${r} }`),
+      'roles:',
+      `  admin: [bench, ${others.map((_, i) => `other${i}`).join(', ')}]`,
+      'grants:',
+      '  - { role: admin, read: ["**"], write: ["**"] }',
+      '',
+    ].join('\n'),
+  );
   const envs = ['dev', 'staging', 'prod'];
   for (let f = 0; f < files; f++) {
     const env = envs[f % 3]!;

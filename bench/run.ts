@@ -178,6 +178,21 @@ async function main(): Promise<void> {
   console.log(`  ratios: library/floor ${(lib / floor).toFixed(2)}×, CLI/floor ${(cli / floor).toFixed(2)}×, typage/library ${(typage / lib).toFixed(2)}×`);
   console.log(`  per file: floor ${((floor / files.length) * 1000).toFixed(0)} µs, keyfold ${((lib / files.length) * 1000).toFixed(0)} µs, typage path ${((typage / files.length) * 1000).toFixed(0)} µs`);
 
+  console.log('\nPolicy checks without keys (CLI, incl. start)');
+  const cliTime = (label: string, args: string[], okCodes: number[] = [0]) =>
+    time(label, RUNS, () => {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: root } });
+      if (!okCodes.includes(r.status ?? -1)) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
+    });
+  await cliTime('keyfold recipients sync --check', ['recipients', 'sync', '--check']);
+  const hasValidate = spawnSync(process.execPath, [CLI, 'validate', '--help']).status === 0;
+  if (hasValidate) {
+    spawnSync('git', ['init', '-q'], { cwd: root });
+    spawnSync('git', ['add', '-A'], { cwd: root });
+    spawnSync('git', ['-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'bench'], { cwd: root });
+    await cliTime('keyfold validate', ['validate'], [0, 3]);
+  }
+
   console.log('\nCLI start (wall time per process)');
   const startRuns = Math.max(RUNS * 3, 9);
   const spawnTime = (args: string[]) => () => {
