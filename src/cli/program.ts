@@ -186,6 +186,29 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/access.js'),
     json: true,
   },
+  {
+    name: 'log',
+    args: '[target]',
+    summary: 'audit trail from git: per commit, which keys changed in which refs and who gained or lost access (no decryption)',
+    examples: ['keyfold log prod/providers/openrouter --key OPENROUTER_API_KEY', 'keyfold log prod --since 2026-01-01 --json'],
+    options: (c) =>
+      c
+        .option('--key <key>', 'only commits that changed this key (nested: a.b)')
+        .option('--since <date>', 'commits after this date')
+        .option('--until <date>', 'commits before this date')
+        .option('--author <pattern>', 'commits by this author (git --author)')
+        .option('--decrypt', 'confirm which values changed in re-encryption commits (needs a reader identity)'),
+    load: () => import('./commands/log.js'),
+    json: true,
+  },
+  {
+    name: 'blame',
+    args: '<ref>',
+    summary: 'for every key of a ref, the last commit that changed its value',
+    examples: ['keyfold blame prod/providers/openrouter'],
+    load: () => import('./commands/blame.js'),
+    json: true,
+  },
 ];
 
 const GROUPS: Record<string, string> = {

@@ -1,0 +1,91 @@
+/**
+ * Key-level differences between two versions of an encrypted file, without
+ * decrypting: stable ciphertext (DESIGN §3) means a value's `ENC[…]` text changes
+ * exactly when its plaintext changed — unless the file got a fresh data key, which
+ * changes every value and every envelope at once ("re-encrypted").
+ */
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { parseSopsFile } from './sops-file.js';
+
+/** What history needs of one version of a file. */
+export interface FileSnapshot {
+  /** Key name (nested maps dotted, a list as one key) → its ciphertext fingerprint. */
+  keys: Map<string, string>;
+  /** age recipients per key group. */
+  groups: string[][];
+  threshold: number;
+  /** The envelopes' texts; all change together when the data key changes. */
+  envelopes: Set<string>;
+}
+
+/** Parse a version of a file; undefined when it is not a readable SOPS file. */
+export function snapshotOf(text: string, file: string): FileSnapshot | undefined {
+  let parsed;
+  try {
+    parsed = parseSopsFile(text, file, { strict: false, readOnly: true });
+  } catch {
+    return undefined;
+  }
+  const keys = new Map<string, string>();
+  const visit = (node: Node | null, prefix: string): void => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const name = prefix ? `${prefix}.${k}` : k;
+      const v = pair.value as Node | null;
+      if (isMap(v)) visit(v, name);
+      else keys.set(name, fingerprint(v));
+    }
+  };
+  visit(parsed.doc.contents as Node | null, '');
+  return {
+    keys,
+    groups: parsed.meta.groups.map((g) => g.map((e) => e.recipient)),
+    threshold: parsed.meta.threshold,
+    envelopes: new Set(parsed.meta.groups.flatMap((g) => g.map((e) => e.enc))),
+  };
+}
+
+function fingerprint(v: Node | null): string {
+  if (v === null || v === undefined) return 'null';
+  if (isScalar(v)) return `s:${String(v.value)}`;
+  if (isSeq(v)) return `l:${v.items.map((i) => fingerprint(i as Node)).join('\u0000')}`;
+  return `?:${String(v)}`;
+}
+
+export interface KeyDiff {
+  added: string[];
+  removed: string[];
+  /** Keys whose ciphertext changed: their value changed (unless `reencrypted`). */
+  changed: string[];
+  recipientsAdded: string[];
+  recipientsRemoved: string[];
+  /**
+   * The file got a fresh data key: every envelope and every value's ciphertext changed,
+   * so which values really changed cannot be told without decrypting.
+   */
+  reencrypted: boolean;
+}
+
+/** Compare two versions (either may be absent: a file created or deleted). */
+export function diffSnapshots(before: FileSnapshot | undefined, after: FileSnapshot | undefined): KeyDiff {
+  const b = before?.keys ?? new Map<string, string>();
+  const a = after?.keys ?? new Map<string, string>();
+  const added = [...a.keys()].filter((k) => !b.has(k));
+  const removed = [...b.keys()].filter((k) => !a.has(k));
+  const common = [...a.keys()].filter((k) => b.has(k));
+  const changed = common.filter((k) => a.get(k) !== b.get(k));
+  const rb = new Set(before?.groups.flat() ?? []);
+  const ra = new Set(after?.groups.flat() ?? []);
+  const sharedEnvelope = before && after ? [...after.envelopes].some((e) => before.envelopes.has(e)) : true;
+  // A fresh data key re-encrypts every value; one kept ciphertext proves the key was kept.
+  const reencrypted = Boolean(before && after && !sharedEnvelope && (common.length === 0 || changed.length === common.length));
+  return {
+    added,
+    removed,
+    changed,
+    recipientsAdded: [...ra].filter((r) => !rb.has(r)).sort(),
+    recipientsRemoved: [...rb].filter((r) => !ra.has(r)).sort(),
+    reencrypted,
+  };
+}
