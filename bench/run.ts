@@ -5,9 +5,12 @@
  *    path, `keyfold decrypt secrets/ --json`, the same reader with typage's default
  *    identity for the data key, and a floor that parses each file (yaml Document API)
  *    and does only the necessary node:crypto work (DESIGN §12).
- * 2. CLI start: `keyfold --version` and `keyfold get` against bare `node -e 0`.
+ * 2. `recipients sync --check` and `validate` on that repo (no keys).
+ * 3. CLI start: `keyfold --version` and `keyfold get` against bare `node -e 0`.
+ * 4. `keyfold log` over a generated history against `git log --name-status`.
  *
- * Environment: BENCH_FILES (default 1000), BENCH_VALUES (20), BENCH_RUNS (3).
+ * Environment: BENCH_FILES (default 1000), BENCH_VALUES (20), BENCH_RUNS (3),
+ * BENCH_COMMITS (10000), BENCH_HISTORY_FILES (500).
  */
 import { spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, timingSafeEqual } from 'node:crypto';
@@ -17,6 +20,7 @@ import { Decrypter, armor } from 'age-encryption';
 import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { identityToRecipient } from '../src/crypto/age/index.js';
 import { makeBenchRepo } from './bench-repo.js';
+import { makeHistoryRepo } from './history-repo.js';
 import { decryptPaths } from '../src/ops/file-crypt.js';
 import { Workspace } from '../src/ops/workspace.js';
 import { listRefFiles } from '../src/repo/secrets-tree.js';
@@ -24,6 +28,8 @@ import { listRefFiles } from '../src/repo/secrets-tree.js';
 const FILES = Number(process.env['BENCH_FILES'] ?? 1000);
 const VALUES = Number(process.env['BENCH_VALUES'] ?? 20);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const HISTORY_COMMITS = Number(process.env['BENCH_COMMITS'] ?? 10_000);
+const HISTORY_FILES = Number(process.env['BENCH_HISTORY_FILES'] ?? 500);
 const CLI = resolve(import.meta.dirname, '..', 'dist', 'keyfold.js');
 
 function median(xs: number[]): number {
@@ -206,6 +212,25 @@ async function main(): Promise<void> {
   console.log(`  ratios vs node -e 0: --version ${(version / bare).toFixed(2)}×, get ${(get / bare).toFixed(2)}×, --help ${(help / bare).toFixed(2)}×`);
 
   rmSync(root, { recursive: true, force: true });
+
+  console.log(`\nAudit log (${HISTORY_COMMITS} commits touching ${HISTORY_FILES} files)`);
+  const t1 = performance.now();
+  const hist = makeHistoryRepo(HISTORY_FILES, HISTORY_COMMITS);
+  console.log(`  generated the history in ${((performance.now() - t1) / 1000).toFixed(1)} s (${hist})`);
+  const gitLog = await time('floor: git log --name-status', RUNS, () => {
+    const r = spawnSync('git', ['log', '--name-status'], { cwd: hist, maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error('git log failed');
+  });
+  const kfLog = await time('keyfold log --json (CLI)', RUNS, () => {
+    const r = spawnSync(process.execPath, [CLI, 'log', '--json'], { cwd: hist, maxBuffer: 1 << 30, env: { PATH: process.env['PATH'] ?? '', HOME: hist } });
+    if (r.status !== 0) throw new Error(`keyfold log failed: ${r.stderr.toString()}`);
+  });
+  const kfKey = await time('keyfold log <ref> --key KEY_3 (CLI)', RUNS, () => {
+    const r = spawnSync(process.execPath, [CLI, 'log', 'dev/folder0/file0', '--key', 'KEY_3'], { cwd: hist, maxBuffer: 1 << 30, env: { PATH: process.env['PATH'] ?? '', HOME: hist } });
+    if (r.status !== 0) throw new Error(`keyfold log --key failed: ${r.stderr.toString()}`);
+  });
+  console.log(`  ratios vs git log --name-status: log ${(kfLog / gitLog).toFixed(1)}×, log --key ${(kfKey / gitLog).toFixed(1)}×`);
+  rmSync(hist, { recursive: true, force: true });
 }
 
 await main();
