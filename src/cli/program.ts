@@ -178,6 +178,23 @@ const COMMANDS: CommandSpec[] = [
     json: true,
   },
   {
+    name: 'validate',
+    args: '',
+    summary: 'everything CI checks: format, encryption, recipients vs policy, rules, secret scan; with --base, who may change what (no identity needed)',
+    examples: [
+      'keyfold validate',
+      'keyfold validate --base origin/main --author "$GITHUB_ACTOR" --format github --summary "$RUNNER_TEMP/summary.md"',
+    ],
+    options: (c) =>
+      c
+        .option('--base <rev>', "judge the change since REV with REV's policy (authorization, rollback)")
+        .option('--author <login>', 'GitHub login or numeric id of an author (repeatable; default $GITHUB_ACTOR)', collect)
+        .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+        .option('--summary <file>', 'write the Markdown PR comment (changed key names, services, reviewers) to FILE'),
+    load: () => import('./commands/validate.js'),
+    json: true,
+  },
+  {
     name: 'access',
     args: '[ref]',
     summary: 'who can read and write what, now',

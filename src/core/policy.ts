@@ -114,7 +114,7 @@ export function policyProblems(policy: AccessPolicy): PolicyProblem[] {
       for (const m of policy.roles[g.role] ?? []) {
         const kind = policy.members[m]?.kind;
         if (kind === 'agent' || kind === 'machine') {
-          problems.push({ path: ['grants', i, 'write'], message: `role ${g.role} grants write, but its member ${m} is a ${kind}; agents and machines never write` });
+          problems.push({ path: ['grants', i, 'write'], message: `role ${g.role} grants write, but its member ${m} is ${kind === 'agent' ? 'an agent' : 'a machine'}; agents and machines never write` });
         }
       }
     }

@@ -1,13 +1,19 @@
-/** `init`: scaffold a minimal secrets repository (DESIGN §2). */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ConflictError, UsageError } from '../core/errors.js';
-import { ACCESS_FILE } from '../config/access-policy.js';
+/** `init`: scaffold a secrets repository with the whole layout of DESIGN §2. */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConflictError, InternalError, UsageError } from '../core/errors.js';
+import { ACCESS_FILE, checkAccessPolicy } from '../config/access-policy.js';
+import { parseKeyfoldConfig } from '../config/keyfold-config.js';
+import { RULES_FILE } from '../config/rules.js';
 import { loadIdentities } from '../config/identities.js';
+import { CODEOWNERS_FILE, generateCodeowners } from '../core/codeowners.js';
+import { SOPS_CONFIG_FILE, generateSopsConfig } from '../core/sops-config.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { ensureGitRepo } from '../repo/git.js';
 import { CONFIG_FILE, SECRETS_DIR } from '../repo/secrets-tree.js';
+import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './init-templates.js';
 import { recipientArg } from './recipient-arg.js';
+import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
 import type { GlobalOptions } from './workspace.js';
 
 export interface InitOptions {
@@ -22,15 +28,55 @@ export interface InitResult {
   admin: string;
   recipient: string;
   gitInitialised: boolean;
+  /** Files written (created, or for .gitattributes completed), repository-relative. */
   files: string[];
+  /** Files that already existed and were left as they are. */
+  kept: string[];
 }
 
+export const GITATTRIBUTES_FILE = '.gitattributes';
+
 const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+/** A file of the scaffold: its text, or how to complete an existing one. */
+interface ScaffoldFile {
+  path: string;
+  text: string;
+  merge?: (existing: string) => string | undefined;
+}
+
+/**
+ * Every file of a new repository, from the first admin. Pure; the policy it writes is
+ * checked like any other (schema and cross-field rules) before anything is generated
+ * from it.
+ */
+export function scaffoldFiles(o: { admin: string; recipient: string; github?: string }): ScaffoldFile[] {
+  const config = keyfoldYamlTemplate();
+  const access = accessYamlTemplate(o);
+  const checked = checkAccessPolicy(access);
+  if (checked.problems.length > 0) throw new InternalError(`the default policy has problems: ${checked.problems[0]!.message}`);
+  const parsedConfig = parseKeyfoldConfig(config);
+  return [
+    { path: CONFIG_FILE, text: config },
+    { path: ACCESS_FILE, text: access },
+    { path: RULES_FILE, text: rulesYamlTemplate() },
+    { path: `${SECRETS_DIR}/.gitkeep`, text: '' },
+    { path: SOPS_CONFIG_FILE, text: generateSopsConfig(checked.policy, parsedConfig) },
+    { path: GITATTRIBUTES_FILE, text: gitattributesTemplate(), merge: mergeGitattributes },
+    { path: CODEOWNERS_FILE, text: generateCodeowners(checked.policy, parsedConfig) },
+    { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate() },
+    { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(parsedConfig.environments) },
+  ];
+}
 
 export async function init(global: GlobalOptions, options: InitOptions): Promise<InitResult> {
   const root = resolve(global.cwd, options.dir ?? '.');
   if (existsSync(join(root, CONFIG_FILE))) {
     throw new ConflictError(`${root} is already a keyfold repository`, { hint: 'edit keyfold.yaml and policies/ instead' });
+  }
+  if (options.github !== undefined && !LOGIN_RE.test(options.github)) {
+    throw new UsageError(`invalid GitHub login "${options.github.slice(0, 60)}"`, { hint: 'a login has letters, digits and single hyphens, at most 39 characters' });
   }
   let recipient: string;
   if (options.recipient) {
@@ -47,38 +93,22 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
   const admin = options.admin ?? options.github ?? global.env['USER'] ?? 'admin';
   if (!NAME_RE.test(admin)) throw new UsageError(`invalid member name "${admin.slice(0, 60)}"`, { hint: 'use letters, digits, . _ -' });
 
-  mkdirSync(join(root, SECRETS_DIR), { recursive: true });
-  mkdirSync(join(root, 'policies'), { recursive: true });
-  const files: Array<[string, string]> = [
-    [CONFIG_FILE, KEYFOLD_YAML],
-    [ACCESS_FILE, accessYaml(admin, recipient, options.github)],
-    [`${SECRETS_DIR}/.gitkeep`, ''],
-  ];
-  for (const [rel, text] of files) {
-    if (!existsSync(join(root, rel))) writeFileAtomic(join(root, rel), text);
+  const files: string[] = [];
+  const kept: string[] = [];
+  for (const f of scaffoldFiles({ admin, recipient, github: options.github })) {
+    const path = join(root, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    if (!existsSync(path)) {
+      writeFileAtomic(path, f.text);
+      files.push(f.path);
+      continue;
+    }
+    const merged = f.merge?.(readFileSync(path, 'utf8'));
+    if (merged !== undefined) {
+      writeFileAtomic(path, merged);
+      files.push(f.path);
+    } else kept.push(f.path);
   }
   const gitInitialised = await ensureGitRepo(root);
-  return { root, admin, recipient, gitInitialised, files: files.map(([f]) => f) };
-}
-
-const KEYFOLD_YAML = `# keyfold configuration: environments, sync targets and services.
-# A ref is secrets/<env>/<folder>/<name>.yaml without the extension.
-environments: [dev, staging, prod]
-targets: {}
-services: {}
-agents:
-  allowed_envs: [dev]
-`;
-
-function accessYaml(admin: string, recipient: string, github?: string): string {
-  const gh = github ? `, github: ${github}` : '';
-  return `# Who can read and write which refs. The recipients of every file under secrets/
-# are the members whose roles grant read on its ref.
-members:
-  ${admin}: { recipient: ${recipient}${gh} }
-roles:
-  admin: [${admin}]
-grants:
-  - { role: admin, read: ["**"], write: ["**"] }
-`;
+  return { root, admin, recipient, gitInitialised, files, kept };
 }

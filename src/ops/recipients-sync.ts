@@ -5,7 +5,7 @@
  * reader is removed or the key-group structure changes (every value re-encrypted).
  */
 import { relative } from 'node:path';
-import { AccessError, KeyfoldError, UsageError } from '../core/errors.js';
+import { ConfigError, KeyfoldError, UsageError } from '../core/errors.js';
 import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '../core/policy.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type ParsedSopsFile } from '../core/sops-file.js';
 import type { AgeEnvelope } from '../core/sops-metadata.js';
@@ -117,7 +117,7 @@ function rewrite(ws: Workspace, entry: SyncEntry, want: RecipientLayout, identit
   const parsed = parseSopsFile(readTextFile(path, entry.file, { root: ws.root }), entry.file, { strict: true });
   const opened = openSopsFile(parsed, identities, entry.file);
   if (want.groups.every((g) => g.length === 0)) {
-    throw new AccessError(`${entry.ref}: the policy leaves it without readers`, { hint: 'grant a role read access, or delete the file' });
+    throw new ConfigError(`${entry.ref}: the policy leaves it without readers`, { hint: 'grant a role read access, or delete the file' });
   }
   let text: string;
   if (entry.action === 'add') {

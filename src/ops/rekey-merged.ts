@@ -12,7 +12,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { relative } from 'node:path';
 import { parseSopsFile } from '../core/sops-file.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
-import { listFilesAt, readRefBlob, resolveCommit, showFile, writeRefBlob } from '../repo/git-refs.js';
+import { listFilesAt, readRefBlob, recordedParents, resolveCommit, showFile, writeRefBlob } from '../repo/git-refs.js';
 import type { Workspace } from './workspace.js';
 
 interface RekeyState {
@@ -49,10 +49,15 @@ async function verifiedState(ws: Workspace, env: string | undefined): Promise<Re
   } catch {
     return undefined;
   }
-  if (state?.version !== 1 || typeof state.recipient !== 'string' || typeof state.mac !== 'string' || typeof state.files !== 'object') return undefined;
-  const expected = macOf(ws, state.recipient, state.files);
-  if (!expected || expected.length !== state.mac.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(state.mac))) return undefined;
-  return state.files;
+  // Parsed strictly: anyone who can push can write this ref, so a malformed blob is
+  // untrusted state (fall back), never a crash.
+  if (typeof state !== 'object' || state === null || state.version !== 1 || typeof state.recipient !== 'string' || typeof state.mac !== 'string') return undefined;
+  const files: unknown = state.files;
+  if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((v) => typeof v === 'string')) return undefined;
+  if (!/^[0-9a-f]{64}$/.test(state.mac)) return undefined;
+  const expected = macOf(ws, state.recipient, files as Record<string, string>);
+  if (!expected || !timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(state.mac, 'hex'))) return undefined;
+  return files as Record<string, string>;
 }
 
 function currentFingerprints(ws: Workspace, env: string | undefined): Map<string, string> {
@@ -85,8 +90,15 @@ export async function mergedRekeys(ws: Workspace, env: string | undefined): Prom
         }
       }
     } else {
-      // A repository with one commit: everything in it is the starting point.
-      before = Object.fromEntries(now);
+      const head = await resolveCommit(ws.root, 'HEAD');
+      if (head && (await recordedParents(ws.root, head)).length > 0) {
+        // HEAD has a parent this (shallow) clone lacks: nothing to compare with, so
+        // every file counts as new rather than none.
+        source = "HEAD's parent (missing from this shallow clone; fetch 2 commits to compare)";
+      } else {
+        // A repository with one commit: everything in it is the starting point.
+        before = Object.fromEntries(now);
+      }
     }
   }
   const prior = before;
@@ -99,11 +111,16 @@ export async function mergedRekeys(ws: Workspace, env: string | undefined): Prom
   };
 }
 
-/** Record the envelopes as they are now, MAC'd with the first identity's derived key. */
-export async function recordRekeyState(ws: Workspace, env: string | undefined): Promise<void> {
+/**
+ * Record the envelopes as they are now, MAC'd with the first identity's derived key.
+ * `unsynced` refs (ones this run could not re-key) are left out, so the next run still
+ * treats them as new and gives them a fresh data key.
+ */
+export async function recordRekeyState(ws: Workspace, env: string | undefined, unsynced: readonly string[] = []): Promise<void> {
   const id = ws.identities[0];
   if (!id) return;
-  const files = Object.fromEntries(currentFingerprints(ws, env));
+  const skip = new Set(unsynced);
+  const files = Object.fromEntries([...currentFingerprints(ws, env)].filter(([ref]) => !skip.has(ref)));
   const state: RekeyState = { version: 1, recipient: id.recipient, files, mac: macOf(ws, id.recipient, files)! };
   await writeRefBlob(ws.root, stateRef(env), JSON.stringify(state) + '\n');
 }

@@ -107,10 +107,11 @@ export async function policyLayout(ws: Workspace, loc: RefLocation): Promise<Rec
   return layout;
 }
 
-/** Whether one of our identities is a recipient of the layout. */
+/** Whether our identities can decrypt a file with this layout (enough key groups). */
 export function canReadLayout(ws: Workspace, layout: RecipientLayout): boolean {
   const mine = new Set(ws.identities.map((id) => id.recipient));
-  return layout.groups.some((g) => g.some((r) => mine.has(r)));
+  const opened = layout.groups.filter((g) => g.some((r) => mine.has(r))).length;
+  return opened >= (layout.groups.length > 1 ? layout.threshold : 1);
 }
 
 /** A new, empty plaintext document. */

@@ -30,6 +30,18 @@ export async function isAncestor(root: string, ancestor: string, descendant: str
   }
 }
 
+/**
+ * The parents a commit object records. A shallow clone keeps these lines even though it
+ * lacks the parent commits themselves (so `<commit>^` does not resolve there).
+ */
+export async function recordedParents(root: string, commit: string): Promise<string[]> {
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new TypeError('recordedParents needs a resolved commit');
+  const out = await git(root).raw(['cat-file', 'commit', '--end-of-options', commit]);
+  const end = out.indexOf('\n\n');
+  const header = end < 0 ? out : out.slice(0, end);
+  return [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
+}
+
 /** A file's content at a commit, or undefined when it does not exist there. */
 export async function showFile(root: string, commit: string, path: string): Promise<string | undefined> {
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new TypeError('showFile needs a resolved commit');

@@ -13,7 +13,9 @@ export default async function initCommand({ out, global }: CommandContext, [dir]
       `Initialised keyfold repository in ${r.root}${r.gitInitialised ? ' (git init)' : ''}`,
       `  admin: ${r.admin} (${r.recipient})`,
       ...r.files.map((f) => `  wrote ${f}`),
-      'Next: keyfold set dev/<folder>/<name> KEY --stdin',
+      ...r.kept.map((f) => `  kept existing ${f}`),
+      'Next: npm install --save-dev keyfold (the workflows install keyfold from package-lock.json),',
+      '      then keyfold set dev/<folder>/<name> KEY --stdin',
     ].join('\n'),
   );
 }

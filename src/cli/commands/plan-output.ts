@@ -1,4 +1,5 @@
 /** Printing recipient/rotation plans and their results. */
+import { AccessError, KeyfoldError } from '../../core/errors.js';
 import type { ApplyResult, SyncEntry, SyncPlan } from '../../ops/recipients-sync.js';
 import type { CommandContext } from '../program.js';
 
@@ -30,4 +31,14 @@ export function resultLines(result: ApplyResult): string[] {
     `applied ${result.applied.length} change(s)`,
     ...result.failed.map((f) => `  failed ${f.entry.ref}: ${f.error.message}`),
   ];
+}
+
+/** The error for a partly applied plan: exit 4 when only identities were missing. */
+export function failureError(result: ApplyResult, verb: string): KeyfoldError | undefined {
+  const n = result.failed.length;
+  if (n === 0) return undefined;
+  if (result.failed.every((f) => f.error instanceof AccessError)) {
+    return new AccessError(`${n} file(s) could not be ${verb} with your identities`, { hint: "a reader of those files (or their environment's CI) must run it" });
+  }
+  return new KeyfoldError(`${n} file(s) could not be ${verb}`, { hint: 'see the failures listed above' });
 }

@@ -1,8 +1,8 @@
-import { AccessError, ViolationsError } from '../../core/errors.js';
+import { ViolationsError } from '../../core/errors.js';
 import { applyRecipients, planRecipients } from '../../ops/recipients-sync.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
-import { planLines, progress, resultLines } from './plan-output.js';
+import { failureError, planLines, progress, resultLines } from './plan-output.js';
 
 export default async function recipientsSyncCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
   const ws = new Workspace(ctx.global);
@@ -18,11 +18,10 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
   }
   ctx.out.info(planLines(plan).join('\n'));
   const result = await applyRecipients(ws, plan, progress(ctx));
-  if (rekey) await (await import('../../ops/rekey-merged.js')).recordRekeyState(ws, env);
+  if (rekey) await (await import('../../ops/rekey-merged.js')).recordRekeyState(ws, env, result.failed.map((f) => f.entry.ref));
   ctx.out.result({ changes: plan.changes, applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () =>
     plan.changes.length ? resultLines(result).join('\n') : '',
   );
-  if (result.failed.length > 0) {
-    throw new AccessError(`${result.failed.length} file(s) could not be synced with your identities`, { hint: 'a reader of those files (or their environment\'s CI) must run the sync' });
-  }
+  const failure = failureError(result, 'synced');
+  if (failure) throw failure;
 }

@@ -1,8 +1,7 @@
-import { AccessError } from '../../core/errors.js';
 import { applyRecipients, planRecipients } from '../../ops/recipients-sync.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
-import { planLines, progress, resultLines } from './plan-output.js';
+import { failureError, planLines, progress, resultLines } from './plan-output.js';
 
 export default async function rotateCommand(ctx: CommandContext, [prefix]: string[], opts: Record<string, unknown>): Promise<void> {
   const ws = new Workspace(ctx.global);
@@ -14,5 +13,6 @@ export default async function rotateCommand(ctx: CommandContext, [prefix]: strin
   ctx.out.info(planLines(plan).join('\n'));
   const result = await applyRecipients(ws, plan, progress(ctx));
   ctx.out.result({ applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () => resultLines(result).join('\n'));
-  if (result.failed.length > 0) throw new AccessError(`${result.failed.length} file(s) could not be rotated with your identities`, { hint: 'a reader of those files must rotate them' });
+  const failure = failureError(result, 'rotated');
+  if (failure) throw failure;
 }

@@ -1,0 +1,25 @@
+import { ViolationsError } from '../../core/errors.js';
+import { formatViolation, githubAnnotation } from '../../core/violation.js';
+import { encodeJson } from '../../formats/json.js';
+import { validate } from '../../ops/validate.js';
+import { writeSummary } from '../../ops/validate-summary.js';
+import { Workspace } from '../../ops/workspace.js';
+import type { CommandContext } from '../program.js';
+
+export default async function validateCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
+  const format = opts['json'] ? 'json' : (opts['format'] as string);
+  const base = opts['base'] as string | undefined;
+  const given = opts['author'] as string[] | undefined;
+  const actor = ctx.io.env['GITHUB_ACTOR'];
+  const authors = given ?? (base !== undefined && actor ? [actor] : []);
+  const summaryFile = opts['summary'] as string | undefined;
+  const r = await validate(new Workspace(ctx.global), { base, authors, summary: summaryFile !== undefined });
+  if (summaryFile !== undefined) writeSummary(ctx.io.cwd, summaryFile, r.summary!);
+
+  const n = r.violations.length;
+  const count = n === 0 ? `ok: no violations (${r.files} files under secrets/)` : `${n} violation${n === 1 ? '' : 's'}`;
+  if (format === 'json') ctx.out.raw(encodeJson({ ok: r.ok, violations: r.violations, changed: r.changed }) + '\n');
+  else if (format === 'github') ctx.out.raw([...r.violations.map(githubAnnotation), count].join('\n') + '\n');
+  else ctx.out.raw([...r.violations.map(formatViolation), count].join('\n') + '\n');
+  if (n > 0) throw new ViolationsError(`validation found ${count}`, { hint: 'each line names the file, line and rule; see docs/validation.md' });
+}

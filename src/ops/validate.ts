@@ -1,0 +1,116 @@
+/**
+ * `validate`: everything CI checks, without any identity (nothing is decrypted).
+ *
+ * Without `--base`, the work tree is checked against its own policy. With `--base REV`,
+ * it is judged with the base commit's policy, keyfold.yaml and rules (S3), the change
+ * since the base must be allowed to every author (S4), and nothing may roll back (S5).
+ * Returns data; the CLI prints it.
+ */
+import { isAdmin, resolveAuthor } from '../core/change-authorization.js';
+import type { AccessPolicy } from '../config/access-policy.js';
+import type { KeyfoldConfig } from '../config/keyfold-config.js';
+import { KeyfoldError, UsageError } from '../core/errors.js';
+import { normalizeViolations, type Violation } from '../core/violation.js';
+import { isWorkTree, readAtRevisions, resolveCommit, trackedFiles } from '../repo/git-read.js';
+import { checkMaxAge } from './validate-age.js';
+import { checkChanges, type ChangedFile } from './validate-changes.js';
+import { CONTROL_FILES, checkControl, readControlTexts, type ControlState, type ControlTexts } from './validate-control.js';
+import { checkGeneratedFiles } from './validate-generated.js';
+import { checkPlaintextOutputs, scanTrackedFiles } from './validate-scan.js';
+import { checkSecretFiles, type SecretFile } from './validate-secrets.js';
+import { buildSummary } from './validate-summary.js';
+import type { Workspace } from './workspace.js';
+
+export interface ValidateOptions {
+  /** `--base REV` */
+  base?: string;
+  /** `--author LOGIN` values (else the caller passes GITHUB_ACTOR). */
+  authors?: string[];
+  /** Also render the PR comment. */
+  summary?: boolean;
+  now?: Date;
+}
+
+export interface ValidateResult {
+  ok: boolean;
+  violations: Violation[];
+  changed: ChangedFile[];
+  /** Files checked under secrets/. */
+  files: number;
+  /** The Markdown PR comment, when asked for. */
+  summary?: string;
+}
+
+export async function validate(ws: Workspace, options: ValidateOptions = {}): Promise<ValidateResult> {
+  const root = ws.root;
+  if (!(await isWorkTree(root))) {
+    throw new KeyfoldError(`${root} is not a git work tree`, { hint: 'validate reads git (tracked files, history); run it in the secrets repository' });
+  }
+  const authors = (options.authors ?? []).filter((a) => a.trim() !== '');
+  if (options.base === undefined && authors.length > 0) throw new UsageError('--author needs --base', { hint: 'authors are judged against the change since the base' });
+  if (options.base !== undefined && authors.length === 0) {
+    throw new UsageError('validate --base needs the change\'s authors', { hint: 'pass --author LOGIN (repeatable), or set GITHUB_ACTOR' });
+  }
+
+  // git runs while the secrets tree is parsed.
+  const trackedPromise = trackedFiles(root);
+  trackedPromise.catch(() => undefined);
+  const violations: Violation[] = [];
+  const headRead = readControlTexts(root);
+  violations.push(...headRead.violations);
+  const head = checkControl(headRead.texts, 'head');
+  violations.push(...head.violations);
+
+  let baseCommit: string | undefined;
+  let base: ControlState | undefined;
+  let baseTexts: ControlTexts | undefined;
+  if (options.base !== undefined) {
+    baseCommit = await resolveCommit(root, options.base);
+    const blobs = await readAtRevisions(root, CONTROL_FILES.map((path) => ({ rev: baseCommit!, path })));
+    baseTexts = {};
+    CONTROL_FILES.forEach((f, i) => {
+      if (blobs[i]) baseTexts![f] = blobs[i].toString('utf8');
+    });
+    base = checkControl(baseTexts, 'base');
+    violations.push(...base.violations);
+  }
+
+  // What the work tree is judged with (S3): the base's files when given.
+  const judge = base ?? head;
+  // An all-admin change may also bring the work tree to its own (new) policy.
+  const allAdmins =
+    base?.policy !== undefined && authors.every((a) => {
+      const m = resolveAuthor(base!.policy!, a);
+      return m !== undefined && isAdmin(base!.policy!, m);
+    });
+  const policies: AccessPolicy[] = [judge.policy, allAdmins ? head.policy : undefined].filter((p): p is AccessPolicy => p !== undefined);
+  const namingPolicies = [head.policy].filter((p): p is AccessPolicy => p !== undefined);
+
+  const secrets = checkSecretFiles(root, { policies, namingPolicies, environments: judge.config?.environments, rules: judge.rules });
+  violations.push(...secrets.violations);
+
+  const sources: Array<{ policy: AccessPolicy; config: KeyfoldConfig }> = [];
+  if (judge.policy && judge.config) sources.push({ policy: judge.policy, config: judge.config });
+  if (allAdmins && head.policy && head.config) sources.push({ policy: head.policy, config: head.config });
+  violations.push(...checkGeneratedFiles(root, { sources, describe: base ? "the base commit's policy" : 'the policy' }));
+
+  const tracked = await trackedPromise;
+  violations.push(...scanTrackedFiles(root, tracked, judge.rules.allow));
+  if (head.config) violations.push(...(await checkPlaintextOutputs(root, head.config, headRead.texts['keyfold.yaml'])));
+  violations.push(...(await checkMaxAge(root, secrets.files, judge.rules, options.now ?? new Date())));
+
+  let changed: ChangedFile[] = [];
+  if (baseCommit !== undefined) {
+    const headFiles = new Map<string, SecretFile>(secrets.files.map((f) => [f.file, f]));
+    const result = await checkChanges({ root, base: baseCommit, basePolicy: base?.policy, headPolicy: head.policy, authors, headFiles });
+    changed = result.changed;
+    violations.push(...result.violations);
+  }
+
+  const sorted = normalizeViolations(violations);
+  const result: ValidateResult = { ok: sorted.length === 0, violations: sorted, changed, files: secrets.files.length };
+  if (options.summary) {
+    result.summary = await buildSummary({ root, baseCommit, config: head.config ?? judge.config, violations: sorted, changed, authors });
+  }
+  return result;
+}
