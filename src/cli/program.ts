@@ -226,11 +226,21 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/blame.js'),
     json: true,
   },
+  {
+    name: 'rotation status',
+    args: '',
+    summary: 'for every key a removed member could ever read: rotated since the removal, or still pending',
+    examples: ['keyfold rotation status', 'keyfold rotation status --json'],
+    options: (c) => c.option('--decrypt', 'count value changes made together with a data-key rotation (needs a reader identity)'),
+    load: () => import('./commands/rotation-status.js'),
+    json: true,
+  },
 ];
 
 const GROUPS: Record<string, string> = {
   recipients: 'make files\' recipients match the access policy',
   member: 'add or remove members of the access policy',
+  rotation: 'track value rotations owed after members leave',
 };
 
 function addGlobals(cmd: Command, json: boolean): Command {

@@ -3,15 +3,14 @@
  * layout kept), refusing an edit that would leave the policy inconsistent.
  * Re-encryption is a separate step: `recipients sync`.
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ConfigError, NotFoundError, UsageError } from '../core/errors.js';
-import { breakglassCovers, memberCan } from '../core/policy.js';
-import { parseSopsFile } from '../core/sops-file.js';
 import { ACCESS_FILE, checkAccessPolicy, type AccessPolicy } from '../config/access-policy.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readTextFile } from '../repo/secrets-tree.js';
+import { exposureOf, recordRemoval, type ExposedRef } from './exposure.js';
 import { recipientArg } from './recipient-arg.js';
 import type { Workspace } from './workspace.js';
 
@@ -24,7 +23,7 @@ export interface MemberAddOptions {
   kind?: 'human' | 'machine' | 'agent';
 }
 
-async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPolicy) => void): Promise<AccessPolicy> {
+async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPolicy) => void, after?: () => void): Promise<AccessPolicy> {
   return withRepoLock(ws.root, () => {
     const path = join(ws.root, ACCESS_FILE);
     const text = readTextFile(path, ACCESS_FILE);
@@ -36,6 +35,7 @@ async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPol
     const first = problems[0];
     if (first) throw new ConfigError(`refused: the edit would leave ${ACCESS_FILE} inconsistent: ${first.path.join('.')}: ${first.message}`, { file: ACCESS_FILE });
     writeFileAtomic(path, out);
+    after?.();
     return policy;
   });
 }
@@ -72,24 +72,23 @@ export async function addMember(ws: Workspace, name: string, options: MemberAddO
   return { name, recipient, role: options.role };
 }
 
-export interface ExposureEntry {
-  ref: string;
-  keys: string[];
-  /** Why they could read it: a recipient of the file now, a role grant, break-glass. */
-  via: string[];
-}
-
 export interface MemberRemoveResult {
   name: string;
-  /** Refs the member can read now (as a file recipient or by policy): rotate their values. */
-  exposure: ExposureEntry[];
+  /** Every ref and key the member could read at any point in history: rotate them. */
+  exposure: ExposedRef[];
 }
 
 export async function removeMember(ws: Workspace, name: string): Promise<MemberRemoveResult> {
   const policy = await ws.policy();
   const member = policy.members[name];
   if (!member) throw new NotFoundError(`member ${name} not found in ${ACCESS_FILE}`, { hint: 'list members with `keyfold access`' });
-  const exposure = currentExposure(ws, policy, name, member.recipient);
+  const exposure = await exposureOf(ws, member.recipient);
+  const removal = {
+    member: name,
+    recipient: member.recipient,
+    removed: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    exposed: Object.fromEntries(exposure.map((e) => [e.ref, e.keys])),
+  };
   await editPolicy(ws, (doc) => {
     (doc.get('members', true) as YAMLMap).delete(name);
     const roles = doc.get('roles', true);
@@ -104,23 +103,6 @@ export async function removeMember(ws: Workspace, name: string): Promise<MemberR
     if (isSeq(custodians) && custodians.items.some((i) => String((i as { value?: unknown }).value ?? i) === name)) {
       throw new UsageError(`${name} is a break-glass custodian`, { hint: 'replace them in breakglass.custodians first (edit policies/access.yaml), then remove the member' });
     }
-  });
+  }, () => recordRemoval(ws, removal));
   return { name, exposure };
-}
-
-/** What the member can read now: files listing their recipient, and refs their roles grant. */
-function currentExposure(ws: Workspace, policy: AccessPolicy, name: string, recipient: string): ExposureEntry[] {
-  const out: ExposureEntry[] = [];
-  for (const entry of listRefFiles(ws.root)) {
-    const display = relative(ws.root, entry.path);
-    const parsed = parseSopsFile(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display, { strict: false, readOnly: true });
-    const via: string[] = [];
-    if (parsed.meta.groups.some((g) => g.some((e) => e.recipient === recipient))) via.push('file recipient');
-    if (memberCan(policy, name, 'read', entry.ref)) via.push('role grant');
-    if (policy.breakglass?.custodians.includes(name) && breakglassCovers(policy, entry.ref)) via.push('break-glass custodian');
-    if (via.length === 0) continue;
-    const keys = isMap(parsed.doc.contents) ? (parsed.doc.contents as YAMLMap).items.map((p) => String((p.key as { value?: unknown }).value ?? p.key)) : [];
-    out.push({ ref: entry.ref, keys, via });
-  }
-  return out;
 }

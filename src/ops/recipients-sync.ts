@@ -55,7 +55,12 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   if (options.env && !envs.includes(options.env)) {
     throw new UsageError(`unknown environment "${options.env}"`, { hint: `environments in keyfold.yaml: ${envs.join(', ')}` });
   }
-  const nameOf = new Map(Object.entries(policy.members).map(([name, m]) => [m.recipient, name] as const));
+  // Removed members keep a name through policies/rotations.yaml.
+  const { loadRemovals } = await import('./exposure.js');
+  const nameOf = new Map([
+    ...loadRemovals(ws).map((r) => [r.recipient, `${r.member} (removed)`] as const),
+    ...Object.entries(policy.members).map(([name, m]) => [m.recipient, name] as const),
+  ]);
   const label = (r: string) => nameOf.get(r) ?? r;
   const prefix = options.prefix ?? options.env;
   const entries: SyncEntry[] = listRefFiles(ws.root, prefix).map((entry) => {

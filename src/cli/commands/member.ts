@@ -18,9 +18,11 @@ export default async function memberCommand(ctx: CommandContext, [name]: string[
   ctx.out.result(r, () =>
     [
       `removed member ${r.name} from the policy`,
-      r.exposure.length ? `${r.name} can read these refs now; rotate their values (the data keys change with \`keyfold recipients sync\`):` : `${r.name} could read no existing ref`,
-      ...r.exposure.map((e) => `  ${e.ref}: ${e.keys.join(', ') || '(no keys)'}  [${e.via.join(', ')}]`),
-      'next: `keyfold recipients sync` gives those files fresh data keys',
+      r.exposure.length
+        ? `${r.name} could read these keys at some point in history — rotate their values (recorded in policies/rotations.yaml; track with \`keyfold rotation status\`):`
+        : `${r.name} was never a recipient of any file`,
+      ...r.exposure.map((e) => `  ${e.ref}${e.deleted ? ' (file deleted since)' : ''}: ${e.keys.join(', ') || '(no keys)'}`),
+      'next: `keyfold recipients sync` gives the files they can still open fresh data keys',
     ].join('\n'),
   );
 }

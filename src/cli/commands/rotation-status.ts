@@ -1,0 +1,13 @@
+import { rotationStatus } from '../../ops/exposure.js';
+import { Workspace } from '../../ops/workspace.js';
+import type { CommandContext } from '../program.js';
+
+export default async function rotationStatusCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
+  const items = await rotationStatus(new Workspace(ctx.global), { decrypt: opts['decrypt'] === true });
+  const pending = items.filter((i) => i.status === 'pending');
+  ctx.out.result({ pending: pending.length, items }, () => {
+    if (items.length === 0) return 'no removals recorded (policies/rotations.yaml)';
+    const lines = items.map((i) => `  ${i.status.padEnd(7)}  ${i.ref} ${i.key}  (${i.member}, removed ${i.removed.slice(0, 10)}${i.sha ? `; rotated in ${i.sha.slice(0, 12)}` : ''})`);
+    return [`${pending.length} of ${items.length} exposed value(s) still to rotate:`, ...lines].join('\n');
+  });
+}
