@@ -198,8 +198,12 @@ const COMMANDS: CommandSpec[] = [
     name: 'access',
     args: '[ref]',
     summary: 'who can read and write what, now',
-    examples: ['keyfold access', 'keyfold access prod/providers/openrouter', 'keyfold access --member alice --json'],
-    options: (c) => c.option('--member <name>', 'what one member can read and write'),
+    examples: ['keyfold access', 'keyfold access prod/providers/openrouter', 'keyfold access --member alice --json', 'keyfold access --at v1.2.0 prod/api/db', 'keyfold access --history prod/api/db'],
+    options: (c) =>
+      c
+        .option('--member <name>', 'what one member can read and write')
+        .option('--at <rev>', 'who could read each ref at a past revision (the files\' recipients then)')
+        .option('--history', 'how the readers of REF changed over its history'),
     load: () => import('./commands/access.js'),
     json: true,
   },

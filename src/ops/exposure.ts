@@ -1,25 +1,17 @@
 /**
  * The exposure ledger: every ref and key a member could read at any point in history
  * (from the files' recipient lists in every committed version, and the working tree),
- * and the rotation status of those keys after the member was removed.
- *
- * Removals are recorded in `policies/rotations.yaml` (written by `member remove`), so
- * `rotation status` can later tell which exposed keys changed value since.
+ * and the rotation status of those keys after the member was removed (removals are
+ * recorded by `member remove`, see removals.ts).
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
-import * as z from 'zod/mini';
-import '../core/zod-locale.js';
 import { snapshotOf } from '../core/history.js';
-import { writeFileAtomic } from '../repo/atomic-write.js';
 import { BlobReader, readLog } from '../repo/git-history.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
-import { parseYamlConfig } from '../config/load-yaml-config.js';
 import { readHistory } from './history.js';
+import { loadRemovals } from './removals.js';
 import type { Workspace } from './workspace.js';
-
-export const ROTATIONS_FILE = 'policies/rotations.yaml';
 
 export interface ExposedRef {
   ref: string;
@@ -66,39 +58,6 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
   return [...exposed]
     .map(([ref, keys]) => ({ ref, keys: [...keys].sort(), deleted: !live.has(ref) }))
     .sort((a, b) => (a.ref < b.ref ? -1 : 1));
-}
-
-const RemovalSchema = z.strictObject({
-  member: z.string(),
-  recipient: z.string(),
-  removed: z.string(),
-  exposed: z.record(z.string(), z.array(z.string())),
-});
-const RotationsSchema = z.strictObject({ removals: z._default(z.array(RemovalSchema), () => []) });
-export type Removal = z.infer<typeof RemovalSchema>;
-
-export function loadRemovals(ws: Workspace): Removal[] {
-  const path = join(ws.root, ROTATIONS_FILE);
-  if (!existsSync(path)) return [];
-  return parseYamlConfig(readTextFile(path, ROTATIONS_FILE), ROTATIONS_FILE, RotationsSchema, 'it is written by `keyfold member remove`').value.removals;
-}
-
-/** Append a removal to policies/rotations.yaml (call under the repository lock). */
-export function recordRemoval(ws: Workspace, removal: Removal): void {
-  const path = join(ws.root, ROTATIONS_FILE);
-  const text = existsSync(path)
-    ? readTextFile(path, ROTATIONS_FILE)
-    : '# Written by `keyfold member remove`: what each removed member could ever read.\n# `keyfold rotation status` reports which of those values have been rotated since.\nremovals: []\n';
-  const doc = parseDocument(text);
-  const list = doc.get('removals', true);
-  const node = doc.createNode(removal);
-  if (list && typeof list === 'object' && 'add' in list && Array.isArray((list as { items?: unknown }).items)) {
-    (list as { add(n: unknown): void; flow?: boolean }).flow = false;
-    (list as { add(n: unknown): void }).add(node);
-  } else {
-    doc.set('removals', doc.createNode([removal]));
-  }
-  writeFileAtomic(path, doc.toString({ lineWidth: 0 }));
 }
 
 export interface RotationItem {

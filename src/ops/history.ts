@@ -11,6 +11,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { parseRef, readTextFile, refToPath } from '../repo/secrets-tree.js';
+import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from './workspace.js';
 
 export const POLICY_PATH = 'policies/access.yaml';
@@ -108,7 +109,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
     until: options.until,
     author: options.author,
   });
-  const names = await recipientNames(ws);
+  const names = await recipientNamer(ws);
   const blobs = new BlobReader(ws.root);
   const snapshots = new Map<string, Promise<FileSnapshot | undefined>>();
   const snapshot = (oid: string | undefined, path: string) => {
@@ -225,17 +226,6 @@ async function confirmReencryptions(ws: Workspace, entries: LogEntry[], blobs: B
       const [before, after] = await Promise.all([plainOf(ch.oldBlob, ch.oldPath ?? ch.path), plainOf(ch.newBlob, ch.path)]);
       f.confirmed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
     }
-  }
-}
-
-/** `age1…` → member name, by the current policy (bare recipient when unknown). */
-async function recipientNames(ws: Workspace): Promise<(r: string) => string> {
-  try {
-    const policy = await ws.policy();
-    const map = new Map(Object.entries(policy.members).map(([n, m]) => [m.recipient, n] as const));
-    return (r) => map.get(r) ?? r;
-  } catch {
-    return (r) => r;
   }
 }
 

@@ -10,7 +10,8 @@ import { ACCESS_FILE, checkAccessPolicy, type AccessPolicy } from '../config/acc
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
 import { readTextFile } from '../repo/secrets-tree.js';
-import { exposureOf, recordRemoval, type ExposedRef } from './exposure.js';
+import { exposureOf, type ExposedRef } from './exposure.js';
+import { recordRemoval } from './removals.js';
 import { recipientArg } from './recipient-arg.js';
 import type { Workspace } from './workspace.js';
 

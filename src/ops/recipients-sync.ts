@@ -14,6 +14,7 @@ import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { removeStaleTemps, writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from './workspace.js';
 
 export type SyncAction = 'ok' | 'add' | 'rekey';
@@ -55,13 +56,7 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   if (options.env && !envs.includes(options.env)) {
     throw new UsageError(`unknown environment "${options.env}"`, { hint: `environments in keyfold.yaml: ${envs.join(', ')}` });
   }
-  // Removed members keep a name through policies/rotations.yaml.
-  const { loadRemovals } = await import('./exposure.js');
-  const nameOf = new Map([
-    ...loadRemovals(ws).map((r) => [r.recipient, `${r.member} (removed)`] as const),
-    ...Object.entries(policy.members).map(([name, m]) => [m.recipient, name] as const),
-  ]);
-  const label = (r: string) => nameOf.get(r) ?? r;
+  const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
   const entries: SyncEntry[] = listRefFiles(ws.root, prefix).map((entry) => {
     const display = relative(ws.root, entry.path);

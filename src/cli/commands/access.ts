@@ -1,10 +1,31 @@
-import { memberAccess, refAccess } from '../../ops/access.js';
+import { UsageError } from '../../core/errors.js';
+import { accessAt, accessHistory, memberAccess, refAccess } from '../../ops/access.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function accessCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
   const ws = new Workspace(ctx.global);
   const member = opts['member'] as string | undefined;
+  if (opts['history']) {
+    if (!ref) throw new UsageError('access --history needs a REF');
+    const changes = await accessHistory(ws, ref);
+    ctx.out.result(changes, () =>
+      changes
+        .map((c) => `${c.date.slice(0, 10)}  ${c.sha.slice(0, 12)}  ${c.author}: ${[...c.added.map((m) => `+${m}`), ...c.removed.map((m) => `-${m}`)].join(' ')}  → readers: ${c.readers.join(', ') || '(none)'}  (${c.subject})`)
+        .join('\n'),
+    );
+    return;
+  }
+  if (opts['at']) {
+    const at = await accessAt(ws, opts['at'] as string, ref);
+    ctx.out.result(at, () =>
+      [
+        `at ${at.commit.slice(0, 12)}:`,
+        ...at.refs.map((r) => `${r.ref}\n  read:  ${r.readers.join(', ') || '(nobody)'}${r.unknownRecipients.length ? ` + ${r.unknownRecipients.length} recipient(s) not in the policy then` : ''}\n  write: ${r.writers.join(', ') || '(nobody)'}`),
+      ].join('\n'),
+    );
+    return;
+  }
   if (member) {
     const a = await memberAccess(ws, member);
     ctx.out.result(a, () =>
