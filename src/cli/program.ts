@@ -239,6 +239,15 @@ const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/rotation-status.js'),
     json: true,
   },
+  {
+    name: 'report',
+    args: '',
+    summary: 'a self-contained HTML audit report: access matrix, timeline of changes, pending rotations (no values)',
+    examples: ['keyfold report --html access-report.html'],
+    options: (c) => c.requiredOption('--html <file>', 'where to write the report'),
+    load: () => import('./commands/report.js'),
+    json: true,
+  },
 ];
 
 const GROUPS: Record<string, string> = {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { snapshotOf } from '../core/history.js';
 import { BlobReader, readLog } from '../repo/git-history.js';
+import { isAncestor } from '../repo/git-refs.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
 import { readHistory } from './history.js';
 import { loadRemovals } from './removals.js';
@@ -80,7 +81,10 @@ export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean
   const live = new Set(listRefFiles(ws.root).map((e) => e.ref));
   const items: RotationItem[] = [];
   for (const r of removals) {
-    const history = await readHistory(ws, { since: r.removed, decrypt: options.decrypt });
+    // Commits after the removal: those on top of HEAD-at-removal when it is still an
+    // ancestor, else (history rewritten) those dated after it.
+    const anchored = r.commit !== undefined && (await isAncestor(ws.root, r.commit, 'HEAD'));
+    const history = await readHistory(ws, anchored ? { rev: `${r.commit}..HEAD`, decrypt: options.decrypt } : { since: r.removed, decrypt: options.decrypt });
     for (const [ref, keys] of Object.entries(r.exposed)) {
       for (const key of keys) {
         const hit = history.entries.find((e) =>

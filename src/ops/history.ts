@@ -48,6 +48,8 @@ export interface LogEntry {
 }
 
 export interface LogOptions {
+  /** Revision or range to read (default HEAD), e.g. `abc123..HEAD`. */
+  rev?: string;
   /** A ref, or a prefix of refs (`prod/providers`). */
   target?: string;
   key?: string;
@@ -104,6 +106,7 @@ class Tracker {
 export async function readHistory(ws: Workspace, options: LogOptions = {}): Promise<LogResult> {
   const target = options.target ? parseTarget(ws.root, options.target) : undefined;
   const commits = await readLog(ws.root, {
+    rev: options.rev,
     paths: ['secrets', POLICY_PATH],
     since: options.since,
     until: options.until,

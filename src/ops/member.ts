@@ -9,6 +9,7 @@ import { ConfigError, NotFoundError, UsageError } from '../core/errors.js';
 import { ACCESS_FILE, checkAccessPolicy, type AccessPolicy } from '../config/access-policy.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
+import { resolveCommit } from '../repo/git-refs.js';
 import { readTextFile } from '../repo/secrets-tree.js';
 import { exposureOf, type ExposedRef } from './exposure.js';
 import { recordRemoval } from './removals.js';
@@ -84,10 +85,12 @@ export async function removeMember(ws: Workspace, name: string): Promise<MemberR
   const member = policy.members[name];
   if (!member) throw new NotFoundError(`member ${name} not found in ${ACCESS_FILE}`, { hint: 'list members with `keyfold access`' });
   const exposure = await exposureOf(ws, member.recipient);
+  const head = await resolveCommit(ws.root, 'HEAD');
   const removal = {
     member: name,
     recipient: member.recipient,
     removed: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...(head ? { commit: head } : {}),
     exposed: Object.fromEntries(exposure.map((e) => [e.ref, e.keys])),
   };
   await editPolicy(ws, (doc) => {

@@ -18,6 +18,8 @@ const RemovalSchema = z.strictObject({
   member: z.string(),
   recipient: z.string(),
   removed: z.string(),
+  /** HEAD when the member was removed: later commits are those after it. */
+  commit: z.optional(z.string().check(z.regex(/^[0-9a-f]{40}$/))),
   exposed: z.record(z.string(), z.array(z.string())),
 });
 const RotationsSchema = z.strictObject({ removals: z._default(z.array(RemovalSchema), () => []) });
