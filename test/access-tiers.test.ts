@@ -326,8 +326,8 @@ describe('member remove, then recipients sync', () => {
     const out = JSON.parse(r.stdout) as { ok: boolean; changes: Array<{ ref: string; action: string; removed: string[]; added: string[] }> };
     expect(out.ok).toBe(false);
     expect(out.changes.map((c) => c.ref).sort()).toEqual([...DEV_REFS, ...STAGING_REFS].sort());
-    // alice is no longer a member, so she shows as her bare recipient.
-    for (const c of out.changes) expect(c).toMatchObject({ action: 'rekey', removed: [repo.id('alice').recipient], added: [] });
+    // alice is no longer a member; policies/rotations.yaml keeps her name.
+    for (const c of out.changes) expect(c).toMatchObject({ action: 'rekey', removed: ['alice (removed)'], added: [] });
   });
 
   it('after sync, no file is decryptable by the removed identity, and the files they could read have fresh data keys and new ciphertext', async () => {
@@ -357,9 +357,9 @@ describe('member remove, then recipients sync', () => {
   it('member remove --json of the agent: its one folder; after sync it reads nothing', async () => {
     const r = await repo.run(['member', 'remove', 'revenue-cron', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { name: string; exposure: Array<{ ref: string; keys: string[]; via: string[] }> };
+    const out = JSON.parse(r.stdout) as { name: string; exposure: Array<{ ref: string; keys: string[]; deleted: boolean }> };
     expect(out.name).toBe('revenue-cron');
-    expect(out.exposure).toEqual([{ ref: 'prod/analytics/warehouse', keys: ['WAREHOUSE_TOKEN'], via: expect.arrayContaining(['file recipient', 'role grant']) }]);
+    expect(out.exposure).toEqual([{ ref: 'prod/analytics/warehouse', keys: ['WAREHOUSE_TOKEN'], deleted: false }]);
     const old = repo.read('prod/analytics/warehouse');
     await ok(repo.run(['recipients', 'sync']));
     const now = repo.read('prod/analytics/warehouse');

@@ -13,6 +13,7 @@ import { resolveCommit } from '../repo/git-refs.js';
 import { readTextFile } from '../repo/secrets-tree.js';
 import { exposureOf, type ExposedRef } from './exposure.js';
 import { recordRemoval } from './removals.js';
+import { writeGeneratedFiles } from './generated-files.js';
 import { recipientArg } from './recipient-arg.js';
 import type { Workspace } from './workspace.js';
 
@@ -26,6 +27,7 @@ export interface MemberAddOptions {
 }
 
 async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPolicy) => void, after?: () => void): Promise<AccessPolicy> {
+  const config = await ws.config();
   return withRepoLock(ws.root, () => {
     const path = join(ws.root, ACCESS_FILE);
     const text = readTextFile(path, ACCESS_FILE);
@@ -37,6 +39,7 @@ async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPol
     const first = problems[0];
     if (first) throw new ConfigError(`refused: the edit would leave ${ACCESS_FILE} inconsistent: ${first.path.join('.')}: ${first.message}`, { file: ACCESS_FILE });
     writeFileAtomic(path, out);
+    writeGeneratedFiles(ws.root, policy, config);
     after?.();
     return policy;
   });

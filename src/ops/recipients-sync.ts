@@ -14,6 +14,7 @@ import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { removeStaleTemps, writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from './workspace.js';
 
@@ -85,6 +86,8 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
 
 export interface ApplyResult {
   applied: SyncEntry[];
+  /** Generated files (.sops.yaml, CODEOWNERS) rewritten to match the policy. */
+  generated: string[];
   /** Files the identities could not open (they need a reader to sync them). */
   failed: Array<{ entry: SyncEntry; error: KeyfoldError }>;
 }
@@ -96,8 +99,10 @@ export interface ApplyResult {
 export async function applyRecipients(ws: Workspace, plan: SyncPlan, onProgress?: (done: number, total: number, entry: SyncEntry) => void): Promise<ApplyResult> {
   const policy = await ws.policy();
   const identities = ws.identities;
-  const result: ApplyResult = { applied: [], failed: [] };
+  const config = await ws.config();
+  const result: ApplyResult = { applied: [], failed: [], generated: [] };
   await withRepoLock(ws.root, () => {
+    result.generated = writeGeneratedFiles(ws.root, policy, config);
     plan.changes.forEach((entry, i) => {
       try {
         rewrite(ws, entry, recipientLayout(policy, entry.ref), identities);

@@ -29,6 +29,7 @@ export function progress(ctx: CommandContext): ((done: number, total: number) =>
 export function resultLines(result: ApplyResult): string[] {
   return [
     `applied ${result.applied.length} change(s)`,
+    ...result.generated.map((f) => `  regenerated ${f} from the policy`),
     ...result.failed.map((f) => `  failed ${f.entry.ref}: ${f.error.message}`),
   ];
 }
