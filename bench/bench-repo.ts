@@ -1,11 +1,14 @@
 /** A generated secrets repository for benchmarks: FILES files × VALUES values. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealSopsFile } from '../src/core/sops-file.js';
 import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
 import { parseYaml } from '../src/formats/yaml.js';
+import { checkAccessPolicy } from '../src/config/access-policy.js';
+import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
+import { writeGeneratedFiles } from '../src/ops/generated-files.js';
 
 export interface BenchRepo {
   root: string;
@@ -36,6 +39,10 @@ export function makeBenchRepo(files: number, values: number, root = mkdtempSync(
       '',
     ].join('\n'),
   );
+  writeFileSync(join(root, '.gitignore'), 'bench.key\n');
+  // The files validate expects to be generated from the policy.
+  const policy = checkAccessPolicy(readFileSync(join(root, 'policies', 'access.yaml'), 'utf8')).policy;
+  writeGeneratedFiles(root, policy, parseKeyfoldConfig(readFileSync(join(root, 'keyfold.yaml'), 'utf8')));
   const envs = ['dev', 'staging', 'prod'];
   for (let f = 0; f < files; f++) {
     const env = envs[f % 3]!;

@@ -83,7 +83,7 @@ describe('init', () => {
     expect(execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, encoding: 'utf8' }).trim()).toBe('true');
   };
 
-  it('with --recipient: scaffolds keyfold.yaml, policies/access.yaml, secrets/ and a git repo', async () => {
+  it('with --recipient: scaffolds the repository layout (see init.test.ts) and a git repo', async () => {
     const { dir, home } = freshDir('init-r');
     const id = makeIdentity(home, 'admin');
     const r = await runCli(['init', '--admin', 'carol', '--recipient', id.recipient], { cwd: dir, env: { HOME: home } });
@@ -93,8 +93,14 @@ describe('init', () => {
     // It never creates a private key.
     for (const f of ['keyfold.yaml', 'policies/access.yaml']) expect(readFileSync(join(dir, f), 'utf8')).not.toContain('AGE-SECRET-KEY');
     expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([
+      '?? .gitattributes',
+      '?? .github/CODEOWNERS',
+      '?? .github/workflows/keyfold-sync.yml',
+      '?? .github/workflows/keyfold-validate.yml',
+      '?? .sops.yaml',
       '?? keyfold.yaml',
       '?? policies/access.yaml',
+      '?? policies/rules.yaml',
       '?? secrets/.gitkeep',
     ]);
   });

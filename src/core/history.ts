@@ -46,6 +46,9 @@ export function snapshotOf(text: string, file: string): FileSnapshot | undefined
   };
 }
 
+/** Whether a fingerprint holds ciphertext (so it changes with the data key). */
+const isSealed = (fp: string): boolean => fp.includes('ENC[AES256_GCM,');
+
 function fingerprint(v: Node | null): string {
   if (v === null || v === undefined) return 'null';
   if (isScalar(v)) return `s:${String(v.value)}`;
@@ -79,7 +82,10 @@ export function diffSnapshots(before: FileSnapshot | undefined, after: FileSnaps
   const ra = new Set(after?.groups.flat() ?? []);
   const sharedEnvelope = before && after ? [...after.envelopes].some((e) => before.envelopes.has(e)) : true;
   // A fresh data key re-encrypts every value; one kept ciphertext proves the key was kept.
-  const reencrypted = Boolean(before && after && !sharedEnvelope && (common.length === 0 || changed.length === common.length));
+  // Values that are never encrypted (empty strings, nulls, `_unencrypted` keys) keep
+  // their text under any data key, so they prove nothing either way.
+  const sealed = common.filter((k) => isSealed(a.get(k)!) || isSealed(b.get(k)!));
+  const reencrypted = Boolean(before && after && !sharedEnvelope && sealed.every((k) => a.get(k) !== b.get(k)));
   return {
     added,
     removed,
@@ -87,5 +93,23 @@ export function diffSnapshots(before: FileSnapshot | undefined, after: FileSnaps
     recipientsAdded: [...ra].filter((r) => !rb.has(r)).sort(),
     recipientsRemoved: [...rb].filter((r) => !ra.has(r)).sort(),
     reencrypted,
+  };
+}
+
+/**
+ * A merge commit's own changes to a file: of its changes against the first parent,
+ * those that also differ from every other parent (a conflict resolution, or an edit
+ * made in the merge). Changes that came in from one side are that side's commits'.
+ */
+export function ownMergeChanges(first: KeyDiff, others: KeyDiff[]): KeyDiff {
+  const all = (pick: (o: KeyDiff) => string[]) => (k: string) => others.every((o) => pick(o).includes(k));
+  const differs = all((o) => [...o.added, ...o.changed]);
+  return {
+    added: first.added.filter(differs),
+    removed: first.removed.filter(all((o) => o.removed)),
+    changed: first.changed.filter(differs),
+    recipientsAdded: first.recipientsAdded.filter(all((o) => o.recipientsAdded)),
+    recipientsRemoved: first.recipientsRemoved.filter(all((o) => o.recipientsRemoved)),
+    reencrypted: first.reencrypted && others.every((o) => o.reencrypted),
   };
 }

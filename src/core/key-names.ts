@@ -62,6 +62,7 @@ export function parseKeyPath(key: string, hasTopLevel: (k: string) => boolean): 
 
 /** Refuse names that must not be secret names. */
 export function assertSettableKey(path: string[]): void {
-  const reason = dangerousNameReason(path[0]!);
+  // Nested keys reach env-style targets flattened as A_B, so check that name too.
+  const reason = dangerousNameReason(path[0]!) ?? dangerousNameReason(path.join('_'));
   if (reason) throw new UsageError(`refused: ${reason}`, { hint: 'choose another name for this secret' });
 }

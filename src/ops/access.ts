@@ -107,7 +107,7 @@ export interface AccessChange {
 
 /** How the set of readers of a ref changed over its history (oldest first). */
 export async function accessHistory(ws: Workspace, ref: string): Promise<AccessChange[]> {
-  const { entries } = await readHistory(ws, { target: parseRef(ref).join('/') });
+  const { entries } = await readHistory(ws, { target: parseRef(ref).join('/'), fullHistory: true });
   const changes: AccessChange[] = [];
   let readers = new Set<string>();
   for (const e of [...entries].reverse()) {

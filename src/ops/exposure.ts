@@ -31,7 +31,8 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
   };
   const hasGit = existsSync(join(ws.root, '.git'));
   if (hasGit) {
-    const commits = await readLog(ws.root, { paths: ['secrets'] }).catch(() => []);
+    // Full history: a version on a merged side branch counts even if the merge dropped it.
+    const commits = await readLog(ws.root, { paths: ['secrets'], fullHistory: true }).catch(() => []);
     const blobs = new BlobReader(ws.root);
     try {
       const versions = commits.flatMap((c) => c.changes.filter((ch) => ch.newBlob).map((ch) => ({ path: ch.path, oid: ch.newBlob! })));

@@ -4,9 +4,9 @@
  * gave a file a fresh data key is reported as "re-encrypted", and `--decrypt` (with a
  * reader identity) confirms which values really changed in such commits.
  */
-import { diffSnapshots, snapshotOf, type FileSnapshot, type KeyDiff } from '../core/history.js';
+import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot, type KeyDiff } from '../core/history.js';
 import { openSopsFile, parseSopsFile } from '../core/sops-file.js';
-import { BlobReader, readLog, type CommitInfo, type FileChange } from '../repo/git-history.js';
+import { BlobReader, readCommits, readLog, type CommitInfo, type CommitSummary, type FileChange } from '../repo/git-history.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
@@ -58,6 +58,11 @@ export interface LogOptions {
   author?: string;
   /** Confirm value changes in re-encryption commits by decrypting (needs a reader). */
   decrypt?: boolean;
+  /**
+   * Also commits on merged side branches whose changes the merge dropped (git's
+   * `--full-history`): for "who could read it then", every committed version counts.
+   */
+  fullHistory?: boolean;
 }
 
 export interface LogResult {
@@ -90,10 +95,14 @@ class Tracker {
     const ref = refOfPath(change.path);
     if (ref === undefined) return false;
     if (this.#exact) {
-      if (!this.#exact.has(ref)) return false;
       const from = change.oldPath ? refOfPath(change.oldPath) : undefined;
-      if (from) this.#exact.add(from);
-      return true;
+      // The target's own changes, following a rename back to its old name; and for an
+      // old name, the rename that moved it away.
+      if (this.#exact.has(ref)) {
+        if (from) this.#exact.add(from);
+        return true;
+      }
+      return from !== undefined && this.#exact.has(from);
     }
     if (this.#prefix === undefined) return true;
     const p = this.#prefix;
@@ -105,13 +114,16 @@ class Tracker {
 /** The history of refs, newest first. */
 export async function readHistory(ws: Workspace, options: LogOptions = {}): Promise<LogResult> {
   const target = options.target ? parseTarget(ws.root, options.target) : undefined;
-  const commits = await readLog(ws.root, {
-    rev: options.rev,
-    paths: ['secrets', POLICY_PATH],
-    since: options.since,
-    until: options.until,
-    author: options.author,
-  });
+  // `--until` and `--author` are applied after following renames (a rename commit they
+  // exclude must still be followed); `--since` only drops commits older than any shown.
+  const [commits, graph, selected] = await Promise.all([
+    readLog(ws.root, { rev: options.rev, paths: ['secrets', POLICY_PATH], since: options.since, fullHistory: options.fullHistory }),
+    readCommits(ws.root, { rev: options.rev }),
+    options.until || options.author
+      ? readCommits(ws.root, { rev: options.rev, since: options.since, until: options.until, author: options.author }).then((cs) => new Set(cs.map((c) => c.sha)))
+      : undefined,
+  ]);
+  const mergedBy = mergePrs(graph);
   const names = await recipientNamer(ws);
   const blobs = new BlobReader(ws.root);
   const snapshots = new Map<string, Promise<FileSnapshot | undefined>>();
@@ -128,13 +140,23 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
   try {
     // Decide relevance in order (renames are followed newest → oldest), then read
     // and diff all blobs concurrently through the one cat-file process.
-    const work = commits.map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }));
+    const work = commits
+      .map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }))
+      .filter(({ commit }) => selected === undefined || selected.has(commit.sha));
+    const diffOf = async (ch: FileChange): Promise<KeyDiff> => {
+      const after = await snapshot(ch.newBlob, ch.path);
+      const first = diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), after);
+      if (!ch.otherParentBlobs) return first;
+      const others = await Promise.all(ch.otherParentBlobs.map(async (b) => diffSnapshots(await snapshot(b, ch.path), after)));
+      return ownMergeChanges(first, others);
+    };
     const entries = await Promise.all(
       work.map(async ({ commit, changes }) => {
-        const files = await Promise.all(
-          changes.map(async (ch) => toLogFile(ch, diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), await snapshot(ch.newBlob, ch.path)), names)),
-        );
-        return toEntry(commit, files);
+        const files = (await Promise.all(changes.map(async (ch) => ({ ch, d: await diffOf(ch) }))))
+          // A merge that only combined both sides' changes made none of its own.
+          .filter(({ ch, d }) => !ch.otherParentBlobs || !isEmptyDiff(d))
+          .map(({ ch, d }) => toLogFile(ch, d, names));
+        return toEntry(commit, files, mergedBy.get(commit.sha));
       }),
     );
     if (options.decrypt) await confirmReencryptions(ws, entries, blobs, commits);
@@ -169,7 +191,43 @@ function toLogFile(ch: FileChange, d: KeyDiff, names: (r: string) => string): Lo
   };
 }
 
-function toEntry(c: CommitInfo, files: LogFile[]): LogEntry {
+const isEmptyDiff = (d: KeyDiff) =>
+  !d.reencrypted && [d.added, d.removed, d.changed, d.recipientsAdded, d.recipientsRemoved].every((l) => l.length === 0);
+
+/**
+ * For commits that reached the mainline (the first-parent chain of the tip) through a
+ * merge commit naming a pull request (`Merge pull request #12 …`), that number.
+ */
+function mergePrs(graph: CommitSummary[]): Map<string, number> {
+  const byId = new Map(graph.map((c) => [c.sha, c]));
+  const mainline: CommitSummary[] = [];
+  const onMainline = new Set<string>();
+  for (let c = graph[0]; c && !onMainline.has(c.sha); c = c.parents[0] === undefined ? undefined : byId.get(c.parents[0])) {
+    mainline.push(c);
+    onMainline.add(c.sha);
+  }
+  const seen = new Set<string>();
+  const out = new Map<string, number>();
+  // Oldest first: everything an older mainline commit reaches is seen before a newer
+  // merge's side is walked, so each commit is credited to the merge that brought it in.
+  for (const m of mainline.reverse()) {
+    seen.add(m.sha);
+    const pr = prNumber(m.subject);
+    const stack = m.parents.slice(1);
+    while (stack.length) {
+      const id = stack.pop()!;
+      const c = byId.get(id);
+      if (!c || seen.has(id)) continue;
+      seen.add(id);
+      if (pr !== undefined) out.set(id, pr);
+      stack.push(...c.parents);
+    }
+  }
+  return out;
+}
+
+function toEntry(c: CommitInfo, files: LogFile[], mergedPr?: number): LogEntry {
+  const pr = prNumber(c.subject) ?? mergedPr;
   return {
     sha: c.sha,
     author: c.author,
@@ -177,7 +235,7 @@ function toEntry(c: CommitInfo, files: LogFile[]): LogEntry {
     date: c.date,
     subject: c.subject,
     body: c.body,
-    ...(prNumber(c.subject) !== undefined ? { pr: prNumber(c.subject) } : {}),
+    ...(pr !== undefined ? { pr } : {}),
     policy: c.changes.some((ch) => ch.path === POLICY_PATH || ch.oldPath === POLICY_PATH),
     files,
   };
@@ -239,11 +297,19 @@ export interface BlameLine {
   date: string;
   subject: string;
   pr?: number;
+  /**
+   * Without --decrypt: the newest later commit that gave the file a fresh data key.
+   * Such a commit may also have changed this value; `blame --decrypt` tells.
+   */
+  reencryptedSince?: string;
 }
 
-/** For every key of a ref, the last commit that changed its value (re-encryptions skipped). */
-export async function blame(ws: Workspace, ref: string): Promise<BlameLine[]> {
-  const { entries } = await readHistory(ws, { target: ref });
+/**
+ * For every key of a ref, the last commit that changed its value. Re-encryptions do
+ * not count; with `decrypt` (a reader identity) a value changed in one does.
+ */
+export async function blame(ws: Workspace, ref: string, options: { decrypt?: boolean } = {}): Promise<BlameLine[]> {
+  const { entries } = await readHistory(ws, { target: ref, decrypt: options.decrypt });
   const current = entries.find((e) => e.files.length > 0);
   if (!current || current.files[0]!.status === 'deleted') {
     throw new NotFoundError(`ref ${ref} has no history in this repository`, { hint: 'commit it first; blame reads git history' });
@@ -252,6 +318,7 @@ export async function blame(ws: Workspace, ref: string): Promise<BlameLine[]> {
   // still present; walk back until each key has its last value change.
   const liveKeys = new Set<string>();
   const pending = new Map<string, BlameLine | undefined>();
+  const reencrypted = new Map<string, string>();
   const known = currentKeys(ws, ref);
   for (const k of known) {
     liveKeys.add(k);
@@ -259,9 +326,21 @@ export async function blame(ws: Workspace, ref: string): Promise<BlameLine[]> {
   }
   for (const e of entries) {
     for (const f of e.files) {
+      if (f.reencrypted && f.confirmed === undefined) {
+        for (const k of f.changed) if (liveKeys.has(k) && pending.get(k) === undefined && !reencrypted.has(k)) reencrypted.set(k, e.sha);
+      }
       for (const k of [...f.added, ...(f.reencrypted ? (f.confirmed ?? []) : f.changed)]) {
         if (liveKeys.has(k) && pending.get(k) === undefined) {
-          pending.set(k, { key: k, sha: e.sha, author: e.author, date: e.date, subject: e.subject, ...(e.pr !== undefined ? { pr: e.pr } : {}) });
+          const since = reencrypted.get(k);
+          pending.set(k, {
+            key: k,
+            sha: e.sha,
+            author: e.author,
+            date: e.date,
+            subject: e.subject,
+            ...(e.pr !== undefined ? { pr: e.pr } : {}),
+            ...(since !== undefined ? { reencryptedSince: since } : {}),
+          });
         }
       }
     }

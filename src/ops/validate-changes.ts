@@ -50,11 +50,13 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
   const fork = (head && (await mergeBase(root, base, head))) ?? base;
   const changes = await changesSince(root, fork);
 
+  // Earlier versions of changed secrets files: at the fork point, and at the base when it moved on.
   const secretPaths = changes.filter((c) => c.path.startsWith(SECRETS_PREFIX) && !/[\n\r]/.test(c.path)).map((c) => c.path);
-  // The version the change started from (fork point) and the base's (newer, if the base moved on).
   const revs = fork === base ? [fork] : [fork, base];
   const blobs = await readAtRevisions(root, revs.flatMap((rev) => secretPaths.map((path) => ({ rev, path }))));
-  const textAt = (rev: number, i: number) => blobs[rev * secretPaths.length + i]?.toString('utf8');
+  const earlier = new Map<string, Array<string | undefined>>(
+    secretPaths.map((p, i) => [p, revs.map((_, r) => blobs[r * secretPaths.length + i]?.toString('utf8'))]),
+  );
 
   const changed: ChangedFile[] = [];
   const fileChanges: FileChange[] = [];
@@ -62,13 +64,12 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
   for (const c of changes) {
     const entry: ChangedFile = { file: c.path, status: c.status };
     const fc: FileChange = { path: c.path, status: c.status };
-    const i = secretPaths.indexOf(c.path);
-    if (i >= 0) {
+    if (c.path.startsWith(SECRETS_PREFIX)) {
+      // Every path under secrets/ needs write access to its ref, even one git cannot be asked about.
       entry.ref = fc.ref = c.path.slice(SECRETS_PREFIX.length).replace(/\.ya?ml$/, '');
-      const forkText = textAt(0, i);
-      const baseText = revs.length > 1 ? textAt(1, i) : forkText;
-      const old = forkText === undefined ? undefined : snapshotOf(forkText, c.path);
+      const [forkText, baseText = forkText] = earlier.get(c.path) ?? [];
       const headFile = input.headFiles.get(c.path);
+      const old = forkText === undefined ? undefined : snapshotOf(forkText, c.path);
       const now = headFile?.text === undefined ? undefined : snapshotOf(headFile.text, c.path);
       if (old || now) {
         const d = diffSnapshots(old, now);
@@ -76,9 +77,9 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
         if (d.reencrypted) entry.reencrypted = true;
       }
       if (old && now && layoutKey(old) !== layoutKey(now)) entry.recipientsChanged = fc.recipientsChanged = true;
-      if (headFile?.parsed && headFile.text !== undefined) {
-        const base = [forkText, baseText].flatMap((t) => (t === undefined ? [] : [versionFacts(t, c.path)])).filter((f) => f !== undefined);
-        rollbackInputs.push({ file: headFile, base });
+      if (headFile?.parsed && earlier.has(c.path)) {
+        const versions = [forkText, baseText].flatMap((t) => (t === undefined ? [] : [versionFacts(t, c.path)]));
+        rollbackInputs.push({ file: headFile, base: versions.filter((v): v is VersionFacts => v !== undefined) });
       }
     }
     changed.push(entry);

@@ -40,7 +40,7 @@ export function checkGeneratedFiles(root: string, judge: GeneratedJudge): Violat
     }
     const expected = judge.sources.map((s) => g.generate(s.policy, s.config));
     if (actual === undefined) {
-      out.push({ file: g.file, line: 1, rule: g.rule, message: `is missing; it must hold what ${judge.describe} generates (keyfold init writes it)` });
+      out.push({ file: g.file, line: 1, rule: g.rule, message: `is missing; it must hold what ${judge.describe} generates (\`keyfold recipients sync\` writes it)` });
       continue;
     }
     if (expected.some((e) => normalize(e) === normalize(actual))) continue;
@@ -48,7 +48,7 @@ export function checkGeneratedFiles(root: string, judge: GeneratedJudge): Violat
       file: g.file,
       line: firstDifference(normalize(actual), normalize(expected[0]!)),
       rule: g.rule,
-      message: `differs from what ${judge.describe} generates (first difference on this line); regenerate it from the policy instead of editing it by hand`,
+      message: `differs from what ${judge.describe} generates (first difference on this line); regenerate it with \`keyfold recipients sync\` instead of editing it by hand`,
     });
   }
   return out;

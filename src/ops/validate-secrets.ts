@@ -5,6 +5,7 @@
  * environments.
  */
 import { join } from 'node:path';
+import { isMap, type Document, type YAMLMap } from 'yaml';
 import type { AccessPolicy } from '../config/access-policy.js';
 import type { Rules } from '../config/rules.js';
 import { topLevelKeys, envNames } from '../core/document-keys.js';
@@ -18,7 +19,6 @@ import type { Violation } from '../core/violation.js';
 import { lineOfPath, lineOfText } from '../core/yaml-lines.js';
 import { inventorySecrets } from '../repo/secrets-inventory.js';
 import { parseRef, readTextFile } from '../repo/secrets-tree.js';
-import { isMap, type Document, type YAMLMap } from 'yaml';
 
 /** One file under `secrets/` as validation saw it. */
 export interface SecretFile {
@@ -44,6 +44,11 @@ export interface SecretsJudge {
 
 const YAML_RE = /\.ya?ml$/;
 
+type Report = (line: number, rule: Violation['rule'], message: string) => void;
+
+/** Dotfiles allowed under secrets/: directory keepers, and the temp files of an interrupted atomic write. */
+const ALLOWED_DOTFILE = /^\.(?:gitkeep|keep|.+\.[0-9a-f]{12}\.tmp)$/;
+
 /** Check every file under `secrets/`; returns the files (for the change checks) and the violations. */
 export function checkSecretFiles(root: string, judge: SecretsJudge): { files: SecretFile[]; violations: Violation[] } {
   const violations: Violation[] = [];
@@ -55,16 +60,16 @@ export function checkSecretFiles(root: string, judge: SecretsJudge): { files: Se
   const keyPattern = new RegExp(judge.rules.key_pattern);
   for (const file of inventory.files) {
     const name = file.slice(file.lastIndexOf('/') + 1);
-    if (name.startsWith('.')) continue; // .gitkeep and the like
-    const ref = file.replace(/^secrets\//, '').replace(YAML_RE, '');
-    const add = (line: number, rule: Violation['rule'], message: string) => violations.push({ file, line, rule, message });
-    if (!YAML_RE.test(name)) {
-      add(1, 'sops-format', 'not a SOPS YAML file; everything under secrets/ must be an encrypted .yaml file');
+    if (ALLOWED_DOTFILE.test(name)) continue;
+    const add: Report = (line, rule, message) => violations.push({ file, line, rule, message });
+    if (!YAML_RE.test(name) || name.startsWith('.')) {
+      // keyfold never reads these as refs, so nothing else would look at them.
+      add(1, 'sops-format', 'not a SOPS YAML file; everything under secrets/ must be an encrypted <name>.yaml file');
       continue;
     }
-    checkRef(ref, judge, add);
-    const entry: SecretFile = { file, ref, keys: [] };
+    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), keys: [] };
     files.push(entry);
+    checkRef(entry.ref, judge, add);
     try {
       entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
       entry.parsed = parseSopsFile(entry.text, file, { strict: true, readOnly: true });
@@ -74,39 +79,58 @@ export function checkSecretFiles(root: string, judge: SecretsJudge): { files: Se
       add(m ? Number(m[1]) : 1, 'sops-format', withoutFile(e.message, file));
       continue;
     }
-    const { text, parsed } = entry;
-    entry.keys = topLevelKeys(parsed.doc);
-
-    for (const f of findPlaintext(parsed.doc, parsed.meta.selection)) {
-      const where = lineOfPath(text, f.path);
-      if (f.kind === 'value') add(where, 'plaintext-value', `${f.name} is not encrypted; only values under keys ending in _unencrypted may be plaintext`);
-      else if (f.kind === 'malformed') add(where, 'plaintext-value', `${f.name} holds a malformed ENC[…] value`);
-      else add(where, 'plaintext-value', `a plaintext comment at ${f.name}; comments in secret files must be encrypted`);
-    }
-
+    entry.keys = topLevelKeys(entry.parsed.doc);
+    checkEncrypted(entry, add);
     checkLayout(entry, judge, add);
-
-    for (const key of entry.keys) {
-      const bare = key.endsWith('_unencrypted') ? key.slice(0, -'_unencrypted'.length) : key;
-      if (!keyPattern.test(bare)) add(lineOfPath(text, [key]), 'key-name', `${printable(key)} does not match key_pattern ${judge.rules.key_pattern}`);
-    }
-    for (const envName of envNames(parsed.doc)) {
-      const reason = dangerousNameReason(envName);
-      if (reason) add(lineOfPath(text, [envName.split('_')[0]!]), 'key-name', `refused name ${printable(envName)}: ${reason}`);
-    }
-
-    for (const [glob, keys] of Object.entries(judge.rules.required)) {
-      if (!matchesAny([glob], ref)) continue;
-      for (const key of keys) {
-        if (!hasKey(parsed.doc, key)) add(1, 'required-key', `required key ${key} is missing (policies/rules.yaml requires it for ${glob})`);
-      }
+    checkNames(entry, keyPattern, judge.rules.key_pattern, add);
+    checkRequired(entry, judge.rules, add);
+  }
+  // db.yaml beside db.yml: two files for one ref, and readers disagree on which counts.
+  const byRef = new Map<string, string[]>();
+  for (const f of files) byRef.set(f.ref, [...(byRef.get(f.ref) ?? []), f.file]);
+  for (const [ref, paths] of byRef) {
+    for (const file of paths.length > 1 ? paths : []) {
+      violations.push({ file, line: 1, rule: 'ref', message: `ref ${ref} has ${paths.length} files (${paths.join(', ')}); keep exactly one` });
     }
   }
   violations.push(...checkParity(files, judge));
   return { files, violations };
 }
 
-function checkRef(ref: string, judge: SecretsJudge, add: (line: number, rule: Violation['rule'], message: string) => void): void {
+/** Every value sops encrypts is encrypted (empty strings and nulls aside), and so is every comment. */
+function checkEncrypted(entry: SecretFile, add: Report): void {
+  const { text, parsed } = entry;
+  for (const f of findPlaintext(parsed!.doc, parsed!.meta.selection)) {
+    const where = lineOfPath(text!, f.path);
+    const name = printable(f.name);
+    if (f.kind === 'value') add(where, 'plaintext-value', `${name} is not encrypted; only values under keys ending in _unencrypted may be plaintext`);
+    else if (f.kind === 'malformed') add(where, 'plaintext-value', `${name} holds a malformed ENC[…] value`);
+    else add(where, 'plaintext-value', `a plaintext comment at ${name}; comments in secret files must be encrypted`);
+  }
+}
+
+/** Top-level names match key_pattern; no name (nested ones flattened) changes how programs start. */
+function checkNames(entry: SecretFile, keyPattern: RegExp, source: string, add: Report): void {
+  for (const key of entry.keys) {
+    const bare = key.endsWith('_unencrypted') ? key.slice(0, -'_unencrypted'.length) : key;
+    if (!keyPattern.test(bare)) add(lineOfPath(entry.text!, [key]), 'key-name', `${printable(key)} does not match key_pattern ${source}`);
+  }
+  for (const { name, path } of envNames(entry.parsed!.doc)) {
+    const reason = dangerousNameReason(name);
+    if (reason) add(lineOfPath(entry.text!, path), 'key-name', `refused name ${printable(name)}: ${reason}`);
+  }
+}
+
+function checkRequired(entry: SecretFile, rules: Rules, add: Report): void {
+  for (const [glob, keys] of Object.entries(rules.required)) {
+    if (!matchesAny([glob], entry.ref)) continue;
+    for (const key of keys) {
+      if (!hasKey(entry.parsed!.doc, key)) add(1, 'required-key', `required key ${key} is missing (policies/rules.yaml requires it for ${glob})`);
+    }
+  }
+}
+
+function checkRef(ref: string, judge: SecretsJudge, add: Report): void {
   try {
     parseRef(ref);
   } catch (e) {
@@ -121,7 +145,7 @@ function checkRef(ref: string, judge: SecretsJudge, add: (line: number, rule: Vi
 }
 
 /** S2: the file's key groups equal what one of the judging policies demands. */
-function checkLayout(entry: SecretFile, judge: SecretsJudge, add: (line: number, rule: Violation['rule'], message: string) => void): void {
+function checkLayout(entry: SecretFile, judge: SecretsJudge, add: Report): void {
   if (judge.policies.length === 0 || !entry.parsed || !entry.text) return;
   const meta = entry.parsed.meta;
   const actual: RecipientLayout = { groups: meta.groups.map((g) => g.map((e) => e.recipient)), threshold: meta.threshold };

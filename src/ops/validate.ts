@@ -8,7 +8,6 @@
  */
 import { isAdmin, resolveAuthor } from '../core/change-authorization.js';
 import type { AccessPolicy } from '../config/access-policy.js';
-import type { KeyfoldConfig } from '../config/keyfold-config.js';
 import { KeyfoldError, UsageError } from '../core/errors.js';
 import { normalizeViolations, type Violation } from '../core/violation.js';
 import { isWorkTree, readAtRevisions, resolveCommit, trackedFiles } from '../repo/git-read.js';
@@ -61,37 +60,23 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
   const head = checkControl(headRead.texts, 'head');
   violations.push(...head.violations);
 
-  let baseCommit: string | undefined;
-  let base: ControlState | undefined;
-  let baseTexts: ControlTexts | undefined;
-  if (options.base !== undefined) {
-    baseCommit = await resolveCommit(root, options.base);
-    const blobs = await readAtRevisions(root, CONTROL_FILES.map((path) => ({ rev: baseCommit!, path })));
-    baseTexts = {};
-    CONTROL_FILES.forEach((f, i) => {
-      if (blobs[i]) baseTexts![f] = blobs[i].toString('utf8');
-    });
-    base = checkControl(baseTexts, 'base');
-    violations.push(...base.violations);
-  }
+  const baseCommit = options.base === undefined ? undefined : await resolveCommit(root, options.base);
+  const base = baseCommit === undefined ? undefined : await readBaseControl(root, baseCommit);
+  if (base) violations.push(...base.violations);
 
-  // What the work tree is judged with (S3): the base's files when given.
+  // What the work tree is judged with (S3): the base's files when given. A change made
+  // only by admins may also bring the work tree to its own (new) policy.
   const judge = base ?? head;
-  // An all-admin change may also bring the work tree to its own (new) policy.
-  const allAdmins =
-    base?.policy !== undefined && authors.every((a) => {
-      const m = resolveAuthor(base!.policy!, a);
-      return m !== undefined && isAdmin(base!.policy!, m);
-    });
-  const policies: AccessPolicy[] = [judge.policy, allAdmins ? head.policy : undefined].filter((p): p is AccessPolicy => p !== undefined);
-  const namingPolicies = [head.policy].filter((p): p is AccessPolicy => p !== undefined);
+  const allAdmins = base?.policy !== undefined && authors.every((a) => isAdminAuthor(base.policy!, a));
+  const defined = <T>(xs: Array<T | undefined>): T[] => xs.filter((x): x is T => x !== undefined);
+  const policies = defined([judge.policy, allAdmins ? head.policy : undefined]);
+  const namingPolicies = defined([head.policy]);
 
   const secrets = checkSecretFiles(root, { policies, namingPolicies, environments: judge.config?.environments, rules: judge.rules });
   violations.push(...secrets.violations);
 
-  const sources: Array<{ policy: AccessPolicy; config: KeyfoldConfig }> = [];
-  if (judge.policy && judge.config) sources.push({ policy: judge.policy, config: judge.config });
-  if (allAdmins && head.policy && head.config) sources.push({ policy: head.policy, config: head.config });
+  const pair = (s: ControlState) => (s.policy && s.config ? { policy: s.policy, config: s.config } : undefined);
+  const sources = defined([pair(judge), allAdmins ? pair(head) : undefined]);
   violations.push(...checkGeneratedFiles(root, { sources, describe: base ? "the base commit's policy" : 'the policy' }));
 
   const tracked = await trackedPromise;
@@ -113,4 +98,19 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
     result.summary = await buildSummary({ root, baseCommit, config: head.config ?? judge.config, violations: sorted, changed, authors });
   }
   return result;
+}
+
+/** The base commit's control files, parsed (S3). */
+async function readBaseControl(root: string, commit: string): Promise<ControlState> {
+  const blobs = await readAtRevisions(root, CONTROL_FILES.map((path) => ({ rev: commit, path })));
+  const texts: ControlTexts = {};
+  CONTROL_FILES.forEach((f, i) => {
+    if (blobs[i]) texts[f] = blobs[i].toString('utf8');
+  });
+  return checkControl(texts, 'base');
+}
+
+function isAdminAuthor(policy: AccessPolicy, author: string): boolean {
+  const member = resolveAuthor(policy, author);
+  return member !== undefined && isAdmin(policy, member);
 }

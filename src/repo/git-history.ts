@@ -4,6 +4,7 @@
  * plumbing calls with fixed argument shapes; revisions come after `--end-of-options`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { KeyfoldError } from '../core/errors.js';
 
 export interface FileChange {
   /** A added, M modified, D deleted, R renamed (C copied is reported as A of `path`). */
@@ -13,6 +14,12 @@ export interface FileChange {
   oldPath?: string;
   oldBlob?: string;
   newBlob?: string;
+  /**
+   * Merge commits only: the file's blob in the second and later parents (undefined
+   * where absent). `oldBlob` is the first parent's. Listed only when the merge result
+   * differs from every parent.
+   */
+  otherParentBlobs?: Array<string | undefined>;
 }
 
 export interface CommitInfo {
@@ -37,6 +44,11 @@ export interface LogOptions {
   author?: string;
   /** Oldest first. */
   reverse?: boolean;
+  /**
+   * No history simplification: also side branches whose changes a merge dropped
+   * (every version that was ever committed, for the exposure ledger).
+   */
+  fullHistory?: boolean;
 }
 
 const ZERO = /^0+$/;
@@ -52,14 +64,61 @@ const MARK_TEXT = '\u0000\u0001\u0002';
  * their changes are the merged commits'.
  */
 export async function readLog(root: string, options: LogOptions = {}): Promise<CommitInfo[]> {
-  const args = ['log', '--raw', '-M', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
+  // `--cc`: a merge lists the files whose result differs from every parent (`::` records).
+  const args = ['log', '--raw', '--cc', '-M', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
   if (options.author) args.push(`--author=${options.author}`);
   if (options.reverse) args.push('--reverse');
+  if (options.fullHistory) args.push('--full-history');
   args.push('--end-of-options', options.rev ?? 'HEAD', '--', ...(options.paths ?? []));
-  const out = await run(root, args);
-  return parseLog(out);
+  return parseLog(await runLog(root, args, options.rev));
+}
+
+/** Run a `git log`; on a branch with no commits yet (and no explicit revision), no output. */
+async function runLog(root: string, args: string[], rev: string | undefined): Promise<string> {
+  try {
+    return await run(root, args);
+  } catch (e) {
+    if (rev === undefined && !(await hasHead(root)) && (await run(root, ['rev-parse', '--git-dir']).then(() => true, () => false))) return '';
+    throw e;
+  }
+}
+
+/** Whether HEAD names a commit (false on an unborn branch, or outside a repository). */
+async function hasHead(root: string): Promise<boolean> {
+  return run(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+    () => true,
+    () => false,
+  );
+}
+
+export interface CommitSummary {
+  sha: string;
+  parents: string[];
+  subject: string;
+}
+
+/**
+ * Every commit reachable from `rev` (default HEAD), newest first, the tip first: ids,
+ * parents and subjects only, no diffs, no path limit. With `since`/`until`/`author`,
+ * only the commits those select.
+ */
+export async function readCommits(root: string, options: Pick<LogOptions, 'rev' | 'since' | 'until' | 'author'> = {}): Promise<CommitSummary[]> {
+  const args = ['log', '-z', `--format=%H${SEP}%P${SEP}%s`];
+  if (options.since) args.push(`--since=${options.since}`);
+  if (options.until) args.push(`--until=${options.until}`);
+  if (options.author) args.push(`--author=${options.author}`);
+  args.push('--end-of-options', options.rev ?? 'HEAD', '--');
+  const out = await runLog(root, args, options.rev);
+  return out
+    .split('\u0000')
+    .map((rec) => rec.replace(/^\n/, ''))
+    .filter(Boolean)
+    .map((rec) => {
+      const [sha = '', parents = '', ...subject] = rec.split(SEP);
+      return { sha, parents: parents.split(' ').filter(Boolean), subject: subject.join(SEP) };
+    });
 }
 
 /** Parse `git log --raw -z` output in the format above. Exported for tests. */
@@ -89,6 +148,23 @@ export function parseLog(out: string): CommitInfo[] {
       const meta = rest[i]!.replace(/^\n/, '');
       if (!meta.startsWith(':')) {
         i++;
+        continue;
+      }
+      if (meta.startsWith('::')) {
+        // A merge (`--cc`): "::" + n+1 modes, n+1 blobs (parents…, result), n statuses.
+        const n = /^:+/.exec(meta)![0].length;
+        const fields = meta.slice(n).split(' ');
+        const blobs = fields.slice(n + 1, 2 * n + 2).map((b) => (ZERO.test(b) ? undefined : b));
+        const newBlob = blobs[n];
+        const oldBlob = blobs[0];
+        commit.changes.push({
+          status: newBlob === undefined ? 'D' : oldBlob === undefined ? 'A' : 'M',
+          path: rest[i + 1]!,
+          oldBlob,
+          newBlob,
+          otherParentBlobs: blobs.slice(1, n),
+        });
+        i += 2;
         continue;
       }
       const [, , oldSha, newSha, status] = meta.slice(1).split(' ') as [string, string, string, string, string];
@@ -123,10 +199,10 @@ function run(root: string, args: string[]): Promise<string> {
     let err = '';
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
+    child.on('error', (e) => reject(new KeyfoldError('cannot run git', { hint: 'install git and make sure it is on PATH', cause: e })));
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(chunks).toString('utf8'));
-      else reject(new Error(`git ${args[0]} failed (${code}): ${err.split('\n')[0]}`));
+      else reject(new KeyfoldError(`git ${args[0]} failed (${code}): ${err.split('\n')[0]}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' }));
     });
   });
 }
@@ -135,10 +211,14 @@ function run(root: string, args: string[]): Promise<string> {
  * Blob contents through one `git cat-file --batch` process, cached by object id.
  * Call `close()` when done.
  */
+interface BatchProcess {
+  child: ChildProcessWithoutNullStreams;
+  buffer: Buffer;
+  waiters: Array<{ resolve: (b: Buffer) => void; reject: (e: Error) => void }>;
+}
+
 export class BlobReader {
-  #child: ChildProcessWithoutNullStreams | undefined;
-  #buffer: Buffer = Buffer.alloc(0);
-  #waiters: Array<(b: Buffer) => void> = [];
+  #proc: BatchProcess | undefined;
   readonly #cache = new Map<string, Promise<string>>();
 
   constructor(readonly root: string) {}
@@ -149,49 +229,64 @@ export class BlobReader {
     if (!p) {
       p = this.#request(oid);
       this.#cache.set(oid, p);
+      p.catch(() => this.#cache.delete(oid));
     }
     return p;
   }
 
-  #start(): ChildProcessWithoutNullStreams {
+  #start(): BatchProcess {
     const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc: BatchProcess = { child, buffer: Buffer.alloc(0), waiters: [] };
     child.stdout.on('data', (d: Buffer) => {
-      this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, d]) : d;
-      this.#drain();
+      proc.buffer = proc.buffer.length ? Buffer.concat([proc.buffer, d]) : d;
+      drain(proc);
     });
-    return child;
-  }
-
-  /** Hand complete responses ("<oid> blob <size>\n<content>\n") to waiters in order. */
-  #drain(): void {
-    for (;;) {
-      const nl = this.#buffer.indexOf(10);
-      if (nl < 0 || this.#waiters.length === 0) return;
-      const header = this.#buffer.subarray(0, nl).toString('latin1');
-      const parts = header.split(' ');
-      if (parts[1] === 'missing') {
-        this.#buffer = this.#buffer.subarray(nl + 1);
-        this.#waiters.shift()!(Buffer.alloc(0));
-        continue;
+    child.stderr.resume();
+    // git exiting (not a repository, a corrupt object) or not starting fails the reads
+    // still waiting on this process, never leaves them waiting forever.
+    const fail = (cause?: unknown) => {
+      if (this.#proc === proc) this.#proc = undefined;
+      for (const w of proc.waiters.splice(0)) {
+        w.reject(new KeyfoldError('git failed while reading blobs from history', { hint: 'is this a git repository with its history fetched?', cause }));
       }
-      const size = Number(parts[2]);
-      if (this.#buffer.length < nl + 1 + size + 1) return;
-      const body = this.#buffer.subarray(nl + 1, nl + 1 + size);
-      this.#buffer = this.#buffer.subarray(nl + 1 + size + 1);
-      this.#waiters.shift()!(body);
-    }
+    };
+    child.on('error', fail);
+    child.stdin.on('error', () => undefined);
+    child.on('close', () => fail());
+    return proc;
   }
 
   #request(oid: string): Promise<string> {
-    this.#child ??= this.#start();
-    return new Promise((resolve) => {
-      this.#waiters.push((b) => resolve(b.toString('utf8')));
-      this.#child!.stdin.write(oid + '\n');
+    const proc = (this.#proc ??= this.#start());
+    return new Promise((resolve, reject) => {
+      proc.waiters.push({ resolve: (b) => resolve(b.toString('utf8')), reject });
+      proc.child.stdin.write(oid + '\n');
     });
   }
 
+  /** Ends the process once it has answered the reads already asked. */
   close(): void {
-    this.#child?.stdin.end();
-    this.#child = undefined;
+    this.#proc?.child.stdin.end();
+    this.#proc = undefined;
+  }
+}
+
+/** Hand complete responses ("<oid> blob <size>\n<content>\n") to waiters in order. */
+function drain(proc: BatchProcess): void {
+  for (;;) {
+    const nl = proc.buffer.indexOf(10);
+    if (nl < 0 || proc.waiters.length === 0) return;
+    const header = proc.buffer.subarray(0, nl).toString('latin1');
+    const parts = header.split(' ');
+    if (parts[1] === 'missing') {
+      proc.buffer = proc.buffer.subarray(nl + 1);
+      proc.waiters.shift()!.resolve(Buffer.alloc(0));
+      continue;
+    }
+    const size = Number(parts[2]);
+    if (proc.buffer.length < nl + 1 + size + 1) return;
+    const body = proc.buffer.subarray(nl + 1, nl + 1 + size);
+    proc.buffer = proc.buffer.subarray(nl + 1 + size + 1);
+    proc.waiters.shift()!.resolve(body);
   }
 }

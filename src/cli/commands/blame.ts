@@ -2,10 +2,17 @@ import { blame } from '../../ops/history.js';
 import { Workspace } from '../../ops/workspace.js';
 import type { CommandContext } from '../program.js';
 
-export default async function blameCommand(ctx: CommandContext, [ref]: string[]): Promise<void> {
-  const lines = await blame(new Workspace(ctx.global), ref!);
+export default async function blameCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
+  const lines = await blame(new Workspace(ctx.global), ref!, { decrypt: opts['decrypt'] === true });
   const width = Math.max(0, ...lines.map((l) => l.key.length));
   ctx.out.result(lines, () =>
-    lines.map((l) => `${l.key.padEnd(width)}  ${l.sha.slice(0, 12)}  ${l.date.slice(0, 10)}  ${l.author}${l.pr !== undefined ? `  #${l.pr}` : ''}  ${l.subject}`).join('\n'),
+    lines
+      .map(
+        (l) =>
+          `${l.key.padEnd(width)}  ${l.sha.slice(0, 12)}  ${l.date.slice(0, 10)}  ${l.author}${l.pr !== undefined ? `  #${l.pr}` : ''}  ${l.subject}${l.reencryptedSince ? `  (re-encrypted since in ${l.reencryptedSince.slice(0, 12)})` : ''}`,
+      )
+      .join('\n'),
   );
+  const unsure = lines.filter((l) => l.reencryptedSince).length;
+  if (unsure > 0) ctx.out.info(`(${unsure} key(s) were re-encrypted with a fresh data key since; --decrypt checks whether their values changed then)`);
 }

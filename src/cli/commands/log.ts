@@ -10,6 +10,7 @@ export default async function logCommand(ctx: CommandContext, [target]: string[]
     until: opts['until'] as string | undefined,
     author: opts['author'] as string | undefined,
     decrypt: opts['decrypt'] === true,
+    fullHistory: true,
   });
   ctx.out.result(r, () => r.entries.map(entryText).join('\n\n'));
   if (r.hiddenReencryptions > 0) {

@@ -17,7 +17,7 @@ export default async function validateCommand(ctx: CommandContext, _args: string
   if (summaryFile !== undefined) writeSummary(ctx.io.cwd, summaryFile, r.summary!);
 
   const n = r.violations.length;
-  const count = n === 0 ? `ok: no violations (${r.files} files under secrets/)` : `${n} violation${n === 1 ? '' : 's'}`;
+  const count = n === 0 ? `ok: no violations (${r.files} file${r.files === 1 ? '' : 's'} under secrets/)` : `${n} violation${n === 1 ? '' : 's'}`;
   if (format === 'json') ctx.out.raw(encodeJson({ ok: r.ok, violations: r.violations, changed: r.changed }) + '\n');
   else if (format === 'github') ctx.out.raw([...r.violations.map(githubAnnotation), count].join('\n') + '\n');
   else ctx.out.raw([...r.violations.map(formatViolation), count].join('\n') + '\n');

@@ -1,0 +1,88 @@
+/**
+ * keyfold's own root is also an example secrets repository (DESIGN §2). This writes its
+ * generated files from its policy, as `keyfold init` would: .sops.yaml, CODEOWNERS, the
+ * two keyfold workflows, and the keyfold lines of .gitattributes (and policies/rules.yaml
+ * when missing).
+ *
+ *   npx tsx scripts/gen-example.ts           writes them
+ *   npx tsx scripts/gen-example.ts --check   exits 1 when one is stale
+ *
+ * test/init.test.ts fails when the committed files differ from this output.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadAccessPolicy } from '../src/config/access-policy.js';
+import { loadKeyfoldConfig } from '../src/config/keyfold-config.js';
+import { RULES_FILE } from '../src/config/rules.js';
+import { CODEOWNERS_FILE, generateCodeowners } from '../src/core/codeowners.js';
+import { SOPS_CONFIG_FILE, generateSopsConfig } from '../src/core/sops-config.js';
+import { gitattributesTemplate, mergeGitattributes, rulesYamlTemplate } from '../src/ops/init-templates.js';
+import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate, type WorkflowOptions } from '../src/ops/workflow-templates.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+/**
+ * In this repository keyfold is the package itself: build it and run dist/ (npx would
+ * not find it in node_modules). The example's members are demo identities, so the
+ * workflows run only when the repository variable KEYFOLD_EXAMPLE_WORKFLOWS is 'true'.
+ */
+export const EXAMPLE_WORKFLOW_OPTIONS: WorkflowOptions = {
+  install: ['npm ci --ignore-scripts --no-audit --no-fund', 'npm run build'],
+  keyfold: 'node dist/keyfold.js',
+  onlyIfVariable: 'KEYFOLD_EXAMPLE_WORKFLOWS',
+};
+
+export interface ExampleFile {
+  path: string;
+  /** The full text, or (with `merge`) what to write when the file is missing. */
+  text: string;
+  /** Completes an existing file; undefined when nothing is missing. */
+  merge?: (existing: string) => string | undefined;
+  /** Written only when missing (a file people edit). */
+  ifMissing?: boolean;
+}
+
+export function exampleFiles(root = ROOT): ExampleFile[] {
+  const policy = loadAccessPolicy(root);
+  const config = loadKeyfoldConfig(root);
+  return [
+    { path: SOPS_CONFIG_FILE, text: generateSopsConfig(policy, config) },
+    { path: CODEOWNERS_FILE, text: generateCodeowners(policy, config) },
+    { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate(EXAMPLE_WORKFLOW_OPTIONS) },
+    { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(config.environments, EXAMPLE_WORKFLOW_OPTIONS) },
+    { path: '.gitattributes', text: gitattributesTemplate(), merge: mergeGitattributes },
+    { path: RULES_FILE, text: rulesYamlTemplate(), ifMissing: true },
+  ];
+}
+
+/** The new text of a file, or undefined when it is up to date. */
+export function pendingText(f: ExampleFile, root = ROOT): string | undefined {
+  const path = join(root, f.path);
+  if (!existsSync(path)) return f.text;
+  if (f.ifMissing) return undefined;
+  const current = readFileSync(path, 'utf8');
+  if (f.merge) return f.merge(current);
+  return current === f.text ? undefined : f.text;
+}
+
+function main(check: boolean): number {
+  let stale = 0;
+  for (const f of exampleFiles()) {
+    const text = pendingText(f);
+    if (text === undefined) continue;
+    if (check) {
+      console.error(`${f.path} is stale; run npx tsx scripts/gen-example.ts`);
+      stale++;
+      continue;
+    }
+    mkdirSync(dirname(join(ROOT, f.path)), { recursive: true });
+    writeFileSync(join(ROOT, f.path), text);
+    console.log(`wrote ${f.path}`);
+  }
+  return stale > 0 ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = main(process.argv.includes('--check'));
+}

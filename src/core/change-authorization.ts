@@ -1,0 +1,132 @@
+/**
+ * Who may make a change (DESIGN §4, S3, S4), judged with the base commit's policy:
+ * authors resolved to members by GitHub id or login, write grants per changed ref,
+ * the admin-only control plane and recipients, the onboarding exception, and agents
+ * and machines that never write. Every author must be allowed every change, so the
+ * least-privileged author decides. Pure.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { AccessPolicy } from '../config/access-policy.js';
+import { matchesAny, memberCan, rolesOf } from './policy.js';
+
+/**
+ * Paths only admins may change (S3). Beyond the root files, a `.sops.yaml` or
+ * `.gitattributes` anywhere (a nested one changes sops' creation rules or git's diff
+ * and merge drivers below it), and npm's other install inputs.
+ */
+export const CONTROL_PLANE = [
+  'policies/**',
+  'keyfold.yaml',
+  '**/.sops.yaml',
+  '**/.gitattributes',
+  '.github/**',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  '.npmrc',
+];
+
+export interface FileChange {
+  /** Repository-relative POSIX path. */
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  /** The ref of a path under `secrets/` (its path without `secrets/` and the extension). */
+  ref?: string;
+  /** The file's recipients or key groups differ between base and head. */
+  recipientsChanged?: boolean;
+}
+
+export interface ChangeViolation {
+  file: string;
+  rule: 'author' | 'write-access' | 'control-plane';
+  message: string;
+}
+
+/** A member by `--author` value: numeric values match `github_id` first, then logins, case-insensitively. */
+export function resolveAuthor(policy: AccessPolicy, author: string): string | undefined {
+  const entries = Object.entries(policy.members);
+  if (/^[0-9]+$/.test(author)) {
+    const byId = entries.find(([, m]) => m.github_id !== undefined && String(m.github_id) === author);
+    if (byId) return byId[0];
+  }
+  const login = author.toLowerCase();
+  return entries.find(([, m]) => m.github !== undefined && m.github.toLowerCase() === login)?.[0];
+}
+
+/** Admins: humans holding the `admin` role or a grant that writes every ref (`**`). */
+export function isAdmin(policy: AccessPolicy, member: string): boolean {
+  const m = policy.members[member];
+  if (!m || m.kind !== 'human') return false;
+  const roles = new Set(rolesOf(policy, member));
+  return roles.has('admin') || policy.grants.some((g) => roles.has(g.role) && g.write.includes('**'));
+}
+
+/**
+ * Onboarding (DESIGN §1 job 7): the head policy only adds one member, a human with no
+ * role, and nothing else changed. Returns that member's name, else undefined.
+ */
+export function onboardedMember(base: AccessPolicy, head: AccessPolicy): string | undefined {
+  const added = Object.keys(head.members).filter((m) => !Object.hasOwn(base.members, m));
+  if (added.length !== 1) return undefined;
+  const name = added[0]!;
+  const member = head.members[name]!;
+  if (member.kind !== 'human' || rolesOf(head, name).length > 0) return undefined;
+  const { [name]: _added, ...rest } = head.members;
+  return isDeepStrictEqual({ ...head, members: rest }, base) ? name : undefined;
+}
+
+export interface AuthorizationInput {
+  /** The base commit's policy. */
+  policy: AccessPolicy;
+  /** `--author` values (GitHub logins or numeric ids). */
+  authors: readonly string[];
+  changes: readonly FileChange[];
+  /** The head policy, when policies/access.yaml changed and is valid (for onboarding). */
+  headPolicy?: AccessPolicy;
+}
+
+/** Every violation of write authorization; empty when every author may make every change. */
+export function authorizeChanges(input: AuthorizationInput): ChangeViolation[] {
+  const { policy, changes } = input;
+  const out: ChangeViolation[] = [];
+  const onboarding =
+    input.headPolicy && changes.length === 1 && changes[0]!.path === 'policies/access.yaml' && changes[0]!.status === 'modified'
+      ? onboardedMember(policy, input.headPolicy)
+      : undefined;
+  for (const author of input.authors) {
+    const member = resolveAuthor(policy, author);
+    if (!member) {
+      const newcomer = onboarding !== undefined && resolveAuthor(input.headPolicy!, author) === onboarding;
+      if (!newcomer) {
+        out.push({
+          file: 'policies/access.yaml',
+          rule: 'author',
+          message: `author ${quoteLogin(author)} is not a member of the base policy (no member has this github login or github_id)`,
+        });
+      }
+      continue;
+    }
+    const kind = policy.members[member]!.kind;
+    if (kind !== 'human') {
+      for (const c of changes) out.push({ file: c.path, rule: 'author', message: `changed by ${member}, a member of kind ${kind}; agents and machines never write` });
+      continue;
+    }
+    const admin = isAdmin(policy, member);
+    for (const c of changes) {
+      if (c.ref !== undefined && !memberCan(policy, member, 'write', c.ref)) {
+        out.push({ file: c.path, rule: 'write-access', message: `${member} may not write ${c.ref} (${c.status}); no grant of theirs has write on it` });
+      } else if (c.recipientsChanged && !admin) {
+        out.push({ file: c.path, rule: 'write-access', message: `the recipients of ${c.ref ?? c.path} changed; only admins may change recipients (author ${member})` });
+      }
+      if (!admin && matchesAny(CONTROL_PLANE, c.path)) {
+        out.push({ file: c.path, rule: 'control-plane', message: `${c.path} is part of the control plane; only admins may change it (author ${member})` });
+      }
+    }
+  }
+  return out;
+}
+
+/** A login from the command line or environment, safe to print. */
+function quoteLogin(s: string): string {
+  return /^[A-Za-z0-9_.-]{1,100}$/.test(s) ? `"${s}"` : '(unprintable login)';
+}
