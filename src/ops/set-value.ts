@@ -1,6 +1,7 @@
 /** `set`, `unset`: change one key of a ref, with stable ciphertext. */
 import { isMap, isScalar, type Document, type YAMLMap } from 'yaml';
 import { AccessError, NotFoundError, UsageError } from '../core/errors.js';
+import { topLevelKeys } from '../core/document-keys.js';
 import { assertSettableKey, parseKeyPath } from '../core/key-names.js';
 import type { Secret } from '../core/secret.js';
 import { withRepoLock } from '../repo/lock.js';
@@ -66,9 +67,6 @@ export async function setValue(ws: Workspace, ref: string, key: string, value: S
   });
 }
 
-function topLevelKeys(doc: Document): string[] {
-  return isMap(doc.contents) ? (doc.contents as YAMLMap).items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)) : [];
-}
 
 export interface UnsetResult {
   ref: string;
