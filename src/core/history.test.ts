@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, identityToRecipient, parseIdentities, encryptArmored, type X25519Identity } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml } from '../formats/yaml.js';
-import { diffSnapshots, snapshotOf, type FileSnapshot } from './history.js';
+import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot } from './history.js';
 import { openSopsFile, parseSopsFile, sealSopsFile } from './sops-file.js';
 import type { AgeEnvelope } from './sops-metadata.js';
 
@@ -217,5 +217,39 @@ describe('diffSnapshots', () => {
     const v5 = edit(v4, (p) => p.setIn(['tokens', 0, 'token'], 't2'));
     expect(diff(v4, v5)).toMatchObject({ added: [], removed: [], changed: ['tokens'] });
     expect([...snap(v5).keys.keys()]).toEqual(['hosts', 'tokens', 'OTHER']);
+  });
+});
+
+describe('ownMergeChanges', () => {
+  it('a merge combining both sides\' edits has no changes of its own; an edit made in the merge is its own', () => {
+    const base = create('A: a\nB: b\nC: c\n', [[r1.recipient]]);
+    const ours = edit(base, (p) => p.set('B', 'b-main'));
+    const theirs = edit(base, (p) => p.set('A', 'a-side'));
+    // The merge result, as the key-level merge driver writes it: ciphertext copied
+    // verbatim, A from theirs, B from ours (same data key on both sides).
+    const lineOf = (text: string, key: string) => text.split('\n').find((l) => l.startsWith(`${key}: `))!;
+    const merged = ours.replace(lineOf(ours, 'A'), lineOf(theirs, 'A'));
+    expect(lineOf(merged, 'A')).not.toBe(lineOf(ours, 'A'));
+    const clean = ownMergeChanges(diff(ours, merged), [diff(theirs, merged)]);
+    expect(clean).toEqual({ added: [], removed: [], changed: [], recipientsAdded: [], recipientsRemoved: [], reencrypted: false });
+    // The merge also changes C, adds D, and removes nothing either side had removed.
+    const edited = edit(ours, (p) => {
+      p.set('C', 'c-merge');
+      p.set('D', 'd-merge');
+    });
+    const evil = edited.replace(lineOf(edited, 'A'), lineOf(theirs, 'A'));
+    expect(ownMergeChanges(diff(ours, evil), [diff(theirs, evil)])).toEqual({
+      added: ['D'],
+      removed: [],
+      changed: ['C'],
+      recipientsAdded: [],
+      recipientsRemoved: [],
+      reencrypted: false,
+    });
+    // A reader that one side added is that side's change, not the merge's.
+    const theirsReader = addReader(theirs, r2.recipient);
+    const mergedReader = merged.replace(/\nsops:\n[\s\S]*$/, theirsReader.slice(theirsReader.indexOf('\nsops:\n')));
+    expect(ownMergeChanges(diff(ours, mergedReader), [diff(theirsReader, mergedReader)]).recipientsAdded).toEqual([]);
+    expect(diff(ours, mergedReader).recipientsAdded).toEqual([r2.recipient]);
   });
 });

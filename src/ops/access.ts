@@ -70,6 +70,7 @@ export interface RefAccessAt extends RefAccess {
 export async function accessAt(ws: Workspace, rev: string, ref?: string): Promise<{ commit: string; refs: RefAccessAt[] }> {
   const commit = await resolveCommit(ws.root, rev);
   if (!commit) throw new NotFoundError(`revision ${rev.slice(0, 80)} not found`, { hint: 'give a commit, tag or branch of this repository' });
+  // `./`: relative to the keyfold root, which may be a subdirectory of the repository.
   const policyText = await showFile(ws.root, commit, 'policies/access.yaml');
   const policy: AccessPolicy = policyText ? checkAccessPolicy(policyText).policy : { members: {}, roles: {}, grants: [] };
   const names = new Map(Object.entries(policy.members).map(([n, m]) => [m.recipient, n] as const));

@@ -4,11 +4,12 @@
  * and the rotation status of those keys after the member was removed (removals are
  * recorded by `member remove`, see removals.ts).
  */
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { snapshotOf } from '../core/history.js';
+import { DEFAULT_UNENCRYPTED_SUFFIX } from '../core/sops-metadata.js';
 import { BlobReader, readLog } from '../repo/git-history.js';
 import { isAncestor } from '../repo/git-refs.js';
+import { isWorkTree } from '../repo/git-read.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
 import { readHistory } from './history.js';
 import { loadRemovals } from './removals.js';
@@ -27,12 +28,14 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
   const note = (ref: string, keys: Iterable<string>) => {
     let set = exposed.get(ref);
     if (!set) exposed.set(ref, (set = new Set()));
-    for (const k of keys) set.add(k);
+    // `_unencrypted` values were never secret: nothing to rotate.
+    for (const k of keys) if (!k.split('.').some((seg) => seg.endsWith(DEFAULT_UNENCRYPTED_SUFFIX))) set.add(k);
   };
-  const hasGit = existsSync(join(ws.root, '.git'));
+  // The keyfold root may be a subdirectory of the git work tree (a monorepo).
+  const hasGit = await isWorkTree(ws.root);
   if (hasGit) {
     // Full history: a version on a merged side branch counts even if the merge dropped it.
-    const commits = await readLog(ws.root, { paths: ['secrets'], fullHistory: true }).catch(() => []);
+    const commits = await readLog(ws.root, { paths: ['secrets'], fullHistory: true });
     const blobs = new BlobReader(ws.root);
     try {
       const versions = commits.flatMap((c) => c.changes.filter((ch) => ch.newBlob).map((ch) => ({ path: ch.path, oid: ch.newBlob! })));
@@ -75,11 +78,17 @@ export interface RotationItem {
 /**
  * For every key each removed member could read: `done` when a commit after the removal
  * changed its value (re-encryptions do not count unless --decrypt confirms a change),
- * `deleted` when the ref is gone, else `pending`.
+ * `deleted` when the ref or the key is gone from keyfold (rotate it at the provider if
+ * it is still in use elsewhere), else `pending`.
  */
 export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
   const removals = loadRemovals(ws);
-  const live = new Set(listRefFiles(ws.root).map((e) => e.ref));
+  const live = new Map(
+    listRefFiles(ws.root).map((e) => {
+      const display = relative(ws.root, e.path);
+      return [e.ref, snapshotOf(readTextFile(e.path, display, { root: ws.root, dirsChecked: true }), display)?.keys] as const;
+    }),
+  );
   const items: RotationItem[] = [];
   for (const r of removals) {
     // Commits after the removal: those on top of HEAD-at-removal when it is still an
@@ -91,7 +100,7 @@ export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean
         const hit = history.entries.find((e) =>
           e.files.some((f) => (f.ref === ref || f.from === ref) && (f.added.includes(key) || (f.reencrypted ? (f.confirmed ?? []) : f.changed).includes(key))),
         );
-        const status = hit ? 'done' : live.has(ref) ? 'pending' : 'deleted';
+        const status = hit ? 'done' : live.get(ref)?.has(key) ? 'pending' : 'deleted';
         items.push({ member: r.member, removed: r.removed, ref, key, status, ...(hit ? { sha: hit.sha } : {}) });
       }
     }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobReader, parseLog, readLog, type CommitInfo } from './git-history.js';
+import { BlobReader, parseLog, readCommits, readLog, type CommitInfo } from './git-history.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'keyfold-githistory-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,6 +27,8 @@ function initRepo(name: string): string {
   git(dir, ['init', '-q', '-b', 'main']);
   git(dir, ['config', 'commit.gpgSign', 'false']);
   git(dir, ['config', 'gc.auto', '0']);
+  git(dir, ['config', 'user.name', 'Repo Default']);
+  git(dir, ['config', 'user.email', 'default@example.com']);
   return dir;
 }
 
@@ -140,6 +142,101 @@ describe('readLog / parseLog on a real repository', () => {
   it('parseLog ignores empty input', () => {
     expect(parseLog('')).toEqual([]);
     expect(parseLog('\u0000\n')).toEqual([]);
+  });
+});
+
+describe('readLog on merges', () => {
+  let dir: string;
+  const sha: Record<string, string> = {};
+
+  beforeAll(() => {
+    dir = initRepo('merges');
+    write(dir, 'secrets/a.yaml', 'A: 1\n');
+    write(dir, 'secrets/b.yaml', 'B: 1\n');
+    git(dir, ['add', '-A']);
+    sha['base'] = commit(dir, ALICE, 'base');
+    // A clean merge: each side changed a different file.
+    git(dir, ['checkout', '-q', '-b', 'side']);
+    write(dir, 'secrets/a.yaml', 'A: 2\n');
+    git(dir, ['add', '-A']);
+    sha['side'] = commit(dir, BOB, 'side: a');
+    git(dir, ['checkout', '-q', 'main']);
+    write(dir, 'secrets/b.yaml', 'B: 2\n');
+    git(dir, ['add', '-A']);
+    sha['main'] = commit(dir, ALICE, 'main: b');
+    git(dir, ['-c', 'user.name=Carol', '-c', 'user.email=carol@example.net', 'merge', '-q', '--no-ff', 'side', '-m', 'Merge pull request #5 from acme/side'], {
+      GIT_AUTHOR_DATE: '2024-04-01T10:00:00Z',
+      GIT_COMMITTER_DATE: '2024-04-01T10:00:00Z',
+    });
+    sha['clean'] = git(dir, ['rev-parse', 'HEAD']).trim();
+    // A merge that also edits a file itself (differs from both parents).
+    git(dir, ['checkout', '-q', '-b', 'side2']);
+    write(dir, 'secrets/c.yaml', 'C: 1\n');
+    git(dir, ['add', '-A']);
+    sha['side2'] = commit(dir, BOB, 'side2: add c');
+    git(dir, ['checkout', '-q', 'main']);
+    write(dir, 'secrets/b.yaml', 'B: 3\n');
+    git(dir, ['add', '-A']);
+    sha['main2'] = commit(dir, ALICE, 'main: b again');
+    git(dir, ['merge', '-q', '--no-ff', '--no-commit', 'side2'], { GIT_AUTHOR_DATE: '2024-04-02T10:00:00Z', GIT_COMMITTER_DATE: '2024-04-02T10:00:00Z' });
+    write(dir, 'secrets/a.yaml', 'A: evil\n');
+    git(dir, ['add', '-A']);
+    sha['evil'] = commit(dir, CAROL, 'Merge side2');
+    // A side branch whose change was reverted before a merge that changes nothing.
+    git(dir, ['checkout', '-q', '-b', 'temp']);
+    write(dir, 'secrets/a.yaml', 'A: temporary\n');
+    git(dir, ['add', '-A']);
+    sha['temp'] = commit(dir, BOB, 'temp: a');
+    git(dir, ['revert', '--no-edit', 'HEAD'], { GIT_AUTHOR_DATE: '2024-04-20T10:00:00Z', GIT_COMMITTER_DATE: '2024-04-20T10:00:00Z' });
+    sha['revert'] = git(dir, ['rev-parse', 'HEAD']).trim();
+    git(dir, ['checkout', '-q', 'main']);
+    git(dir, ['merge', '-q', '--no-ff', 'temp', '-m', 'merge temp'], { GIT_AUTHOR_DATE: '2024-04-21T10:00:00Z', GIT_COMMITTER_DATE: '2024-04-21T10:00:00Z' });
+    sha['tempMerge'] = git(dir, ['rev-parse', 'HEAD']).trim();
+  });
+
+  it('a clean merge lists no changes; a merge that edits a file lists it with every parent\'s blob', async () => {
+    const log = await readLog(dir, { paths: ['secrets'] });
+    const by = new Map(log.map((c) => [c.sha, c]));
+    expect(by.get(sha['clean']!)!.changes).toEqual([]);
+    expect(by.get(sha['clean']!)!.parents).toEqual([sha['main'], sha['side']]);
+    expect(by.get(sha['evil']!)!.changes).toEqual([
+      {
+        status: 'M',
+        path: 'secrets/a.yaml',
+        oldBlob: blobOf(dir, sha['main2']!, 'secrets/a.yaml'),
+        newBlob: blobOf(dir, sha['evil']!, 'secrets/a.yaml'),
+        otherParentBlobs: [blobOf(dir, sha['side2']!, 'secrets/a.yaml')],
+      },
+    ]);
+    // Ordinary commits stay as they were.
+    expect(by.get(sha['side2']!)!.changes).toEqual([{ status: 'A', path: 'secrets/c.yaml', newBlob: blobOf(dir, sha['side2']!, 'secrets/c.yaml') }]);
+  });
+
+  it('history simplification hides a reverted side branch; fullHistory shows every committed version', async () => {
+    const simple = (await readLog(dir, { paths: ['secrets'] })).map((c) => c.sha);
+    expect(simple).not.toContain(sha['temp']);
+    const full = await readLog(dir, { paths: ['secrets'], fullHistory: true });
+    const temp = full.find((c) => c.sha === sha['temp'])!;
+    expect(temp.changes.map((ch) => [ch.path, ch.newBlob])).toEqual([['secrets/a.yaml', blobOf(dir, sha['temp']!, 'secrets/a.yaml')]]);
+    expect(full.map((c) => c.sha)).toContain(sha['revert']);
+  });
+
+  it('readCommits: every commit from the tip, tip first, with parents and subjects; filters select', async () => {
+    const all = await readCommits(dir);
+    expect(all[0]).toEqual({ sha: sha['tempMerge'], parents: [sha['evil'], sha['revert']], subject: 'merge temp' });
+    expect(all.map((c) => c.sha)).toEqual(expect.arrayContaining(Object.values(sha)));
+    expect(all).toHaveLength(Object.keys(sha).length);
+    expect((await readCommits(dir, { author: 'Bob' })).map((c) => c.sha).sort()).toEqual([sha['side'], sha['side2'], sha['temp']].sort());
+    expect((await readCommits(dir, { rev: `${sha['main']}..${sha['clean']}` })).map((c) => c.sha).sort()).toEqual([sha['clean'], sha['side']].sort());
+  });
+
+  it('no commits yet: readLog and readCommits are empty; an explicit revision is still an error', async () => {
+    const empty = initRepo('unborn');
+    expect(await readLog(empty)).toEqual([]);
+    expect(await readCommits(empty)).toEqual([]);
+    await expect(readLog(empty, { rev: 'HEAD' })).rejects.toThrow(/git log failed/);
+    const notRepo = mkdtempSync(join(tmp, 'plain-dir-'));
+    await expect(readLog(notRepo)).rejects.toThrow(/git log failed/);
   });
 });
 

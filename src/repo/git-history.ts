@@ -65,7 +65,8 @@ const MARK_TEXT = '\u0000\u0001\u0002';
  */
 export async function readLog(root: string, options: LogOptions = {}): Promise<CommitInfo[]> {
   // `--cc`: a merge lists the files whose result differs from every parent (`::` records).
-  const args = ['log', '--raw', '--cc', '-M', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
+  // `--relative`: paths relative to `root`, which may be a subdirectory of the repository.
+  const args = ['log', '--raw', '--cc', '-M', '--relative', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
   if (options.author) args.push(`--author=${options.author}`);

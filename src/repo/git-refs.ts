@@ -42,17 +42,20 @@ export async function recordedParents(root: string, commit: string): Promise<str
   return [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1]!);
 }
 
-/** A file's content at a commit, or undefined when it does not exist there. */
+/**
+ * A file's content at a commit, or undefined when it does not exist there. `path` is
+ * relative to `root`, which may be a subdirectory of the git work tree (a monorepo).
+ */
 export async function showFile(root: string, commit: string, path: string): Promise<string | undefined> {
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new TypeError('showFile needs a resolved commit');
   try {
-    return await git(root).raw(['show', '--end-of-options', `${commit}:${path}`]);
+    return await git(root).raw(['show', '--end-of-options', `${commit}:./${path.replace(/^\.\//, '')}`]);
   } catch {
     return undefined;
   }
 }
 
-/** Paths under `dir` at a commit (recursive), POSIX, relative to the repository root. */
+/** Paths under `dir` at a commit (recursive), POSIX, relative to `root` (ls-tree's default). */
 export async function listFilesAt(root: string, commit: string, dir: string): Promise<string[]> {
   if (!/^[0-9a-f]{40}$/.test(commit)) throw new TypeError('listFilesAt needs a resolved commit');
   const out = await git(root).raw(['ls-tree', '-r', '--name-only', '--end-of-options', commit, '--', dir]);
