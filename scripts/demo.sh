@@ -6,14 +6,15 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 keyfold() { node "$here/dist/keyfold.js" "$@"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-cp -R "$here/keyfold.yaml" "$here/policies" "$here/secrets" "$tmp/"
-cp -R "$here/examples" "$tmp/"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+tmp="$work/repo"
+mkdir -p "$tmp" "$work/home"
+cp -R "$here/keyfold.yaml" "$here/policies" "$here/secrets" "$here/examples" "$here/.sops.yaml" "$here/.gitattributes" "$here/.github" "$tmp/"
 cd "$tmp"
 git init -q && git config user.email demo@example.com && git config user.name demo && git config commit.gpgSign false
 git add -A && git commit -qm "example tree"
-export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config"
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config"
 export KEYFOLD_AGE_KEY_FILE="$tmp/examples/identities/carol.txt"   # carol is the demo admin
 
 echo "keyfold demo in $tmp (as carol, the demo admin)"
@@ -56,9 +57,17 @@ keyfold get prod/api/db DATABASE_URL --identity examples/identities/dave.txt || 
 step 'keyfold recipients sync --check   # every file matches the policy (no identity needed)'
 keyfold recipients sync --check
 
-step 'keyfold keygen -o outsider.txt && keyfold get prod/api/db DATABASE_URL --identity outsider.txt'
-keyfold keygen -o outsider.txt
-keyfold get prod/api/db DATABASE_URL --identity outsider.txt || echo "exit $? (no identity can decrypt)"
+step 'keyfold keygen -o ~/outsider.txt && keyfold get prod/api/db DATABASE_URL --identity ~/outsider.txt'
+mkdir -p "$HOME"
+keyfold keygen -o "$HOME/outsider.txt"
+keyfold get prod/api/db DATABASE_URL --identity "$HOME/outsider.txt" || echo "exit $? (no identity can decrypt)"
+
+step 'git commit … && keyfold log dev/api/db --key REDIS_URL   # audit from history, no decryption'
+git add -A && git commit -qm "Point REDIS_URL at the cache (#42)"
+keyfold log dev/api/db --key REDIS_URL
+
+step 'keyfold validate   # what CI checks on every pull request (no identity needed)'
+keyfold validate || echo "exit $?"
 
 step 'tamper with one ciphertext byte, then read it back'
 sed -i 's/DATABASE_URL: ENC\[AES256_GCM,data:./DATABASE_URL: ENC[AES256_GCM,data:A/' secrets/prod/api/db.yaml
