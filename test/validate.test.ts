@@ -264,6 +264,17 @@ describe('validate: files under secrets/ (no --base)', () => {
     expectViolation(res, 'secrets/dev/api/ld.yaml', 'key-name', /refused name LD_PRELOAD: LD_\* variables change how programs start/);
   });
 
+  it('a service reference that dangles, and two imports defining one name', async () => {
+    const r = clone();
+    expect((await setAs(r, base.admin, 'dev/legacy/db', 'DATABASE_URL', 'x')).code).toBe(0);
+    const config = r.read('keyfold.yaml').replace(/services:.*\n(?:  .*\n)*/, '') +
+      'services:\n  api:\n    imports: ["api/**", "legacy/**"]\n    env: { DB: "${api/db.NOPE}" }\n    targets: { dev: [] }\n';
+    r.write('keyfold.yaml', config);
+    const res = await r.validate();
+    expectViolation(res, 'keyfold.yaml', 'service-reference', /\$\{api\/db\.NOPE\} is dangling: dev\/api\/db has no key NOPE/);
+    expectViolation(res, 'keyfold.yaml', 'service-shadowing', /DATABASE_URL is defined by both dev\/api\/db and dev\/legacy\/db/);
+  });
+
   it('a key required in prod missing', async () => {
     const r = clone();
     expect((await setAs(r, base.admin, 'prod/api/cache', 'CACHE_URL', 'redis://x')).code).toBe(0);

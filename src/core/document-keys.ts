@@ -28,3 +28,17 @@ export function envNames(doc: Document): Array<{ name: string; path: string[] }>
 function keyText(p: Pair<unknown, unknown>): string {
   return isScalar(p.key) ? String(p.key.source ?? p.key.value) : '?';
 }
+
+/** Leaf keys (values, lists) as map-key paths; maps are walked into. */
+export function leafKeyPaths(doc: Document): string[][] {
+  const out: string[][] = [];
+  const visit = (node: Node | null | undefined, path: string[]): void => {
+    if (!isMap(node)) {
+      if (path.length > 0) out.push(path);
+      return;
+    }
+    for (const p of node.items as Pair<unknown, unknown>[]) visit(p.value as Node | null, [...path, keyText(p)]);
+  };
+  visit(doc.contents as Node | null, []);
+  return out;
+}

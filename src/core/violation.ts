@@ -21,6 +21,8 @@ export const RULES = [
   'control-plane',
   'author',
   'rollback',
+  'service-shadowing',
+  'service-reference',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

@@ -8,6 +8,10 @@
  */
 import { isAdmin, resolveAuthor } from '../core/change-authorization.js';
 import type { AccessPolicy } from '../config/access-policy.js';
+import type { KeyfoldConfig } from '../config/keyfold-config.js';
+import { leafKeyPaths } from '../core/document-keys.js';
+import { serviceProblems, type RefNames } from '../core/service-imports.js';
+import { lineOfPath } from '../core/yaml-lines.js';
 import { KeyfoldError, UsageError } from '../core/errors.js';
 import { normalizeViolations, type Violation } from '../core/violation.js';
 import { isWorkTree, readAtRevisions, resolveCommit, trackedFiles } from '../repo/git-read.js';
@@ -79,6 +83,8 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
   const sources = defined([pair(judge), allAdmins ? pair(head) : undefined]);
   violations.push(...checkGeneratedFiles(root, { sources, describe: base ? "the base commit's policy" : 'the policy' }));
 
+  if (head.config) violations.push(...checkServices(head.config, secrets.files, headRead.texts['keyfold.yaml'] ?? ''));
+
   const tracked = await trackedPromise;
   violations.push(...scanTrackedFiles(root, tracked, judge.rules.allow));
   if (head.config) violations.push(...(await checkPlaintextOutputs(root, head.config, headRead.texts['keyfold.yaml'])));
@@ -108,6 +114,17 @@ async function readBaseControl(root: string, commit: string): Promise<ControlSta
     if (blobs[i]) texts[f] = blobs[i].toString('utf8');
   });
   return checkControl(texts, 'base');
+}
+
+/** Services' imports and `${…}` references against the refs that exist (DESIGN §2). */
+function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: string): Violation[] {
+  const names: RefNames = new Map();
+  for (const f of files) {
+    if (!f.parsed) continue;
+    const leaves = leafKeyPaths(f.parsed.doc);
+    names.set(f.ref, { names: leaves.map((p) => p.join('_')), paths: leaves.map((p) => p.join('.')) });
+  }
+  return serviceProblems(config, names).map((p) => ({ file: 'keyfold.yaml', line: lineOfPath(configText, p.path), rule: p.rule, message: p.message }));
 }
 
 function isAdminAuthor(policy: AccessPolicy, author: string): boolean {
