@@ -4,7 +4,8 @@
  * exactly when its plaintext changed — unless the file got a fresh data key, which
  * changes every value and every envelope at once ("re-encrypted").
  */
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isScalar, isSeq, type Node } from 'yaml';
+import { leafKeyPaths } from './document-keys.js';
 import { parseSopsFile } from './sops-file.js';
 
 /** What history needs of one version of a file. */
@@ -27,17 +28,7 @@ export function snapshotOf(text: string, file: string): FileSnapshot | undefined
     return undefined;
   }
   const keys = new Map<string, string>();
-  const visit = (node: Node | null, prefix: string): void => {
-    if (!isMap(node)) return;
-    for (const pair of node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const name = prefix ? `${prefix}.${k}` : k;
-      const v = pair.value as Node | null;
-      if (isMap(v)) visit(v, name);
-      else keys.set(name, fingerprint(v));
-    }
-  };
-  visit(parsed.doc.contents as Node | null, '');
+  for (const path of leafKeyPaths(parsed.doc)) keys.set(path.join('.'), fingerprint(parsed.doc.getIn(path, true) as Node | null));
   return {
     keys,
     groups: parsed.meta.groups.map((g) => g.map((e) => e.recipient)),

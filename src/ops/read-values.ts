@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from '
 import { NotFoundError } from '../core/errors.js';
 import { parseKeyPath } from '../core/key-names.js';
 import { Secret } from '../core/secret.js';
+import { leafKeyPaths } from '../core/document-keys.js';
 import { parseSopsFile } from '../core/sops-file.js';
 import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
 import { locateRef, openRef } from './secret-store.js';
@@ -41,19 +42,7 @@ export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
   return listRefFiles(ws.root, prefix).map((entry) => {
     const display = relative(ws.root, entry.path);
     const parsed = parseSopsFile(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display, { strict: true, readOnly: true });
-    return { ref: entry.ref, file: display, keys: keyNames(parsed.doc.contents as Node | null) };
+    const keys = leafKeyPaths(parsed.doc).map((p) => p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : ''));
+    return { ref: entry.ref, file: display, keys };
   });
-}
-
-function keyNames(node: Node | null, prefix = ''): string[] {
-  if (!isMap(node)) return [];
-  const out: string[] = [];
-  for (const pair of node.items) {
-    const k = isScalar(pair.key) ? String(pair.key.value) : '?';
-    const name = prefix ? `${prefix}.${k}` : k;
-    const v = pair.value as Node | null;
-    if (isMap(v)) out.push(...keyNames(v, name));
-    else out.push(name + (isSeq(v) ? '[]' : ''));
-  }
-  return out;
 }
