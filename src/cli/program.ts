@@ -35,7 +35,7 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'init',
     args: '[dir]',
-    summary: 'scaffold a secrets repository (keyfold.yaml, policies/, secrets/) and git init',
+    summary: 'scaffold a secrets repository: config, policy with tier roles, rules, generated .sops.yaml and CODEOWNERS, CI workflows; git init',
     examples: ['keyfold init --admin carol --github carol', 'keyfold init ./secrets-repo --recipient age1…'],
     options: (c) =>
       c
