@@ -15,11 +15,6 @@ export interface EncryptedValue {
   type: string;
 }
 
-/** True when `s` looks like an sops-encrypted value (does not validate it). */
-export function isEncryptedValue(s: unknown): s is string {
-  return typeof s === 'string' && s.startsWith('ENC[') && s.endsWith(']');
-}
-
 export function encryptValue(plaintext: Uint8Array, key: Uint8Array, aad: string, type: string): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });

@@ -70,7 +70,7 @@ export interface DecryptedFile {
 }
 
 /** A file to decrypt: named on the command line, or found in a directory walk. */
-export interface DecryptEntry {
+interface DecryptEntry {
   abs: string;
   display: string;
   /** Named explicitly: a non-SOPS file is an error, not skipped. */
@@ -80,7 +80,7 @@ export interface DecryptEntry {
 }
 
 /** The files behind `paths`, sorted by display path (directories walked for *.yaml/*.yml). */
-export function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
+function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
   if (paths.length === 0) throw new UsageError('decrypt needs at least one file or directory');
   const files = new Map<string, boolean>(); // path → named explicitly
   for (const p of paths) {
@@ -106,7 +106,7 @@ export function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEn
  * Decrypt one entry; undefined when a walked file is not a SOPS file. Files under a
  * keyfold repository's secrets/ get the strict metadata allowlist (S1).
  */
-export function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCache = new Map<string, string | undefined>()): DecryptedFile | undefined {
+function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCache = new Map<string, string | undefined>()): DecryptedFile | undefined {
   const dir = dirname(entry.abs);
   if (!repoCache.has(dir)) repoCache.set(dir, repoOf(entry.abs));
   const root = repoCache.get(dir);
