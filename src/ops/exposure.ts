@@ -4,13 +4,12 @@
  * and the rotation status of those keys after the member was removed (removals are
  * recorded by `member remove`, see removals.ts).
  */
-import { relative } from 'node:path';
 import { snapshotOf } from '../core/history.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX } from '../core/sops-metadata.js';
 import { BlobReader, readLog } from '../repo/git-history.js';
 import { isAncestor } from '../repo/git-refs.js';
 import { isWorkTree } from '../repo/git-read.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readRefFiles } from '../repo/secrets-tree.js';
 import { readHistory } from './history.js';
 import { loadRemovals } from './removals.js';
 import type { Workspace } from './workspace.js';
@@ -54,10 +53,9 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
     }
   }
   const live = new Set<string>();
-  for (const entry of listRefFiles(ws.root)) {
+  for (const entry of readRefFiles(ws.root)) {
     live.add(entry.ref);
-    const display = relative(ws.root, entry.path);
-    const snap = snapshotOf(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display);
+    const snap = snapshotOf(entry.text, entry.display);
     if (snap && snap.groups.some((g) => g.includes(recipient))) note(entry.ref, snap.keys.keys());
   }
   return [...exposed]
@@ -83,12 +81,7 @@ export interface RotationItem {
  */
 export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
   const removals = loadRemovals(ws);
-  const live = new Map(
-    listRefFiles(ws.root).map((e) => {
-      const display = relative(ws.root, e.path);
-      return [e.ref, snapshotOf(readTextFile(e.path, display, { root: ws.root, dirsChecked: true }), display)?.keys] as const;
-    }),
-  );
+  const live = new Map(readRefFiles(ws.root).map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
   const items: RotationItem[] = [];
   for (const r of removals) {
     // Commits after the removal: those on top of HEAD-at-removal when it is still an

@@ -2,7 +2,7 @@
  * `encrypt` and `decrypt` on arbitrary paths, sops-style. Files under a keyfold
  * repository's `secrets/` get the strict metadata allowlist (S1); others stay lenient.
  */
-import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../core/errors.js';
@@ -12,20 +12,12 @@ import { recipientArg } from './recipient-arg.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
-import { CONFIG_FILE, assertNoSymlinks, isUnderSecrets, pathToRef, readTextFile } from '../repo/secrets-tree.js';
+import { assertNoSymlinks, nearestRepoRoot, isUnderSecrets, pathToRef, readTextFile } from '../repo/secrets-tree.js';
 import type { RecipientLayout } from '../core/policy.js';
 import type { Workspace } from './workspace.js';
 
 /** The keyfold repository containing `path`, if any. */
-function repoOf(path: string): string | undefined {
-  let dir = dirname(resolve(path));
-  for (;;) {
-    if (existsSync(join(dir, CONFIG_FILE))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
+const repoOf = (path: string): string | undefined => nearestRepoRoot(dirname(resolve(path)));
 
 const displayPath = (ws: Workspace, path: string) => relative(ws.cwd, path).split(sep).join('/') || '.';
 

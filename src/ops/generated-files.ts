@@ -3,13 +3,13 @@
  * whenever keyfold changes or applies the policy, so they never drift (validate
  * compares them with what the policy generates).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AccessPolicy } from '../config/access-policy.js';
 import type { KeyfoldConfig } from '../config/keyfold-config.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../core/sops-config.js';
-import { writeFileAtomic } from '../repo/atomic-write.js';
+import { writeFileIfChanged } from '../repo/atomic-write.js';
 
 /** Write the generated files that differ; returns the paths written. Call under the lock. */
 export function writeGeneratedFiles(root: string, policy: AccessPolicy, config: KeyfoldConfig): string[] {
@@ -19,16 +19,8 @@ export function writeGeneratedFiles(root: string, policy: AccessPolicy, config: 
     [CODEOWNERS_FILE, generateCodeowners(policy, config)],
   ] as const) {
     const path = join(root, file);
-    let current: string | undefined;
-    try {
-      current = readFileSync(path, 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current === text) continue;
     mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, text);
-    written.push(file);
+    if (writeFileIfChanged(path, text)) written.push(file);
   }
   return written;
 }

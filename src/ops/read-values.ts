@@ -5,10 +5,9 @@ import { parseKeyPath } from '../core/key-names.js';
 import { Secret } from '../core/secret.js';
 import { leafKeyPaths } from '../core/document-keys.js';
 import { parseSopsFile } from '../core/sops-file.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readRefFiles } from '../repo/secrets-tree.js';
 import { locateRef, openRef } from './secret-store.js';
 import type { Workspace } from './workspace.js';
-import { relative } from 'node:path';
 
 const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (doc.contents as YAMLMap).has(k);
 
@@ -39,10 +38,9 @@ export interface RefListing {
 
 /** Refs under a prefix with their key names (nested keys dotted), without decrypting. */
 export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
-  return listRefFiles(ws.root, prefix).map((entry) => {
-    const display = relative(ws.root, entry.path);
-    const parsed = parseSopsFile(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display, { strict: true, readOnly: true });
+  return readRefFiles(ws.root, prefix).map((entry) => {
+    const parsed = parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true });
     const keys = leafKeyPaths(parsed.doc).map((p) => p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : ''));
-    return { ref: entry.ref, file: display, keys };
+    return { ref: entry.ref, file: entry.display, keys };
   });
 }

@@ -4,7 +4,6 @@
  * added (values keep their ciphertext), or give the file a fresh data key when a
  * reader is removed or the key-group structure changes (every value re-encrypted).
  */
-import { relative } from 'node:path';
 import { ConfigError, KeyfoldError, UsageError } from '../core/errors.js';
 import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '../core/policy.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type ParsedSopsFile } from '../core/sops-file.js';
@@ -13,7 +12,7 @@ import { encryptArmored } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { removeStaleTemps, writeFileAtomic } from '../repo/atomic-write.js';
 import { withRepoLock } from '../repo/lock.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readRefFiles, readTextFile } from '../repo/secrets-tree.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from './workspace.js';
@@ -59,9 +58,9 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   }
   const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
-  const entries: SyncEntry[] = listRefFiles(ws.root, prefix).map((entry) => {
-    const display = relative(ws.root, entry.path);
-    const parsed = parseSopsFile(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display, { strict: true, readOnly: true });
+  const entries: SyncEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
+    const display = entry.display;
+    const parsed = parseSopsFile(entry.text, display, { strict: true, readOnly: true });
     const have = currentLayout(parsed);
     const want = recipientLayout(policy, entry.ref);
     const haveAll = new Set(have.groups.flat());

@@ -9,9 +9,8 @@
  * back to comparing with HEAD's first parent.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { relative } from 'node:path';
 import { parseSopsFile } from '../core/sops-file.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readRefFiles } from '../repo/secrets-tree.js';
 import { listFilesAt, readRefBlob, recordedParents, resolveCommit, showFile, writeRefBlob } from '../repo/git-refs.js';
 import type { Workspace } from './workspace.js';
 
@@ -62,10 +61,7 @@ async function verifiedState(ws: Workspace, env: string | undefined): Promise<Re
 
 function currentFingerprints(ws: Workspace, env: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
-  for (const entry of listRefFiles(ws.root, env)) {
-    const display = relative(ws.root, entry.path);
-    out.set(entry.ref, envelopeFingerprint(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display));
-  }
+  for (const entry of readRefFiles(ws.root, env)) out.set(entry.ref, envelopeFingerprint(entry.text, entry.display));
   return out;
 }
 

@@ -1,10 +1,10 @@
 /** `report --html`: gather the access matrix, timeline and rotations for the HTML page. */
-import { basename, relative } from 'node:path';
+import { basename } from 'node:path';
 import { breakglassCovers, memberCan, rolesOf } from '../core/policy.js';
 import { snapshotOf } from '../core/history.js';
 import { renderReport, type ReportData } from '../formats/html-report.js';
 import { writeFileAtomic } from '../repo/atomic-write.js';
-import { listRefFiles, readTextFile } from '../repo/secrets-tree.js';
+import { readRefFiles } from '../repo/secrets-tree.js';
 import { rotationStatus } from './exposure.js';
 import { readHistory, type LogFile } from './history.js';
 import type { Workspace } from './workspace.js';
@@ -12,9 +12,8 @@ import type { Workspace } from './workspace.js';
 export async function buildReport(ws: Workspace, now = new Date()): Promise<ReportData> {
   const policy = await ws.policy();
   const names = Object.keys(policy.members).sort();
-  const matrix = listRefFiles(ws.root).map((entry) => {
-    const display = relative(ws.root, entry.path);
-    const snap = snapshotOf(readTextFile(entry.path, display, { root: ws.root, dirsChecked: true }), display);
+  const matrix = readRefFiles(ws.root).map((entry) => {
+    const snap = snapshotOf(entry.text, entry.display);
     const cells: Record<string, string> = {};
     for (const m of names) {
       const r = memberCan(policy, m, 'read', entry.ref);

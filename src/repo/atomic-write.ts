@@ -2,7 +2,7 @@
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it
  * over the target, fsync the directory. A crash leaves the old or the new file.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -88,4 +88,17 @@ export function removeStaleTemps(path: string): void {
       }
     }
   }
+}
+
+/** Write `text` atomically unless the file already holds exactly it; true when written. */
+export function writeFileIfChanged(path: string, text: string, options: WriteOptions = {}): boolean {
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === text) return false;
+  writeFileAtomic(path, text, options);
+  return true;
 }

@@ -21,16 +21,23 @@ export function findRepoRoot(cwd: string, explicit?: string): string {
     }
     return root;
   }
-  let dir = resolve(cwd);
+  const root = nearestRepoRoot(cwd);
+  if (!root) {
+    throw new NotFoundError('not inside a keyfold repository (no keyfold.yaml in this directory or its parents)', {
+      hint: 'run `keyfold init`, or pass --repo DIR',
+    });
+  }
+  return root;
+}
+
+/** The nearest directory at or above `dir` holding keyfold.yaml, if any. */
+export function nearestRepoRoot(dir: string): string | undefined {
+  let cur = resolve(dir);
   for (;;) {
-    if (existsSync(join(dir, CONFIG_FILE))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new NotFoundError('not inside a keyfold repository (no keyfold.yaml in this directory or its parents)', {
-        hint: 'run `keyfold init`, or pass --repo DIR',
-      });
-    }
-    dir = parent;
+    if (existsSync(join(cur, CONFIG_FILE))) return cur;
+    const parent = dirname(cur);
+    if (parent === cur) return undefined;
+    cur = parent;
   }
 }
 
@@ -140,6 +147,20 @@ export function readTextFile(path: string, display: string, options: ReadTextOpt
 export interface RefEntry {
   ref: string;
   path: string;
+}
+
+export interface RefText extends RefEntry {
+  /** Repository-relative path, for messages. */
+  display: string;
+  text: string;
+}
+
+/** `listRefFiles` with each file's text read (no symlinks, size-limited). */
+export function readRefFiles(root: string, prefix?: string): RefText[] {
+  return listRefFiles(root, prefix).map((e) => {
+    const display = relative(root, e.path);
+    return { ...e, display, text: readTextFile(e.path, display, { root, dirsChecked: true }) };
+  });
 }
 
 /**
