@@ -121,7 +121,8 @@ exec </dev/null >/dev/null 2>&1
 f="$1"
 printf '%s' "$f" > "$REC/path"
 stat -c '%a' "$f" > "$REC/mode"
-stat -c '%a' "$(dirname "$f")" > "$REC/dirmode"
+# Written then renamed, so a test that waits for dirmode never reads it half-written.
+stat -c '%a' "$(dirname "$f")" > "$REC/dirmode.tmp" && mv "$REC/dirmode.tmp" "$REC/dirmode"
 ${body}
 `,
   );
