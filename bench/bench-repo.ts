@@ -2,13 +2,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sealSopsFile } from '../src/core/sops-file.js';
+import { sealSopsFile } from '../src/sops/file.js';
 import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
 import { parseYaml } from '../src/formats/yaml.js';
 import { checkAccessPolicy } from '../src/config/access-policy.js';
 import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
-import { writeGeneratedFiles } from '../src/ops/generated-files.js';
+import { writeGeneratedFiles } from '../src/ops/policy/generated-files.js';
 
 export interface BenchRepo {
   root: string;

@@ -21,8 +21,8 @@ import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { identityToRecipient } from '../src/crypto/age/index.js';
 import { makeBenchRepo } from './bench-repo.js';
 import { makeHistoryRepo } from './history-repo.js';
-import { decryptPaths } from '../src/ops/file-crypt.js';
-import { Workspace } from '../src/ops/workspace.js';
+import { decryptPaths } from '../src/ops/secrets/file-crypt.js';
+import { Workspace } from '../src/ops/context/workspace.js';
 import { listRefFiles } from '../src/repo/secrets-tree.js';
 
 const FILES = Number(process.env['BENCH_FILES'] ?? 1000);

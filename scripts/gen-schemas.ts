@@ -15,7 +15,7 @@ import * as z from 'zod/mini';
 import { AccessPolicySchema } from '../src/config/access-policy.js';
 import { KeyfoldConfigSchema } from '../src/config/keyfold-config.js';
 import { RulesSchema } from '../src/config/rules.js';
-import { SCHEMA_BASE_URL } from '../src/ops/init-templates.js';
+import { SCHEMA_BASE_URL } from '../src/ops/init/templates.js';
 
 export const SCHEMAS_DIR = resolve(import.meta.dirname, '..', 'schemas');
 

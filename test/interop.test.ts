@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSopsFile, parseSopsFile } from '../src/core/sops-file.js';
+import { openSopsFile, parseSopsFile } from '../src/sops/file.js';
 import { parseIdentities } from '../src/crypto/age/index.js';
 import { normalizeNumbers } from '../src/formats/json.js';
 import { INTEROP, runCli } from './helpers/cli.js';
@@ -47,7 +47,7 @@ describe('sops interop vectors', () => {
     });
 
     it(`${name}: a re-encrypted copy round-trips and keeps every unchanged ciphertext`, async () => {
-      const { sealSopsFile } = await import('../src/core/sops-file.js');
+      const { sealSopsFile } = await import('../src/sops/file.js');
       const opened = openSopsFile(parseSopsFile(text, name, { strict: false }), identities, name);
       const resealed = sealSopsFile(
         opened.plain,

@@ -12,7 +12,7 @@ import { SCHEMAS_DIR, schemaFiles } from '../scripts/gen-schemas.js';
 import { AccessPolicySchema } from '../src/config/access-policy.js';
 import { KeyfoldConfigSchema } from '../src/config/keyfold-config.js';
 import { RulesSchema } from '../src/config/rules.js';
-import { accessYamlTemplate, keyfoldYamlTemplate, rulesYamlTemplate } from '../src/ops/init-templates.js';
+import { accessYamlTemplate, keyfoldYamlTemplate, rulesYamlTemplate } from '../src/ops/init/templates.js';
 import { ROOT } from './helpers/cli.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });

@@ -3,9 +3,9 @@
  * its handler module (and the heavy dependencies behind it) loads only when it runs.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from '../core/errors.js';
-import type { GlobalOptions } from '../ops/workspace.js';
-import { Output, reportError, type Io } from './output.js';
+import { ExitCode } from '../kernel/errors.js';
+import type { GlobalOptions } from '../ops/context/workspace.js';
+import { Output, reportError, type Io } from './render/output.js';
 
 export interface CommandContext {
   out: Output;

@@ -1,6 +1,6 @@
 /** Reading secrets and answers from standard input. */
-import { UsageError } from '../core/errors.js';
-import type { Io } from './output.js';
+import { UsageError } from '../kernel/errors.js';
+import type { Io } from './render/output.js';
 
 export async function readAllStdin(stdin: Io['stdin']): Promise<string> {
   const chunks: Buffer[] = [];

@@ -1,12 +1,12 @@
 /** `policies/access.yaml`: members, roles, grants, break-glass (DESIGN §4). */
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import '../core/zod-locale.js';
+import './zod-locale.js';
 import { NameSchema } from './keyfold-config.js';
-import { ConfigError, NotFoundError } from '../core/errors.js';
+import { ConfigError, NotFoundError } from '../kernel/errors.js';
 import { policyProblems, type PolicyProblem } from '../core/policy.js';
 import { readTextFile } from '../repo/secrets-tree.js';
-import { parseYamlConfig } from './load-yaml-config.js';
+import { parseYamlConfig } from './parse-yaml-config.js';
 
 export const ACCESS_FILE = 'policies/access.yaml';
 

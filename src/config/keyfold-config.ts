@@ -1,9 +1,9 @@
 /** `keyfold.yaml`: environments, sync targets, services, agent settings (DESIGN §2). */
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import '../core/zod-locale.js';
+import './zod-locale.js';
 import { CONFIG_FILE } from '../repo/secrets-tree.js';
-import { loadYamlConfig, parseYamlConfig } from './load-yaml-config.js';
+import { loadYamlConfig, parseYamlConfig } from './parse-yaml-config.js';
 
 export const NameSchema = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -'));
 

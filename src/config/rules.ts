@@ -6,8 +6,8 @@
  */
 import picomatch from 'picomatch';
 import * as z from 'zod/mini';
-import '../core/zod-locale.js';
-import { checkYamlConfig, parseYamlConfig, type ConfigProblem, type LoadedConfig } from './load-yaml-config.js';
+import './zod-locale.js';
+import { checkYamlConfig, parseYamlConfig, type ConfigProblem, type LoadedConfig } from './parse-yaml-config.js';
 
 export const RULES_FILE = 'policies/rules.yaml';
 export const DEFAULT_KEY_PATTERN = '^[A-Z][A-Z0-9_]*$';

@@ -6,7 +6,7 @@
  * ciphertext reappearing is an old value (under an old data key) coming back. Pure.
  */
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { parseSopsFile } from './sops-file.js';
+import { parseSopsFile } from '../sops/file.js';
 
 /** What the rollback check needs of one version of a file. */
 export interface VersionFacts {

@@ -5,7 +5,7 @@
  * messages name the kind of secret and its line, never the text.
  */
 import { matchesAny } from './policy.js';
-import { Secret } from './secret.js';
+import { Secret } from '../kernel/secret.js';
 
 export interface SecretPattern {
   /** Stable id, e.g. `age-secret-key`. */

@@ -3,7 +3,7 @@
  * as `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<t>]`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { IntegrityError } from '../core/errors.js';
+import { IntegrityError } from '../kernel/errors.js';
 
 const IV_BYTES = 32;
 const TAG_BYTES = 16;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccessError, IntegrityError } from '../core/errors.js';
+import { AccessError, IntegrityError } from '../kernel/errors.js';
 import { generateIdentity, identityToRecipient, parseIdentities, type X25519Identity } from './age/index.js';
 import { newDataKey, unwrapDataKey, wrapDataKey } from './data-key.js';
 

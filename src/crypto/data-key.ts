@@ -3,8 +3,8 @@
  * groups) with the identities at hand, and wrapping a new one for recipients.
  */
 import { randomBytes } from 'node:crypto';
-import { AccessError, IntegrityError, KeyfoldError } from '../core/errors.js';
-import type { AgeEnvelope } from '../core/sops-metadata.js';
+import { AccessError, IntegrityError, KeyfoldError } from '../kernel/errors.js';
+import type { AgeEnvelope } from '../sops/metadata.js';
 import { decryptArmored, encryptArmored, type X25519Identity } from './age/index.js';
 import { combineShares, splitSecret } from './shamir.js';
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { IntegrityError } from '../core/errors.js';
+import { IntegrityError } from '../kernel/errors.js';
 import { combineShares, gfAdd, gfDiv, gfMul, splitSecret } from './shamir.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

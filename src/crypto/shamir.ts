@@ -14,7 +14,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 
-import { IntegrityError } from '../core/errors.js';
+import { IntegrityError } from '../kernel/errors.js';
 
 /** Slow shift-and-xor multiply, used only to build the tables at load time. */
 function slowMul(a: number, b: number): number {

@@ -1,6 +1,6 @@
 /** `.env` output: one `NAME=value` line per top-level key, nested keys as `A_B`. */
-import { UsageError } from '../core/errors.js';
-import { formatGoFloat } from '../core/scalar-codec.js';
+import { UsageError } from '../kernel/errors.js';
+import { formatGoFloat } from './scalar-codec.js';
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -3,7 +3,7 @@
  * map order, comments, number-like keys and block scalars survive (DESIGN §3).
  */
 import { Document, LineCounter, Scalar, isAlias, isCollection, isPair, parseDocument, visit, type Node } from 'yaml';
-import { FormatError } from '../core/errors.js';
+import { FormatError } from '../kernel/errors.js';
 
 /** Larger files are refused: no secrets file is legitimately this big. */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;

@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError } from '../kernel/errors.js';
 
 const WAIT_MS = 10_000;
 /** An empty lock file older than this lost its owner between creating it and writing the pid. */

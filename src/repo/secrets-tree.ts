@@ -4,7 +4,7 @@
  */
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { FormatError, IntegrityError, NotFoundError, UsageError } from '../core/errors.js';
+import { FormatError, IntegrityError, NotFoundError, UsageError } from '../kernel/errors.js';
 import { MAX_YAML_BYTES } from '../formats/yaml.js';
 
 export const CONFIG_FILE = 'keyfold.yaml';

@@ -1,6 +1,6 @@
-import { UsageError } from '../../core/errors.js';
-import { accessAt, accessHistory, memberAccess, refAccess } from '../../ops/access.js';
-import { Workspace } from '../../ops/workspace.js';
+import { UsageError } from '../../kernel/errors.js';
+import { accessAt, accessHistory, memberAccess, refAccess } from '../../ops/policy/access.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function accessCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {

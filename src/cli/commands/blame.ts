@@ -1,5 +1,5 @@
-import { blame } from '../../ops/history.js';
-import { Workspace } from '../../ops/workspace.js';
+import { blame } from '../../ops/audit/log.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function blameCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {

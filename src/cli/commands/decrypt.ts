@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { Document } from 'yaml';
 import { encodeJson } from '../../formats/json.js';
 import { stringifyYaml } from '../../formats/yaml.js';
-import { decryptPaths } from '../../ops/file-crypt.js';
-import { Workspace } from '../../ops/workspace.js';
+import { decryptPaths } from '../../ops/secrets/file-crypt.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function decryptCommand(ctx: CommandContext, paths: string[], opts: Record<string, unknown>): Promise<void> {

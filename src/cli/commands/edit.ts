@@ -1,5 +1,5 @@
-import { editRef } from '../../ops/edit.js';
-import { Workspace } from '../../ops/workspace.js';
+import { editRef } from '../../ops/secrets/edit.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 import { askYesNo } from '../stdin.js';
 

@@ -1,5 +1,5 @@
-import { encryptFile } from '../../ops/file-crypt.js';
-import { Workspace } from '../../ops/workspace.js';
+import { encryptFile } from '../../ops/secrets/file-crypt.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function encryptCommand(ctx: CommandContext, [file]: string[], opts: Record<string, unknown>): Promise<void> {

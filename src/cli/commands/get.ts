@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { formatGoFloat } from '../../core/scalar-codec.js';
-import { getValue } from '../../ops/read-values.js';
-import { Workspace } from '../../ops/workspace.js';
+import { formatGoFloat } from '../../formats/scalar-codec.js';
+import { getValue } from '../../ops/secrets/read-values.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function getCommand(ctx: CommandContext, [ref, key]: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { init } from '../../ops/init.js';
+import { init } from '../../ops/init/init.js';
 import type { CommandContext } from '../program.js';
 
 export default async function initCommand({ out, global }: CommandContext, [dir]: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,4 +1,4 @@
-import { keygen } from '../../ops/keygen.js';
+import { keygen } from '../../ops/identity/keygen.js';
 import type { CommandContext } from '../program.js';
 
 export default async function keygenCommand({ out, io }: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,5 +1,5 @@
-import { readHistory, type LogEntry, type LogFile } from '../../ops/history.js';
-import { Workspace } from '../../ops/workspace.js';
+import { readHistory, type LogEntry, type LogFile } from '../../ops/audit/log.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function logCommand(ctx: CommandContext, [target]: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,5 +1,5 @@
-import { listRefs } from '../../ops/read-values.js';
-import { Workspace } from '../../ops/workspace.js';
+import { listRefs } from '../../ops/secrets/read-values.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function lsCommand(ctx: CommandContext, [prefix]: string[]): Promise<void> {

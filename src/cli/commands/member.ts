@@ -1,5 +1,5 @@
-import { addMember, removeMember } from '../../ops/member.js';
-import { Workspace } from '../../ops/workspace.js';
+import { addMember, removeMember } from '../../ops/policy/member.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function memberCommand(ctx: CommandContext, [name]: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,13 +1,13 @@
-import { ViolationsError } from '../../core/errors.js';
-import { applyRecipients, planRecipients } from '../../ops/recipients-sync.js';
-import { Workspace } from '../../ops/workspace.js';
+import { ViolationsError } from '../../kernel/errors.js';
+import { applyRecipients, planRecipients } from '../../ops/policy/recipients-sync.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
-import { failureError, planLines, progress, resultLines } from './plan-output.js';
+import { failureError, planLines, progress, resultLines } from '../render/recipient-plan.js';
 
 export default async function recipientsSyncCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
   const ws = new Workspace(ctx.global);
   const env = opts['env'] as string | undefined;
-  const rekey = opts['rekeyMerged'] ? await (await import('../../ops/rekey-merged.js')).mergedRekeys(ws, env) : undefined;
+  const rekey = opts['rekeyMerged'] ? await (await import('../../ops/policy/rekey-merged.js')).mergedRekeys(ws, env) : undefined;
   const plan = await planRecipients(ws, { env, rekey });
   if (opts['check']) {
     ctx.out.result({ ok: plan.changes.length === 0, changes: plan.changes }, () => planLines(plan).join('\n'));
@@ -18,7 +18,7 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
   }
   ctx.out.info(planLines(plan).join('\n'));
   const result = await applyRecipients(ws, plan, progress(ctx));
-  if (rekey) await (await import('../../ops/rekey-merged.js')).recordRekeyState(ws, env, result.failed.map((f) => f.entry.ref));
+  if (rekey) await (await import('../../ops/policy/rekey-merged.js')).recordRekeyState(ws, env, result.failed.map((f) => f.entry.ref));
   ctx.out.result({ changes: plan.changes, applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () =>
     plan.changes.length ? resultLines(result).join('\n') : '',
   );

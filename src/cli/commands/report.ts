@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { writeReport } from '../../ops/report.js';
-import { Workspace } from '../../ops/workspace.js';
+import { writeReport } from '../../ops/audit/report.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function reportCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,7 +1,7 @@
-import { applyRecipients, planRecipients } from '../../ops/recipients-sync.js';
-import { Workspace } from '../../ops/workspace.js';
+import { applyRecipients, planRecipients } from '../../ops/policy/recipients-sync.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
-import { failureError, planLines, progress, resultLines } from './plan-output.js';
+import { failureError, planLines, progress, resultLines } from '../render/recipient-plan.js';
 
 export default async function rotateCommand(ctx: CommandContext, [prefix]: string[], opts: Record<string, unknown>): Promise<void> {
   const ws = new Workspace(ctx.global);

@@ -1,5 +1,5 @@
-import { rotationStatus } from '../../ops/exposure.js';
-import { Workspace } from '../../ops/workspace.js';
+import { rotationStatus } from '../../ops/audit/exposure.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function rotationStatusCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { UsageError } from '../../core/errors.js';
-import { Secret } from '../../core/secret.js';
-import { setValue } from '../../ops/set-value.js';
-import { Workspace } from '../../ops/workspace.js';
+import { UsageError } from '../../kernel/errors.js';
+import { Secret } from '../../kernel/secret.js';
+import { setValue } from '../../ops/secrets/set-value.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 import { promptHidden, readAllStdin } from '../stdin.js';
 

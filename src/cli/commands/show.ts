@@ -1,8 +1,8 @@
 import { encodeDotenv, flattenEnv } from '../../formats/dotenv.js';
 import { encodeJson } from '../../formats/json.js';
 import { stringifyYaml } from '../../formats/yaml.js';
-import { showRef } from '../../ops/read-values.js';
-import { Workspace } from '../../ops/workspace.js';
+import { showRef } from '../../ops/secrets/read-values.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function showCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {

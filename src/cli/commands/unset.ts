@@ -1,5 +1,5 @@
-import { unsetValue } from '../../ops/set-value.js';
-import { Workspace } from '../../ops/workspace.js';
+import { unsetValue } from '../../ops/secrets/set-value.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function unsetCommand(ctx: CommandContext, [ref, key]: string[]): Promise<void> {

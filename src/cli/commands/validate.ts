@@ -1,9 +1,9 @@
-import { ViolationsError } from '../../core/errors.js';
+import { ViolationsError } from '../../kernel/errors.js';
 import { formatViolation, githubAnnotation } from '../../core/violation.js';
 import { encodeJson } from '../../formats/json.js';
-import { validate } from '../../ops/validate.js';
-import { writeSummary } from '../../ops/validate-summary.js';
-import { Workspace } from '../../ops/workspace.js';
+import { validate } from '../../ops/validate/validate.js';
+import { writeSummary } from '../../ops/validate/summary.js';
+import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function validateCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {

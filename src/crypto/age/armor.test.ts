@@ -1,7 +1,7 @@
 import { armor as typageArmor } from 'age-encryption';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 import { ARMOR_BEGIN, ARMOR_END, armorDecode, armorEncode } from './armor.js';
 
 describe('armor', () => {

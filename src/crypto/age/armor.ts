@@ -8,7 +8,7 @@
  * headers or checksums, non-canonical base64 — is rejected.
  */
 
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 
 export const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 export const ARMOR_END = '-----END AGE ENCRYPTED FILE-----';

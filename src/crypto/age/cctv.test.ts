@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AccessError, IntegrityError } from '../../core/errors.js';
+import { AccessError, IntegrityError } from '../../kernel/errors.js';
 import { armorDecode } from './armor.js';
 import { unlockHeader } from './decrypt.js';
 import { parseHeader } from './format.js';

@@ -4,7 +4,7 @@
  */
 
 import { timingSafeEqual } from 'node:crypto';
-import { AccessError, IntegrityError } from '../../core/errors.js';
+import { AccessError, IntegrityError } from '../../kernel/errors.js';
 import { asBuffer, headerMac, parseHeader, type ParsedHeader, type Stanza } from './format.js';
 import { decryptPayload } from './stream.js';
 

@@ -1,7 +1,7 @@
 /** Producing an age file: random file key, one stanza per recipient, MACed header, payload. */
 
 import { randomBytes } from 'node:crypto';
-import { FormatError } from '../../core/errors.js';
+import { FormatError } from '../../kernel/errors.js';
 import { encodeHeader } from './format.js';
 import { encryptPayload } from './stream.js';
 import type { X25519Recipient } from './x25519.js';

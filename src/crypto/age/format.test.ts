@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 import { encodeHeader, headerMac, parseHeader, type Stanza } from './format.js';
 
 const FILE_KEY = Buffer.from('59454c4c4f57205355424d4152494e45', 'hex');

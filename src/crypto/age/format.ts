@@ -12,7 +12,7 @@
  */
 
 import { createHmac } from 'node:crypto';
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 import { decodeNoPad, encodeNoPad } from './base64.js';
 import { hkdf32, hkdfInfo } from './hkdf.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AccessError, FormatError, IntegrityError } from '../../core/errors.js';
+import { AccessError, FormatError, IntegrityError } from '../../kernel/errors.js';
 import { armorEncode } from './armor.js';
 import { decryptFile, type Unwrapper } from './decrypt.js';
 import { encodeHeader, type Stanza } from './format.js';

@@ -9,7 +9,7 @@
  * No error message contains key material or plaintext.
  */
 
-import { FormatError } from '../../core/errors.js';
+import { FormatError } from '../../kernel/errors.js';
 import { armorDecode, armorEncode } from './armor.js';
 import { decryptFile } from './decrypt.js';
 import { encryptFile } from './encrypt.js';

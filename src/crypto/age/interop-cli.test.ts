@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AccessError } from '../../core/errors.js';
+import { AccessError } from '../../kernel/errors.js';
 import { decrypt, decryptArmored, encrypt, encryptArmored, generateIdentity, parseIdentities } from './index.js';
 
 const KiB = 1024;

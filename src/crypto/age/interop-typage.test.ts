@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Decrypter, Encrypter, armor, generateIdentity as typageGenerate, identityToRecipient as typageToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import { AccessError } from '../../core/errors.js';
+import { AccessError } from '../../kernel/errors.js';
 import {
   decrypt,
   decryptArmored,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 import { TAG_SIZE, seal } from './aead.js';
 import { hkdf32, hkdfInfo } from './hkdf.js';
 import { CHUNK_SIZE, NONCE_SIZE, decryptPayload, encryptPayload, payloadSize } from './stream.js';

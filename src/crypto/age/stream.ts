@@ -12,7 +12,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { IntegrityError } from '../../core/errors.js';
+import { IntegrityError } from '../../kernel/errors.js';
 import { TAG_SIZE, open, seal } from './aead.js';
 import { hkdf32, hkdfInfo } from './hkdf.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AccessError, IntegrityError, KeyfoldError } from '../../core/errors.js';
+import { AccessError, IntegrityError, KeyfoldError } from '../../kernel/errors.js';
 import { armorDecode, armorEncode } from './armor.js';
 import { encodeNoPad } from './base64.js';
 import { parseHeader } from './format.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { generateIdentity as typageGenerate, identityToRecipient as typageToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import { FormatError, IntegrityError } from '../../core/errors.js';
+import { FormatError, IntegrityError } from '../../kernel/errors.js';
 import type { Stanza } from './format.js';
 import { bech32Encode } from './bech32.js';
 import { X25519Identity, X25519Recipient, generateX25519Identity } from './x25519.js';

@@ -22,7 +22,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { FormatError, IntegrityError } from '../../core/errors.js';
+import { FormatError, IntegrityError } from '../../kernel/errors.js';
 import { open, seal } from './aead.js';
 import { decodeNoPad, encodeNoPad } from './base64.js';
 import { bech32Decode, bech32Encode } from './bech32.js';

@@ -1,0 +1,45 @@
+/** Printing recipient/rotation plans and their results. */
+import { AccessError, KeyfoldError } from '../../kernel/errors.js';
+import type { ApplyResult, SyncEntry, SyncPlan } from '../../ops/policy/recipients-sync.js';
+import type { CommandContext } from '../program.js';
+
+export function planLines(plan: SyncPlan): string[] {
+  if (plan.changes.length === 0) return [`all ${plan.entries.length} file(s) match the policy`];
+  const width = Math.max(...plan.changes.map((e) => e.ref.length));
+  return [
+    `${plan.changes.length} of ${plan.entries.length} file(s) change:`,
+    ...plan.changes.map((e) => `  ${e.action.padEnd(5)}  ${e.ref.padEnd(width)}  ${describe(e)}`),
+  ];
+}
+
+function describe(e: SyncEntry): string {
+  const who = [...e.added.map((m) => `+${m}`), ...e.removed.map((m) => `-${m}`)].join(' ');
+  return who ? `${who} (${e.reason})` : e.reason;
+}
+
+/** Progress on stderr for long runs, on a terminal only. */
+export function progress(ctx: CommandContext): ((done: number, total: number) => void) | undefined {
+  const stderr = ctx.io.stderr as NodeJS.WriteStream;
+  if (ctx.out.json || !stderr.isTTY) return undefined;
+  return (done, total) => {
+    if (total >= 20) stderr.write(`\r  ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
+
+export function resultLines(result: ApplyResult): string[] {
+  return [
+    `applied ${result.applied.length} change(s)`,
+    ...result.generated.map((f) => `  regenerated ${f} from the policy`),
+    ...result.failed.map((f) => `  failed ${f.entry.ref}: ${f.error.message}`),
+  ];
+}
+
+/** The error for a partly applied plan: exit 4 when only identities were missing. */
+export function failureError(result: ApplyResult, verb: string): KeyfoldError | undefined {
+  const n = result.failed.length;
+  if (n === 0) return undefined;
+  if (result.failed.every((f) => f.error instanceof AccessError)) {
+    return new AccessError(`${n} file(s) could not be ${verb} with your identities`, { hint: "a reader of those files (or their environment's CI) must run it" });
+  }
+  return new KeyfoldError(`${n} file(s) could not be ${verb}`, { hint: 'see the failures listed above' });
+}

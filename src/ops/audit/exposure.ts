@@ -1,0 +1,102 @@
+/**
+ * The exposure ledger: every ref and key a member could read at any point in history
+ * (from the files' recipient lists in every committed version, and the working tree),
+ * and the rotation status of those keys after the member was removed (removals are
+ * recorded by `member remove`, see removals.ts).
+ */
+import { snapshotOf } from '../../core/file-diff.js';
+import { DEFAULT_UNENCRYPTED_SUFFIX } from '../../sops/metadata.js';
+import { BlobReader, readLog } from '../../repo/git/log.js';
+import { isAncestor } from '../../repo/git/refs.js';
+import { isWorkTree } from '../../repo/git/read.js';
+import { readRefFiles } from '../../repo/secrets-tree.js';
+import { readHistory } from './log.js';
+import { loadRemovals } from '../policy/removals.js';
+import type { Workspace } from '../context/workspace.js';
+
+export interface ExposedRef {
+  ref: string;
+  keys: string[];
+  /** The file no longer exists (its values may still be live elsewhere). */
+  deleted: boolean;
+}
+
+/** Refs and keys whose files ever listed `recipient`, in git history or the working tree. */
+export async function exposureOf(ws: Workspace, recipient: string): Promise<ExposedRef[]> {
+  const exposed = new Map<string, Set<string>>();
+  const note = (ref: string, keys: Iterable<string>) => {
+    let set = exposed.get(ref);
+    if (!set) exposed.set(ref, (set = new Set()));
+    // `_unencrypted` values were never secret: nothing to rotate.
+    for (const k of keys) if (!k.split('.').some((seg) => seg.endsWith(DEFAULT_UNENCRYPTED_SUFFIX))) set.add(k);
+  };
+  // The keyfold root may be a subdirectory of the git work tree (a monorepo).
+  const hasGit = await isWorkTree(ws.root);
+  if (hasGit) {
+    // Full history: a version on a merged side branch counts even if the merge dropped it.
+    const commits = await readLog(ws.root, { paths: ['secrets'], fullHistory: true });
+    const blobs = new BlobReader(ws.root);
+    try {
+      const versions = commits.flatMap((c) => c.changes.filter((ch) => ch.newBlob).map((ch) => ({ path: ch.path, oid: ch.newBlob! })));
+      const seen = new Set<string>();
+      await Promise.all(
+        versions
+          .filter((v) => !seen.has(v.oid) && seen.add(v.oid))
+          .map(async (v) => {
+            const snap = snapshotOf(await blobs.read(v.oid), v.path);
+            const ref = v.path.replace(/^secrets\//, '').replace(/\.ya?ml$/, '');
+            if (snap && snap.groups.some((g) => g.includes(recipient))) note(ref, snap.keys.keys());
+          }),
+      );
+    } finally {
+      blobs.close();
+    }
+  }
+  const live = new Set<string>();
+  for (const entry of readRefFiles(ws.root)) {
+    live.add(entry.ref);
+    const snap = snapshotOf(entry.text, entry.display);
+    if (snap && snap.groups.some((g) => g.includes(recipient))) note(entry.ref, snap.keys.keys());
+  }
+  return [...exposed]
+    .map(([ref, keys]) => ({ ref, keys: [...keys].sort(), deleted: !live.has(ref) }))
+    .sort((a, b) => (a.ref < b.ref ? -1 : 1));
+}
+
+export interface RotationItem {
+  member: string;
+  removed: string;
+  ref: string;
+  key: string;
+  status: 'done' | 'pending' | 'deleted';
+  /** The commit that changed the value after the removal. */
+  sha?: string;
+}
+
+/**
+ * For every key each removed member could read: `done` when a commit after the removal
+ * changed its value (re-encryptions do not count unless --decrypt confirms a change),
+ * `deleted` when the ref or the key is gone from keyfold (rotate it at the provider if
+ * it is still in use elsewhere), else `pending`.
+ */
+export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
+  const removals = loadRemovals(ws);
+  const live = new Map(readRefFiles(ws.root).map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
+  const items: RotationItem[] = [];
+  for (const r of removals) {
+    // Commits after the removal: those on top of HEAD-at-removal when it is still an
+    // ancestor, else (history rewritten) those dated after it.
+    const anchored = r.commit !== undefined && (await isAncestor(ws.root, r.commit, 'HEAD'));
+    const history = await readHistory(ws, anchored ? { rev: `${r.commit}..HEAD`, decrypt: options.decrypt } : { since: r.removed, decrypt: options.decrypt });
+    for (const [ref, keys] of Object.entries(r.exposed)) {
+      for (const key of keys) {
+        const hit = history.entries.find((e) =>
+          e.files.some((f) => (f.ref === ref || f.from === ref) && (f.added.includes(key) || (f.reencrypted ? (f.confirmed ?? []) : f.changed).includes(key))),
+        );
+        const status = hit ? 'done' : live.get(ref)?.has(key) ? 'pending' : 'deleted';
+        items.push({ member: r.member, removed: r.removed, ref, key, status, ...(hit ? { sha: hit.sha } : {}) });
+      }
+    }
+  }
+  return items;
+}

@@ -1,0 +1,28 @@
+/** `keygen`: a new age identity in age-keygen format. */
+import { ConflictError } from '../../kernel/errors.js';
+import { generateIdentity, identityToRecipient } from '../../crypto/age/index.js';
+import { writeFileAtomic } from '../../repo/atomic-write.js';
+import { Secret } from '../../kernel/secret.js';
+
+export interface KeygenResult {
+  recipient: string;
+  /** The identity file text (only when not written to a file). */
+  identityFile?: Secret<string>;
+  file?: string;
+}
+
+export function keygen(outFile: string | undefined, now = new Date()): KeygenResult {
+  const identity = generateIdentity();
+  const recipient = identityToRecipient(identity);
+  const text = `# created: ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
+  if (!outFile) return { recipient, identityFile: new Secret(text) };
+  try {
+    writeFileAtomic(outFile, text, { mode: 0o600, exclusive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ConflictError(`${outFile} already exists; keygen never overwrites a key file`, { hint: 'choose another path or remove the old file first' });
+    }
+    throw e;
+  }
+  return { recipient, file: outFile };
+}

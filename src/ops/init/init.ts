@@ -1,0 +1,114 @@
+/** `init`: scaffold a secrets repository with the whole layout of DESIGN §2. */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConflictError, InternalError, UsageError } from '../../kernel/errors.js';
+import { ACCESS_FILE, checkAccessPolicy } from '../../config/access-policy.js';
+import { parseKeyfoldConfig } from '../../config/keyfold-config.js';
+import { RULES_FILE } from '../../config/rules.js';
+import { loadIdentities } from '../../keys/identities.js';
+import { CODEOWNERS_FILE, generateCodeowners } from '../../core/codeowners.js';
+import { SOPS_CONFIG_FILE, generateSopsConfig } from '../../core/sops-config.js';
+import { writeFileAtomic } from '../../repo/atomic-write.js';
+import { ensureGitRepo } from '../../repo/git/init.js';
+import { CONFIG_FILE, SECRETS_DIR } from '../../repo/secrets-tree.js';
+import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
+import { recipientArg } from '../policy/recipient-arg.js';
+import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
+import type { GlobalOptions } from '../context/workspace.js';
+
+export interface InitOptions {
+  dir?: string;
+  admin?: string;
+  recipient?: string;
+  github?: string;
+}
+
+export interface InitResult {
+  root: string;
+  admin: string;
+  recipient: string;
+  gitInitialised: boolean;
+  /** Files written (created, or for .gitattributes completed), repository-relative. */
+  files: string[];
+  /** Files that already existed and were left as they are. */
+  kept: string[];
+}
+
+export const GITATTRIBUTES_FILE = '.gitattributes';
+
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+/** A file of the scaffold: its text, or how to complete an existing one. */
+interface ScaffoldFile {
+  path: string;
+  text: string;
+  merge?: (existing: string) => string | undefined;
+}
+
+/**
+ * Every file of a new repository, from the first admin. Pure; the policy it writes is
+ * checked like any other (schema and cross-field rules) before anything is generated
+ * from it.
+ */
+export function scaffoldFiles(o: { admin: string; recipient: string; github?: string }): ScaffoldFile[] {
+  const config = keyfoldYamlTemplate();
+  const access = accessYamlTemplate(o);
+  const checked = checkAccessPolicy(access);
+  if (checked.problems.length > 0) throw new InternalError(`the default policy has problems: ${checked.problems[0]!.message}`);
+  const parsedConfig = parseKeyfoldConfig(config);
+  return [
+    { path: CONFIG_FILE, text: config },
+    { path: ACCESS_FILE, text: access },
+    { path: RULES_FILE, text: rulesYamlTemplate() },
+    { path: `${SECRETS_DIR}/.gitkeep`, text: '' },
+    { path: SOPS_CONFIG_FILE, text: generateSopsConfig(checked.policy, parsedConfig) },
+    { path: GITATTRIBUTES_FILE, text: gitattributesTemplate(), merge: mergeGitattributes },
+    { path: CODEOWNERS_FILE, text: generateCodeowners(checked.policy, parsedConfig) },
+    { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate() },
+    { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(parsedConfig.environments) },
+  ];
+}
+
+export async function init(global: GlobalOptions, options: InitOptions): Promise<InitResult> {
+  const root = resolve(global.cwd, options.dir ?? '.');
+  if (existsSync(join(root, CONFIG_FILE))) {
+    throw new ConflictError(`${root} is already a keyfold repository`, { hint: 'edit keyfold.yaml and policies/ instead' });
+  }
+  if (options.github !== undefined && !LOGIN_RE.test(options.github)) {
+    throw new UsageError(`invalid GitHub login "${options.github.slice(0, 60)}"`, { hint: 'a login has letters, digits and single hyphens, at most 39 characters' });
+  }
+  let recipient: string;
+  if (options.recipient) {
+    recipient = recipientArg(options.recipient, '--recipient');
+  } else {
+    const ids = loadIdentities({ files: global.identity, env: global.env });
+    if (ids.length === 0) {
+      throw new UsageError('no age identity found for the first admin', {
+        hint: 'run `keyfold keygen -o ~/.config/sops/age/keys.txt` first, or pass --recipient age1…',
+      });
+    }
+    recipient = ids[0]!.recipient;
+  }
+  const admin = options.admin ?? options.github ?? global.env['USER'] ?? 'admin';
+  if (!NAME_RE.test(admin)) throw new UsageError(`invalid member name "${admin.slice(0, 60)}"`, { hint: 'use letters, digits, . _ -' });
+
+  const files: string[] = [];
+  const kept: string[] = [];
+  for (const f of scaffoldFiles({ admin, recipient, github: options.github })) {
+    const path = join(root, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    if (!existsSync(path)) {
+      writeFileAtomic(path, f.text);
+      files.push(f.path);
+      continue;
+    }
+    const merged = f.merge?.(readFileSync(path, 'utf8'));
+    if (merged !== undefined) {
+      writeFileAtomic(path, merged);
+      files.push(f.path);
+    } else kept.push(f.path);
+  }
+  const gitInitialised = await ensureGitRepo(root);
+  return { root, admin, recipient, gitInitialised, files, kept };
+}

@@ -1,0 +1,46 @@
+/** `get`, `show`, `ls`: reading refs. */
+import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { NotFoundError } from '../../kernel/errors.js';
+import { parseKeyPath } from '../../kernel/names.js';
+import { Secret } from '../../kernel/secret.js';
+import { leafKeyPaths } from '../../formats/document-keys.js';
+import { parseSopsFile } from '../../sops/file.js';
+import { readRefFiles } from '../../repo/secrets-tree.js';
+import { locateRef, openRef } from './store.js';
+import type { Workspace } from '../context/workspace.js';
+
+const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (doc.contents as YAMLMap).has(k);
+
+/** The value of one key; a map or list comes back as a plain JS structure. */
+export async function getValue(ws: Workspace, ref: string, key: string): Promise<Secret<unknown>> {
+  const loc = locateRef(ws, ref);
+  const opened = await openRef(ws, loc, { readOnly: true });
+  const path = parseKeyPath(key, hasTopLevel(opened.plain));
+  const node = opened.plain.getIn(path, true) as Node | undefined;
+  if (node === undefined) {
+    throw new NotFoundError(`key ${path.join('.')} not found in ${loc.ref}`, { hint: `list its keys with \`keyfold ls ${loc.ref}\`` });
+  }
+  // Maps come back as Map so number-like keys keep their order.
+  return new Secret(isScalar(node) ? node.value : node.toJS(opened.plain, { mapAsMap: true }));
+}
+
+/** The whole decrypted document of a ref. */
+export async function showRef(ws: Workspace, ref: string): Promise<Secret<Document>> {
+  const loc = locateRef(ws, ref);
+  return new Secret((await openRef(ws, loc, { readOnly: true })).plain);
+}
+
+export interface RefListing {
+  ref: string;
+  file: string;
+  keys: string[];
+}
+
+/** Refs under a prefix with their key names (nested keys dotted), without decrypting. */
+export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
+  return readRefFiles(ws.root, prefix).map((entry) => {
+    const parsed = parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true });
+    const keys = leafKeyPaths(parsed.doc).map((p) => p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : ''));
+    return { ref: entry.ref, file: entry.display, keys };
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * Reading and writing refs: the secrets tree, the policy's recipients, stable
+ * ciphertext and atomic writes, composed.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { Document } from 'yaml';
+import { NotFoundError, UsageError } from '../../kernel/errors.js';
+import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../../sops/file.js';
+import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
+import { recipientLayout, type RecipientLayout } from '../../core/policy.js';
+import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
+import { assertNoSymlinks, parseRef, readTextFile, refToPath } from '../../repo/secrets-tree.js';
+import type { Workspace } from '../context/workspace.js';
+
+export interface RefLocation {
+  ref: string;
+  path: string;
+  /** Repository-relative path, for messages. */
+  display: string;
+}
+
+/** Resolve a ref to its file (syntax only; see `checkEnvironment`). */
+export function locateRef(ws: Workspace, ref: string): RefLocation {
+  const segments = parseRef(ref);
+  const path = refToPath(ws.root, ref);
+  return { ref: segments.join('/'), path, display: relative(ws.root, path) };
+}
+
+/** Refuse a ref whose first segment is not an environment of keyfold.yaml. */
+export async function checkEnvironment(ws: Workspace, loc: RefLocation): Promise<void> {
+  const envs = (await ws.config()).environments;
+  const env = loc.ref.split('/')[0]!;
+  if (!envs.includes(env)) {
+    throw new UsageError(`unknown environment "${env}" in ref ${loc.ref}`, { hint: `environments in keyfold.yaml: ${envs.join(', ')}` });
+  }
+}
+
+export interface ReadOptions {
+  /** The caller will not write the file back (allows the lean reader). */
+  readOnly?: boolean;
+}
+
+/** Parse a ref's file without decrypting it; undefined when it does not exist. */
+export function parseRefFile(ws: Workspace, loc: RefLocation, options: ReadOptions = {}): ParsedSopsFile | undefined {
+  let text: string;
+  try {
+    text = readTextFile(loc.path, loc.display, { root: ws.root });
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+  return parseSopsFile(text, loc.display, { strict: true, readOnly: options.readOnly });
+}
+
+/** Decrypt a ref; NotFoundError (exit 6) when it does not exist. */
+export async function openRef(ws: Workspace, loc: RefLocation, options: ReadOptions = {}): Promise<OpenedSopsFile> {
+  const parsed = parseRefFile(ws, loc, options);
+  if (!parsed) {
+    await checkEnvironment(ws, loc);
+    throw new NotFoundError(`ref ${loc.ref} not found (${loc.display})`, { hint: 'list refs with `keyfold ls`' });
+  }
+  return openSopsFile(parsed, ws.identities, loc.display);
+}
+
+/**
+ * Encrypt and atomically write a ref. An existing file keeps its data key, envelopes
+ * and the ciphertext of unchanged values; a new file is encrypted to the policy.
+ * Call inside the repository lock.
+ */
+export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<void> {
+  let text: string;
+  if (opened) {
+    text = sealSopsFile(
+      plain,
+      {
+        dataKey: opened.dataKey,
+        groups: opened.meta.groups,
+        threshold: opened.meta.threshold,
+        cache: opened.cache,
+        previous: opened.meta,
+        indent: opened.indent,
+      },
+      loc.display,
+    );
+  } else {
+    const layout = await policyLayout(ws, loc);
+    const dataKey = newDataKey();
+    text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold }, loc.display);
+  }
+  assertNoSymlinks(ws.root, loc.path);
+  mkdirSync(dirname(loc.path), { recursive: true });
+  assertNoSymlinks(ws.root, loc.path);
+  removeStaleTemps(loc.path);
+  writeFileAtomic(loc.path, text, { mode: 0o644 });
+}
+
+/** The recipients the policy gives a ref (checking its environment); refuses a ref nobody may read. */
+export async function policyLayout(ws: Workspace, loc: RefLocation): Promise<RecipientLayout> {
+  await checkEnvironment(ws, loc);
+  const layout = recipientLayout(await ws.policy(), loc.ref);
+  if (layout.groups.every((g) => g.length === 0)) {
+    throw new UsageError(`no member may read ${loc.ref}, so its file would have no recipients`, {
+      hint: 'grant a role read access to it in policies/access.yaml',
+    });
+  }
+  return layout;
+}
+
+/** Whether our identities can decrypt a file with this layout (enough key groups). */
+export function canReadLayout(ws: Workspace, layout: RecipientLayout): boolean {
+  const mine = new Set(ws.identities.map((id) => id.recipient));
+  const opened = layout.groups.filter((g) => g.some((r) => mine.has(r))).length;
+  return opened >= (layout.groups.length > 1 ? layout.threshold : 1);
+}
+
+/** A new, empty plaintext document. */
+export function emptyDocument(): Document {
+  return new Document({}, { intAsBigInt: true });
+}
+

@@ -1,0 +1,143 @@
+/**
+ * `validate --base REV`: what the change does since the base and whether its authors
+ * may do it, judged with the base commit's policy (S3, S4), and no rollback (S5).
+ *
+ * The change is the work tree against the fork point of the base and HEAD (what a
+ * merge would apply; equal to base..HEAD when the branch contains the base), with
+ * renames as a delete and an add.
+ */
+import type { AccessPolicy } from '../../config/access-policy.js';
+import { authorizeChanges, type FileChange } from '../../core/change-authorization.js';
+import { diffSnapshots, snapshotOf } from '../../core/file-diff.js';
+import { findRollbacks, versionFacts, type VersionFacts } from '../../core/rollback.js';
+import { layoutKey } from '../../core/policy.js';
+import type { Violation } from '../../core/violation.js';
+import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
+import { changesSince, mergeBase, pathHistory, readAtRevisions, resolveCommit } from '../../repo/git/read.js';
+import type { SecretFile } from './secrets.js';
+
+/** One changed file, as `validate --json` and the PR summary report it: names only, never values. */
+export interface ChangedFile {
+  file: string;
+  status: 'added' | 'modified' | 'deleted';
+  /** For files under `secrets/`. */
+  ref?: string;
+  /** Key names added, whose ciphertext changed, and removed (secrets files). */
+  keys?: { added: string[]; changed: string[]; removed: string[] };
+  /** A fresh data key re-encrypted every value: which values changed cannot be told. */
+  reencrypted?: boolean;
+  recipientsChanged?: boolean;
+}
+
+export interface ChangeCheckInput {
+  root: string;
+  /** The base commit id. */
+  base: string;
+  basePolicy?: AccessPolicy;
+  /** The work tree's policy when valid (onboarding is judged from it). */
+  headPolicy?: AccessPolicy;
+  authors: readonly string[];
+  /** The work tree's secrets files, by path. */
+  headFiles: ReadonlyMap<string, SecretFile>;
+}
+
+const SECRETS_PREFIX = 'secrets/';
+
+export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: ChangedFile[]; violations: Violation[] }> {
+  const { root, base } = input;
+  const violations: Violation[] = [];
+  const head = await resolveCommit(root, 'HEAD').catch(() => undefined);
+  const fork = (head && (await mergeBase(root, base, head))) ?? base;
+  const changes = await changesSince(root, fork);
+
+  // Earlier versions of changed secrets files: at the fork point, and at the base when it moved on.
+  const secretPaths = changes.filter((c) => c.path.startsWith(SECRETS_PREFIX) && !/[\n\r]/.test(c.path)).map((c) => c.path);
+  const revs = fork === base ? [fork] : [fork, base];
+  const blobs = await readAtRevisions(root, revs.flatMap((rev) => secretPaths.map((path) => ({ rev, path }))));
+  const earlier = new Map<string, Array<string | undefined>>(
+    secretPaths.map((p, i) => [p, revs.map((_, r) => blobs[r * secretPaths.length + i]?.toString('utf8'))]),
+  );
+
+  const changed: ChangedFile[] = [];
+  const fileChanges: FileChange[] = [];
+  const rollbackInputs: RollbackInput[] = [];
+  for (const c of changes) {
+    const entry: ChangedFile = { file: c.path, status: c.status };
+    const fc: FileChange = { path: c.path, status: c.status };
+    if (c.path.startsWith(SECRETS_PREFIX)) {
+      // Every path under secrets/ needs write access to its ref, even one git cannot be asked about.
+      entry.ref = fc.ref = c.path.slice(SECRETS_PREFIX.length).replace(/\.ya?ml$/, '');
+      const [forkText, baseText = forkText] = earlier.get(c.path) ?? [];
+      const headFile = input.headFiles.get(c.path);
+      const old = forkText === undefined ? undefined : snapshotOf(forkText, c.path);
+      const now = headFile?.text === undefined ? undefined : snapshotOf(headFile.text, c.path);
+      if (old || now) {
+        const d = diffSnapshots(old, now);
+        entry.keys = { added: d.added, changed: d.changed, removed: d.removed };
+        if (d.reencrypted) entry.reencrypted = true;
+      }
+      if (old && now && layoutKey(old) !== layoutKey(now)) entry.recipientsChanged = fc.recipientsChanged = true;
+      if (headFile?.parsed && earlier.has(c.path)) {
+        const versions = [forkText, baseText].flatMap((t) => (t === undefined ? [] : [versionFacts(t, c.path)]));
+        rollbackInputs.push({ file: headFile, base: versions.filter((v): v is VersionFacts => v !== undefined) });
+      }
+    }
+    changed.push(entry);
+    fileChanges.push(fc);
+  }
+
+  if (input.basePolicy) {
+    for (const v of authorizeChanges({ policy: input.basePolicy, authors: input.authors, changes: fileChanges, headPolicy: input.headPolicy })) {
+      violations.push({ ...v, line: 1 });
+    }
+  }
+  violations.push(...(await checkRollback(root, base, rollbackInputs)));
+  return { changed, violations };
+}
+
+interface RollbackInput {
+  file: SecretFile;
+  /** The fork-point and base versions (when they exist and parse). */
+  base: VersionFacts[];
+}
+
+/** S5 for each changed file, against every earlier version of its path reachable from the base. */
+async function checkRollback(root: string, base: string, inputs: readonly RollbackInput[]): Promise<Violation[]> {
+  if (inputs.length === 0) return [];
+  const history = await pathHistory(root, base, inputs.map((r) => r.file.file));
+  const specs = inputs.flatMap((r) => (history.get(r.file.file) ?? []).map((rev) => ({ rev, path: r.file.file })));
+  const blobs = await readAtRevisions(root, specs);
+  const earlier = new Map<string, Array<{ commit: string; facts: VersionFacts }>>();
+  specs.forEach((s, i) => {
+    const facts = blobs[i] && versionFacts(blobs[i].toString('utf8'), s.path);
+    if (!facts) return;
+    let list = earlier.get(s.path);
+    if (!list) earlier.set(s.path, (list = []));
+    list.push({ commit: s.rev, facts });
+  });
+  const out: Violation[] = [];
+  for (const { file, base: versions } of inputs) {
+    const head = versionFacts(file.text!, file.file);
+    if (!head) continue;
+    // Judge against the newest base version; values kept from either are not rollbacks.
+    const newest = versions[versions.length - 1];
+    const baseFacts: VersionFacts | undefined = newest && {
+      ...newest,
+      values: new Map(versions.flatMap((v) => [...v.values])),
+    };
+    for (const f of findRollbacks(head, baseFacts, earlier.get(file.file) ?? [])) {
+      const line =
+        f.kind === 'mac' ? lineOfText(file.text!, /^[ \t]+mac:/m) : f.kind === 'lastmodified' ? lineOfText(file.text!, /^[ \t]+lastmodified:/m) : lineOfPath(file.text!, keyPath(f.name!));
+      out.push({ file: file.file, line, rule: 'rollback', message: f.message });
+    }
+  }
+  return out;
+}
+
+/** `a.b[2]` → ['a', 'b', 2] */
+function keyPath(name: string): Array<string | number> {
+  return name.split('.').flatMap((seg) => {
+    const m = /^(.*?)((?:\[\d+\])*)$/.exec(seg)!;
+    return [m[1]!, ...[...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]))];
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * `validate`: the files under `secrets/`, without decrypting — well-formed SOPS within
+ * the metadata allowlist (S1), fully encrypted, recipients and key groups equal to the
+ * policy in both directions (S2), key names, required keys and parity between
+ * environments.
+ */
+import { join } from 'node:path';
+import { isMap, type Document, type YAMLMap } from 'yaml';
+import type { AccessPolicy } from '../../config/access-policy.js';
+import type { Rules } from '../../config/rules.js';
+import { topLevelKeys, envNames } from '../../formats/document-keys.js';
+import { isKeyfoldError } from '../../kernel/errors.js';
+import { dangerousNameReason } from '../../kernel/names.js';
+import { diffLayout } from '../../core/layout-diff.js';
+import { findPlaintext } from '../../sops/plaintext-values.js';
+import { layoutKey, matchesAny, recipientLayout, type RecipientLayout } from '../../core/policy.js';
+import { parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
+import type { Violation } from '../../core/violation.js';
+import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
+import { inventorySecrets } from '../../repo/secrets-inventory.js';
+import { parseRef, readTextFile } from '../../repo/secrets-tree.js';
+
+/** One file under `secrets/` as validation saw it. */
+export interface SecretFile {
+  /** Repository-relative POSIX path. */
+  file: string;
+  /** Its ref (path under `secrets/` without the extension). */
+  ref: string;
+  text?: string;
+  parsed?: ParsedSopsFile;
+  /** Top-level key names (empty when unparsed). */
+  keys: string[];
+}
+
+export interface SecretsJudge {
+  /** Policies whose layout a file may have; the first is the one reported against. */
+  policies: readonly AccessPolicy[];
+  /** Further policies used only to name recipients. */
+  namingPolicies: readonly AccessPolicy[];
+  /** Environments of keyfold.yaml; undefined when it is invalid (not checked then). */
+  environments?: readonly string[];
+  rules: Rules;
+}
+
+const YAML_RE = /\.ya?ml$/;
+
+type Report = (line: number, rule: Violation['rule'], message: string) => void;
+
+/** Dotfiles allowed under secrets/: directory keepers, and the temp files of an interrupted atomic write. */
+const ALLOWED_DOTFILE = /^\.(?:gitkeep|keep|.+\.[0-9a-f]{12}\.tmp)$/;
+
+/** Check every file under `secrets/`; returns the files (for the change checks) and the violations. */
+export function checkSecretFiles(root: string, judge: SecretsJudge): { files: SecretFile[]; violations: Violation[] } {
+  const violations: Violation[] = [];
+  const inventory = inventorySecrets(root);
+  for (const p of inventory.refused) {
+    violations.push({ file: p, line: 1, rule: 'sops-format', message: 'is a symlink or special file; keyfold never follows symlinks under secrets/' });
+  }
+  const files: SecretFile[] = [];
+  const keyPattern = new RegExp(judge.rules.key_pattern);
+  for (const file of inventory.files) {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    if (ALLOWED_DOTFILE.test(name)) continue;
+    const add: Report = (line, rule, message) => violations.push({ file, line, rule, message });
+    if (!YAML_RE.test(name) || name.startsWith('.')) {
+      // keyfold never reads these as refs, so nothing else would look at them.
+      add(1, 'sops-format', 'not a SOPS YAML file; everything under secrets/ must be an encrypted <name>.yaml file');
+      continue;
+    }
+    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), keys: [] };
+    files.push(entry);
+    checkRef(entry.ref, judge, add);
+    try {
+      entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
+      entry.parsed = parseSopsFile(entry.text, file, { strict: true, readOnly: true });
+    } catch (e) {
+      if (!isKeyfoldError(e)) throw e;
+      const m = /^[^\n]*?:(\d+): /.exec(e.message);
+      add(m ? Number(m[1]) : 1, 'sops-format', withoutFile(e.message, file));
+      continue;
+    }
+    entry.keys = topLevelKeys(entry.parsed.doc);
+    checkEncrypted(entry, add);
+    checkLayout(entry, judge, add);
+    checkNames(entry, keyPattern, judge.rules.key_pattern, add);
+    checkRequired(entry, judge.rules, add);
+  }
+  // db.yaml beside db.yml: two files for one ref, and readers disagree on which counts.
+  const byRef = new Map<string, string[]>();
+  for (const f of files) byRef.set(f.ref, [...(byRef.get(f.ref) ?? []), f.file]);
+  for (const [ref, paths] of byRef) {
+    for (const file of paths.length > 1 ? paths : []) {
+      violations.push({ file, line: 1, rule: 'ref', message: `ref ${ref} has ${paths.length} files (${paths.join(', ')}); keep exactly one` });
+    }
+  }
+  violations.push(...checkParity(files, judge));
+  return { files, violations };
+}
+
+/** Every value sops encrypts is encrypted (empty strings and nulls aside), and so is every comment. */
+function checkEncrypted(entry: SecretFile, add: Report): void {
+  const { text, parsed } = entry;
+  for (const f of findPlaintext(parsed!.doc, parsed!.meta.selection)) {
+    const where = lineOfPath(text!, f.path);
+    const name = printable(f.name);
+    if (f.kind === 'value') add(where, 'plaintext-value', `${name} is not encrypted; only values under keys ending in _unencrypted may be plaintext`);
+    else if (f.kind === 'malformed') add(where, 'plaintext-value', `${name} holds a malformed ENC[…] value`);
+    else add(where, 'plaintext-value', `a plaintext comment at ${name}; comments in secret files must be encrypted`);
+  }
+}
+
+/** Top-level names match key_pattern; no name (nested ones flattened) changes how programs start. */
+function checkNames(entry: SecretFile, keyPattern: RegExp, source: string, add: Report): void {
+  for (const key of entry.keys) {
+    const bare = key.endsWith('_unencrypted') ? key.slice(0, -'_unencrypted'.length) : key;
+    if (!keyPattern.test(bare)) add(lineOfPath(entry.text!, [key]), 'key-name', `${printable(key)} does not match key_pattern ${source}`);
+  }
+  for (const { name, path } of envNames(entry.parsed!.doc)) {
+    const reason = dangerousNameReason(name);
+    if (reason) add(lineOfPath(entry.text!, path), 'key-name', `refused name ${printable(name)}: ${reason}`);
+  }
+}
+
+function checkRequired(entry: SecretFile, rules: Rules, add: Report): void {
+  for (const [glob, keys] of Object.entries(rules.required)) {
+    if (!matchesAny([glob], entry.ref)) continue;
+    for (const key of keys) {
+      if (!hasKey(entry.parsed!.doc, key)) add(1, 'required-key', `required key ${key} is missing (policies/rules.yaml requires it for ${glob})`);
+    }
+  }
+}
+
+function checkRef(ref: string, judge: SecretsJudge, add: Report): void {
+  try {
+    parseRef(ref);
+  } catch (e) {
+    if (!isKeyfoldError(e)) throw e;
+    add(1, 'ref', `${e.message}; a ref is <env>/<folder…>/<name> (letters, digits, . _ -)`);
+    return;
+  }
+  const env = ref.split('/')[0]!;
+  if (judge.environments && !judge.environments.includes(env)) {
+    add(1, 'ref', `"${env}" is not an environment of keyfold.yaml (${judge.environments.join(', ')})`);
+  }
+}
+
+/** S2: the file's key groups equal what one of the judging policies demands. */
+function checkLayout(entry: SecretFile, judge: SecretsJudge, add: Report): void {
+  if (judge.policies.length === 0 || !entry.parsed || !entry.text) return;
+  const meta = entry.parsed.meta;
+  const actual: RecipientLayout = { groups: meta.groups.map((g) => g.map((e) => e.recipient)), threshold: meta.threshold };
+  const key = layoutKey(actual);
+  const expected: RecipientLayout[] = [];
+  for (const policy of judge.policies) {
+    const layout = recipientLayout(policy, entry.ref);
+    if (layoutKey(layout) === key) return;
+    expected.push(layout);
+  }
+  const naming = [...judge.policies, ...judge.namingPolicies];
+  const sopsLine = lineOfText(entry.text, /^sops:/m);
+  for (const p of diffLayout(actual, expected[0]!, naming)) {
+    const line = p.recipient && actual.groups.some((g) => g.includes(p.recipient!)) ? lineOfText(entry.text, `recipient: ${p.recipient}`) : sopsLine;
+    add(line, p.rule, p.message);
+  }
+}
+
+/** Whether the document holds `key`: a top-level key, or a dotted path to a nested one. */
+function hasKey(doc: Document, key: string): boolean {
+  const root = doc.contents;
+  if (!isMap(root)) return false;
+  if ((root as YAMLMap).has(key)) return true;
+  return key.includes('.') && doc.hasIn(key.split('.'));
+}
+
+/** Parity: under each parity glob, every environment has the same refs and top-level key names. */
+function checkParity(files: readonly SecretFile[], judge: SecretsJudge): Violation[] {
+  const out: Violation[] = [];
+  if (judge.rules.parity.length === 0) return out;
+  const envs = judge.environments ?? [...new Set(files.map((f) => f.ref.split('/')[0]!))].sort();
+  // rest (ref without its environment) → env → file
+  const byRest = new Map<string, Map<string, SecretFile>>();
+  for (const f of files) {
+    const [env, ...restParts] = f.ref.split('/');
+    const rest = restParts.join('/');
+    if (!env || !envs.includes(env) || !matchesAny(judge.rules.parity, rest)) continue;
+    let m = byRest.get(rest);
+    if (!m) byRest.set(rest, (m = new Map()));
+    m.set(env, f);
+  }
+  for (const [rest, perEnv] of byRest) {
+    const glob = judge.rules.parity.find((g) => matchesAny([g], rest))!;
+    const missingEnvs = envs.filter((e) => !perEnv.has(e));
+    const present = [...perEnv.keys()];
+    for (const f of perEnv.values()) {
+      if (missingEnvs.length > 0) {
+        out.push({ file: f.file, line: 1, rule: 'parity', message: `${rest} exists in ${present.join(', ')} but not in ${missingEnvs.join(', ')} (parity: ${glob})` });
+      }
+      const others: string[] = [];
+      for (const [env, g] of perEnv) {
+        if (g === f || !g.parsed || !f.parsed) continue;
+        for (const k of g.keys) if (!f.keys.includes(k)) others.push(`${printable(k)} (in ${env})`);
+      }
+      if (others.length > 0) {
+        out.push({ file: f.file, line: 1, rule: 'parity', message: `missing keys that other environments have: ${[...new Set(others)].join(', ')} (parity: ${glob})` });
+      }
+    }
+  }
+  return out;
+}
+
+/** A key name for messages (key names are not secret, but may hold control characters). */
+function printable(s: string): string {
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 120 ? clean.slice(0, 117) + '…' : clean;
+}
+
+/** An error message without its leading `file:` / `file:line:` (the violation names both). */
+function withoutFile(message: string, file: string): string {
+  return message.startsWith(file) ? message.slice(file.length).replace(/^:(\d+:)?/, '').trim() : message;
+}
