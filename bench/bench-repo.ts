@@ -6,9 +6,9 @@ import { sealSopsFile } from '../src/sops/file.js';
 import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
 import { parseYaml } from '../src/formats/yaml.js';
-import { checkAccessPolicy } from '../src/config/access-policy.js';
 import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
 import { writeGeneratedFiles } from '../src/ops/policy/generated-files.js';
+import { checkAccessPolicy } from '../src/core/policy-check.js';
 
 export interface BenchRepo {
   root: string;

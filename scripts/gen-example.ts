@@ -12,13 +12,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadAccessPolicy } from '../src/config/access-policy.js';
-import { loadKeyfoldConfig } from '../src/config/keyfold-config.js';
 import { RULES_FILE } from '../src/config/rules.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../src/core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../src/core/sops-config.js';
 import { gitattributesTemplate, mergeGitattributes, rulesYamlTemplate } from '../src/ops/init/templates.js';
 import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate, type WorkflowOptions } from '../src/ops/init/workflow-templates.js';
+import { loadAccessPolicy, loadKeyfoldConfig } from '../src/repo/control-files.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 

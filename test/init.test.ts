@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { exampleFiles, pendingText } from '../scripts/gen-example.js';
-import { checkAccessPolicy, type AccessPolicy } from '../src/config/access-policy.js';
+import { type AccessPolicy } from '../src/config/access-policy.js';
 import { parseKeyfoldConfig, type KeyfoldConfig } from '../src/config/keyfold-config.js';
 import { parseRules } from '../src/config/rules.js';
 import { CONTROL_PLANE_PATHS, generateCodeowners } from '../src/core/codeowners.js';
@@ -17,6 +17,7 @@ import { memberCan, policyProblems, recipientLayout } from '../src/core/policy.j
 import { generateSopsConfig } from '../src/core/sops-config.js';
 import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import { checkAccessPolicy } from '../src/core/policy-check.js';
 
 const FILES = [
   'keyfold.yaml',

@@ -12,9 +12,9 @@ import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachSopsBlock, encryptTree } from '../src/sops/document.js';
-import { emitSopsMetadata, nextLastModified, SOPS_VERSION, type AgeEnvelope, type Selection, type SopsMetadata } from '../src/sops/metadata.js';
+import { emitSopsMetadata, nextLastModified, SOPS_VERSION, type Selection, type SopsMetadata } from '../src/sops/metadata.js';
 import { encryptArmored } from '../src/crypto/age/index.js';
-import { newDataKey } from '../src/crypto/data-key.js';
+import { newDataKey, type AgeEnvelope } from '../src/crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../src/formats/yaml.js';
 import type { CliResult } from './helpers/cli.js';
 import { makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';

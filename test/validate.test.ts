@@ -8,7 +8,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAccessPolicy } from '../src/config/access-policy.js';
 import { loadIdentities } from '../src/keys/identities.js';
 import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
 import { generateCodeowners } from '../src/core/codeowners.js';
@@ -19,6 +18,7 @@ import { generateIdentity } from '../src/crypto/age/index.js';
 import { wrapDataKey } from '../src/crypto/data-key.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 import { makeIdentity, makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
+import { checkAccessPolicy } from '../src/core/policy-check.js';
 
 const tmp = tempDir('keyfold-validate-');
 afterAll(() => tmp.cleanup());

@@ -1,11 +1,12 @@
 /** `keyfold.yaml`: environments, sync targets, services, agent settings (DESIGN §2). */
-import { join } from 'node:path';
+import { NAME_RE, NAME_HINT } from '../kernel/names.js';
 import * as z from 'zod/mini';
-import './zod-locale.js';
-import { CONFIG_FILE } from '../repo/secrets-tree.js';
-import { loadYamlConfig, parseYamlConfig } from './parse-yaml-config.js';
+import '../kernel/zod-locale.js';
+import { parseYamlConfig } from './parse-yaml-config.js';
 
-export const NameSchema = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*$/, 'use letters, digits, . _ -'));
+export const CONFIG_FILE = 'keyfold.yaml';
+
+export const NameSchema = z.string().check(z.regex(NAME_RE, NAME_HINT));
 
 export const TargetSchema = z.looseObject({ type: z.string().check(z.minLength(1)) });
 
@@ -25,11 +26,7 @@ export const KeyfoldConfigSchema = z.strictObject({
 });
 export type KeyfoldConfig = z.infer<typeof KeyfoldConfigSchema>;
 
-const CONFIG_HINT = 'see docs/configuration.md for the keyfold.yaml format';
-
-export function loadKeyfoldConfig(root: string): KeyfoldConfig {
-  return loadYamlConfig(join(root, CONFIG_FILE), CONFIG_FILE, KeyfoldConfigSchema, CONFIG_HINT).value;
-}
+export const CONFIG_HINT = 'see docs/configuration.md for the keyfold.yaml format';
 
 /** keyfold.yaml from text (e.g. at a git revision). */
 export function parseKeyfoldConfig(text: string): KeyfoldConfig {

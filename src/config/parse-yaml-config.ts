@@ -1,28 +1,17 @@
 /**
- * Loading a YAML configuration file through its zod schema, with errors that name the
+ * Parsing a YAML configuration text through its zod schema, with errors that name the
  * file, line and field and say how to fix them.
  */
 import { LineCounter, parseDocument, isNode, type Document, type Node } from 'yaml';
 import type * as z from 'zod/mini';
-import { ConfigError, NotFoundError } from '../kernel/errors.js';
-import { readTextFile } from '../repo/secrets-tree.js';
+import { ConfigError } from '../kernel/errors.js';
+import { MAX_ALIASES } from '../kernel/limits.js';
 
 /** A parsed configuration and a way to point at its lines. */
 export interface LoadedConfig<T> {
   value: T;
   /** The line of the deepest existing node on `path` (1 when none). */
   lineOf(path: ReadonlyArray<string | number>): number;
-}
-
-export function loadYamlConfig<S extends z.ZodMiniType>(path: string, display: string, schema: S, hint: string): LoadedConfig<z.infer<S>> {
-  let text: string;
-  try {
-    text = readTextFile(path, display);
-  } catch (e) {
-    if (e instanceof NotFoundError) throw new NotFoundError(`${display} is missing`, { file: display, hint });
-    throw e;
-  }
-  return parseYamlConfig(text, display, schema, hint);
 }
 
 export function parseYamlConfig<S extends z.ZodMiniType>(text: string, display: string, schema: S, hint: string): LoadedConfig<z.infer<S>> {
@@ -53,7 +42,7 @@ export function checkYamlConfig<S extends z.ZodMiniType>(text: string, schema: S
   }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 50 }) ?? {};
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
   } catch {
     return { problem: { line: 0, message: 'too many YAML aliases' } };
   }

@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import * as z from 'zod/mini';
-import './zod-locale.js';
+import '../kernel/zod-locale.js';
 import { checkYamlConfig, parseYamlConfig, type ConfigProblem, type LoadedConfig } from './parse-yaml-config.js';
 
 export const RULES_FILE = 'policies/rules.yaml';

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkAccessPolicy, type AccessPolicy } from '../config/access-policy.js';
+import { type AccessPolicy } from '../config/access-policy.js';
 import { parseKeyfoldConfig } from '../config/keyfold-config.js';
 import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { adminMembers, CONTROL_PLANE_PATHS, generateCodeowners } from './codeowners.js';
 import { memberCan } from './policy.js';
+import { checkAccessPolicy } from './policy-check.js';
 
 const r = () => identityToRecipient(generateIdentity());
 const POLICY = checkAccessPolicy(`

@@ -21,6 +21,7 @@
  *   cannot be owners. With no admin login at all, a
  *   comment says so, and lines without an owner are written as comments.
  */
+import { GITHUB_LOGIN_RE } from '../kernel/names.js';
 import type { AccessPolicy } from '../config/access-policy.js';
 import type { KeyfoldConfig } from '../config/keyfold-config.js';
 import { memberCan, rolesOf } from './policy.js';
@@ -110,11 +111,8 @@ function widen(pattern: EnvPattern): EnvPattern {
   return { ...pattern, segments };
 }
 
-/** GitHub's login syntax; anything else (which could also break a CODEOWNERS line) is ignored. */
-const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
-
 function uniqueLogins(logins: Array<string | undefined>): string[] {
   const byLower = new Map<string, string>();
-  for (const l of logins) if (l && LOGIN_RE.test(l) && !byLower.has(l.toLowerCase())) byLower.set(l.toLowerCase(), l);
+  for (const l of logins) if (l && GITHUB_LOGIN_RE.test(l) /* anything else could break a CODEOWNERS line */ && !byLower.has(l.toLowerCase())) byLower.set(l.toLowerCase(), l);
   return [...byLower.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, l]) => l);
 }

@@ -6,11 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity, identityToRecipient, parseIdentities, encryptArmored, type X25519Identity } from '../crypto/age/index.js';
-import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
+import { newDataKey, wrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
 import { parseYaml } from '../formats/yaml.js';
 import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot } from './file-diff.js';
 import { openSopsFile, parseSopsFile, sealSopsFile } from '../sops/file.js';
-import type { AgeEnvelope } from '../sops/metadata.js';
 
 const FILE = 'secrets/dev/api/db.yaml';
 

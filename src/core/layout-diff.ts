@@ -4,6 +4,7 @@
  * them), the number of groups, the threshold, and how recipients are spread over the
  * groups. Pure.
  */
+import { RECIPIENT_RE } from '../kernel/names.js';
 import type { AccessPolicy } from '../config/access-policy.js';
 import { layoutKey, uniqueSorted, type RecipientLayout } from './policy.js';
 
@@ -14,7 +15,6 @@ export interface LayoutProblem {
   recipient?: string;
 }
 
-const RECIPIENT_RE = /^age1[02-9ac-hj-np-z]{58}$/;
 
 /** A recipient for messages: the member's name when known; a label from the file only when well-formed. */
 export function describeRecipient(recipient: string, policies: readonly AccessPolicy[]): string {

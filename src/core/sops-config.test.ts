@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkAccessPolicy, type AccessPolicy } from '../config/access-policy.js';
+import { type AccessPolicy } from '../config/access-policy.js';
 import { parseKeyfoldConfig, type KeyfoldConfig } from '../config/keyfold-config.js';
 import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { layoutKey, recipientLayout, type RecipientLayout } from './policy.js';
 import { generateSopsConfig } from './sops-config.js';
+import { checkAccessPolicy } from './policy-check.js';
 
 const NAMES = ['alice', 'carol', 'dave', 'erin', 'frank', 'ci-dev', 'ci-prod', 'cron'] as const;
 const R = Object.fromEntries(NAMES.map((n) => [n, identityToRecipient(generateIdentity())])) as Record<(typeof NAMES)[number], string>;

@@ -4,11 +4,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AccessError, IntegrityError, KeyfoldError } from '../kernel/errors.js';
-import type { AgeEnvelope } from '../sops/metadata.js';
 import { decryptArmored, encryptArmored, type X25519Identity } from './age/index.js';
 import { combineShares, splitSecret } from './shamir.js';
 
 export const DATA_KEY_BYTES = 32;
+
+/** One recipient's age envelope of a data key (or Shamir share), ASCII-armored. */
+export interface AgeEnvelope {
+  recipient: string;
+  enc: string;
+}
 
 export function newDataKey(): Buffer {
   return randomBytes(DATA_KEY_BYTES);

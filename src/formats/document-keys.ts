@@ -2,6 +2,7 @@
  * Key names of an encrypted document, without decrypting: the top-level names and
  * the names env-style targets would see. Pure.
  */
+import { envName } from '../kernel/names.js';
 import { isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
 
 /** Top-level map keys, in document order. */
@@ -17,7 +18,7 @@ export function envNames(doc: Document): Array<{ name: string; path: string[] }>
     if (!isMap(node)) return;
     for (const p of node.items as Pair<unknown, unknown>[]) {
       const keys = [...path, keyText(p)];
-      out.push({ name: keys.join('_'), path: keys });
+      out.push({ name: envName(keys), path: keys });
       visit(p.value as Node | null, keys);
     }
   };

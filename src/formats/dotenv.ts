@@ -1,34 +1,31 @@
 /** `.env` output: one `NAME=value` line per top-level key, nested keys as `A_B`. */
+import { envName, ENV_NAME_RE } from '../kernel/names.js';
 import { UsageError } from '../kernel/errors.js';
-import { formatGoFloat } from './scalar-codec.js';
-
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { scalarText } from './scalar-codec.js';
 
 /** Flatten a plain document into environment variables (nested maps join with `_`). */
 export function flattenEnv(doc: Record<string, unknown>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  const visit = (v: unknown, name: string): void => {
+  const visit = (v: unknown, path: string[]): void => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, name ? `${name}_${k}` : k);
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, [...path, k]);
       return;
     }
-    if (!NAME_RE.test(name)) {
+    const name = envName(path);
+    if (!ENV_NAME_RE.test(name)) {
       throw new UsageError(`key "${name.slice(0, 100)}" is not a valid environment variable name`, {
         hint: 'dotenv output needs names of letters, digits and _',
       });
     }
-    out.push([name, scalarText(v)]);
+    out.push([name, envText(v)]);
   };
-  visit(doc, '');
+  visit(doc, []);
   return out;
 }
 
-function scalarText(v: unknown): string {
+function envText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint') return v.toString(10);
-  if (typeof v === 'number') return formatGoFloat(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return scalarText(v);
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString(10) : x));
 }
 

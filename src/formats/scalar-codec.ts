@@ -105,3 +105,11 @@ export function parseGoFloat(text: string): number | undefined {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
   return Number(text);
 }
+
+/** A decrypted scalar as plain text (`get`, env-style outputs): ints in decimal, floats as Go prints them, booleans lower-case. */
+export function scalarText(v: string | bigint | number | boolean): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString(10);
+  if (typeof v === 'number') return formatGoFloat(v);
+  return v ? 'true' : 'false';
+}

@@ -4,11 +4,7 @@
  */
 import { Document, LineCounter, Scalar, isAlias, isCollection, isPair, parseDocument, visit, type Node } from 'yaml';
 import { FormatError } from '../kernel/errors.js';
-
-/** Larger files are refused: no secrets file is legitimately this big. */
-export const MAX_YAML_BYTES = 4 * 1024 * 1024;
-/** Deeper nesting is refused (secret files are shallow; this bounds every recursive walk). */
-export const MAX_DEPTH = 64;
+import { MAX_DEPTH, MAX_FILE_BYTES } from '../kernel/limits.js';
 
 const REASONS: Record<string, string> = {
   DUPLICATE_KEY: 'duplicate map key',
@@ -25,8 +21,8 @@ const REASONS: Record<string, string> = {
  * Errors are one line, name `file` and a line number, and never quote the content.
  */
 export function parseYaml(text: string, file: string): Document {
-  if (Buffer.byteLength(text, 'utf8') > MAX_YAML_BYTES) {
-    throw new FormatError(`${file} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    throw new FormatError(`${file} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
       file,
       hint: 'secret files are small; split large data into several refs',
     });

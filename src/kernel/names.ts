@@ -1,8 +1,42 @@
 /**
- * Secret key names: addressing (`a.b` for nested keys) and the names refused because
- * they change how programs start (DESIGN §2).
+ * Every name rule in one place: member, role, environment, service and target names;
+ * GitHub logins; age recipients; secret key names and how they address nested keys;
+ * environment-variable names and the one flattening rule (nested `a.b` → `a_b`);
+ * the names refused because they change how programs start; and how names are shown
+ * in human-readable output.
  */
 import { UsageError } from './errors.js';
+
+/** Members, roles, environments, services, targets: letters, digits, `. _ -`, not starting with `.` or `-`. */
+export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const NAME_HINT = 'use letters, digits, . _ -';
+
+/** GitHub's login syntax (1–39 characters, single inner hyphens). */
+export const GITHUB_LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+/** An age X25519 recipient (`age1…`, 62 characters of lower-case Bech32). */
+export const RECIPIENT_RE = /^age1[02-9ac-hj-np-z]{58}$/;
+
+/** A full git object id (SHA-1). */
+export const COMMIT_RE = /^[0-9a-f]{40}$/;
+
+/** An environment-variable name as env-style targets, dotenv and `run` accept it. */
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The environment-variable name of a key path: nested keys joined with `_` (`db`,`url` → `db_url`). */
+export function envName(path: readonly string[]): string {
+  return path.join('_');
+}
+
+/** A recipient for messages: the label is file content, so only a well-formed one is quoted. */
+export function describeRecipientLabel(label: string): string {
+  return RECIPIENT_RE.test(label) ? label : 'a malformed recipient label';
+}
+
+/** Refuse a member/role/… name that breaks NAME_RE. */
+export function assertName(name: string, what: string): void {
+  if (!NAME_RE.test(name)) throw new UsageError(`invalid ${what} "${printableName(name.slice(0, 60))}"`, { hint: NAME_HINT });
+}
 
 const DANGEROUS_EXACT = new Set([
   'NODE_OPTIONS',
@@ -52,7 +86,7 @@ export function parseKeyPath(key: string, hasTopLevel: (k: string) => boolean): 
   const path = hasTopLevel(key) || !key.includes('.') ? [key] : key.split('.');
   for (const seg of path) {
     if (!KEY_SEGMENT_RE.test(seg) || seg.length > 256) {
-      throw new UsageError(`invalid key name "${key.slice(0, 100)}"`, {
+      throw new UsageError(`invalid key name "${printableName(key.slice(0, 100))}"`, {
         hint: 'key names are non-empty, contain no ":" and do not start with "#" or whitespace',
       });
     }
@@ -63,6 +97,20 @@ export function parseKeyPath(key: string, hasTopLevel: (k: string) => boolean): 
 /** Refuse names that must not be secret names. */
 export function assertSettableKey(path: string[]): void {
   // Nested keys reach env-style targets flattened as A_B, so check that name too.
-  const reason = dangerousNameReason(path[0]!) ?? dangerousNameReason(path.join('_'));
+  const reason = dangerousNameReason(path[0]!) ?? dangerousNameReason(envName(path));
   if (reason) throw new UsageError(`refused: ${reason}`, { hint: 'choose another name for this secret' });
+}
+
+/** C0 and C1 control characters and DEL: never printed raw in human-readable output. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A name as it may appear in a human-readable line: control characters escaped (`\n`, `\x1b`). */
+export function printableName(name: string): string {
+  return name.replace(CONTROL_RE, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SECRETS_DIR } from './secrets-tree.js';
+import { SECRETS_DIR } from '../kernel/ref.js';
 
 export interface SecretsInventory {
   /** Repository-relative POSIX paths of regular files, sorted. */

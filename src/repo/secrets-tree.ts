@@ -4,11 +4,11 @@
  */
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { CONFIG_FILE } from '../config/keyfold-config.js';
+import { SECRETS_DIR, isUnderSecrets, pathToRef, refUnder } from '../kernel/ref.js';
 import { FormatError, IntegrityError, NotFoundError, UsageError } from '../kernel/errors.js';
-import { MAX_YAML_BYTES } from '../formats/yaml.js';
+import { MAX_FILE_BYTES } from '../kernel/limits.js';
 
-export const CONFIG_FILE = 'keyfold.yaml';
-export const SECRETS_DIR = 'secrets';
 
 /** The repository root: `explicit`, else the nearest parent of `cwd` with keyfold.yaml. */
 export function findRepoRoot(cwd: string, explicit?: string): string {
@@ -39,37 +39,6 @@ export function nearestRepoRoot(dir: string): string | undefined {
     if (parent === cur) return undefined;
     cur = parent;
   }
-}
-
-const SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-
-/** Validate a ref (`prod/providers/openrouter`) and return its segments. */
-export function parseRef(ref: string): string[] {
-  const clean = ref.replace(/\.ya?ml$/, '').replace(/^secrets\//, '');
-  const segments = clean.split('/');
-  if (segments.length < 2 || segments.some((s) => !SEGMENT_RE.test(s) || s === '.' || s === '..')) {
-    throw new UsageError(`invalid ref "${ref.slice(0, 200)}"`, {
-      hint: 'a ref is <env>/<folder…>/<name>, e.g. dev/providers/openrouter (letters, digits, . _ -)',
-    });
-  }
-  return segments;
-}
-
-export function refToPath(root: string, ref: string): string {
-  return join(root, SECRETS_DIR, ...parseRef(ref)) + '.yaml';
-}
-
-/** The ref of a file path inside the secrets tree, or undefined when it is outside. */
-export function pathToRef(root: string, path: string): string | undefined {
-  const rel = relative(join(root, SECRETS_DIR), resolve(path));
-  if (rel.startsWith('..') || rel === '' || !/\.ya?ml$/.test(rel)) return undefined;
-  return rel.split(sep).join('/').replace(/\.ya?ml$/, '');
-}
-
-/** True when `path` is inside `<root>/secrets/`. */
-export function isUnderSecrets(root: string, path: string): boolean {
-  const rel = relative(join(root, SECRETS_DIR), resolve(path));
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
 }
 
 /** Refuse a path under `<root>/secrets` that passes through a symlink (S10). */
@@ -127,8 +96,8 @@ export function readTextFile(path: string, display: string, options: ReadTextOpt
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new UsageError(`${display} is a directory`, { file: display });
-    if (st.size > MAX_YAML_BYTES) {
-      throw new FormatError(`${display} is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+    if (st.size > MAX_FILE_BYTES) {
+      throw new FormatError(`${display} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
         file: display,
         hint: 'secret files are small; split large data into several refs',
       });
@@ -194,7 +163,6 @@ export function listRefFiles(root: string, prefix?: string): RefEntry[] {
   };
   assertNoSymlinks(root, base);
   walk(base);
-  const p = prefix?.replace(/\/+$/, '');
-  const filtered = p ? out.filter((e) => e.ref === p || e.ref.startsWith(p + '/')) : out;
+  const filtered = out.filter((e) => refUnder(e.ref, prefix));
   return filtered.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
 }

@@ -3,21 +3,13 @@
  * caller reads and writes the bytes and supplies identities.
  */
 import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
-import { unwrapDataKey } from '../crypto/data-key.js';
+import { unwrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
 import { inspectArmored, type X25519Identity } from '../crypto/age/index.js';
 import { FormatError, UsageError } from '../kernel/errors.js';
 import { parseSopsLayout } from './layout.js';
-import { MAX_YAML_BYTES, detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
-import {
-  checkMetadataAllowlist,
-  emitSopsMetadata,
-  nextLastModified,
-  parseSopsMetadata,
-  SOPS_VERSION,
-  DEFAULT_UNENCRYPTED_SUFFIX,
-  type AgeEnvelope,
-  type SopsMetadata,
-} from './metadata.js';
+import { MAX_FILE_BYTES } from '../kernel/limits.js';
+import { detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
+import { checkMetadataAllowlist, emitSopsMetadata, nextLastModified, parseSopsMetadata, SOPS_VERSION, DEFAULT_UNENCRYPTED_SUFFIX, type SopsMetadata } from './metadata.js';
 import { CipherCache, attachSopsBlock, decryptTree, detachSopsBlock, encryptTree } from './document.js';
 
 export interface ParsedSopsFile {
@@ -42,7 +34,7 @@ export interface ParseOptions {
 
 /** Parse an encrypted file without decrypting anything. */
 export function parseSopsFile(text: string, file: string, options: ParseOptions): ParsedSopsFile {
-  const doc = (options.readOnly && Buffer.byteLength(text, 'utf8') <= MAX_YAML_BYTES && parseSopsLayout(text)) || parseYaml(text, file);
+  const doc = (options.readOnly && Buffer.byteLength(text, 'utf8') <= MAX_FILE_BYTES && parseSopsLayout(text)) || parseYaml(text, file);
   const raw = detachSopsBlock(doc, file);
   const meta = parseSopsMetadata(raw, file);
   if (options.strict) {
@@ -120,8 +112,8 @@ export function sealSopsFile(plain: Document, params: SealParams, file: string):
   }
   const text = stringifyYaml(doc, { indent: params.indent ?? 4 });
   // Never write a file that parseSopsFile would refuse to read back.
-  if (Buffer.byteLength(text, 'utf8') > MAX_YAML_BYTES) {
-    throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB`, {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
       file,
       hint: 'secret files are small; split large data into several refs',
     });

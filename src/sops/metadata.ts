@@ -2,9 +2,11 @@
  * The `sops:` block: parsing (zod), the keyfold allowlist (S1), and emitting it in the
  * order sops writes its fields.
  */
+import { describeRecipientLabel } from '../kernel/names.js';
 import * as z from 'zod/mini';
 import { IntegrityError } from '../kernel/errors.js';
-import '../config/zod-locale.js';
+import '../kernel/zod-locale.js';
+import type { AgeEnvelope } from '../crypto/data-key.js';
 
 const AgeEntrySchema = z.looseObject({ recipient: z.string(), enc: z.string() });
 const KeyListSchema = z.nullish(z.array(z.record(z.string(), z.unknown())));
@@ -42,10 +44,6 @@ export const SopsMetadataSchema = z.looseObject({
 });
 export type RawSopsMetadata = z.infer<typeof SopsMetadataSchema>;
 
-export interface AgeEnvelope {
-  recipient: string;
-  enc: string;
-}
 
 /** Which values are encrypted (sops' selection rules; at most one applies). */
 export type Selection =
@@ -192,7 +190,7 @@ export function checkMetadataAllowlist(
     for (const env of group) {
       const stanzas = envelopeStanzas(env.enc);
       if (stanzas.length !== 1 || stanzas[0] !== 'X25519') {
-        refuse(`the envelope for ${describeRecipient(env.recipient)} is not exactly one X25519 stanza`);
+        refuse(`the envelope for ${describeRecipientLabel(env.recipient)} is not exactly one X25519 stanza`);
       }
     }
   }
@@ -226,9 +224,4 @@ export function nextLastModified(now: Date, previous?: string): string {
     if (Number.isFinite(p) && p >= t) t = Math.floor(p / 1000) * 1000 + 1000;
   }
   return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** A recipient label for messages: the label is file content, so only a well-formed one is quoted. */
-function describeRecipient(label: string): string {
-  return /^age1[02-9ac-hj-np-z]{58}$/.test(label) ? label : 'a malformed recipient label';
 }

@@ -1,8 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Document } from 'yaml';
-import { encodeJson } from '../../formats/json.js';
-import { stringifyYaml } from '../../formats/yaml.js';
+import { documentFormat, encodeDocumentMap } from '../../formats/registry.js';
 import { decryptPaths } from '../../ops/secrets/file-crypt.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
@@ -17,10 +15,9 @@ export default async function decryptCommand(ctx: CommandContext, paths: string[
   }
   // One file without --json prints that document as YAML, comments and all.
   if (!opts['json'] && paths.length === 1 && !statSync(resolve(ws.cwd, paths[0]!), { throwIfNoEntry: false })?.isDirectory()) {
-    ctx.out.raw(stringifyYaml(decryptPaths(ws, paths)[0]!.doc));
+    ctx.out.raw(documentFormat('yaml').encode(decryptPaths(ws, paths)[0]!.doc));
     return;
   }
   // Several files: one object keyed by path (JSON, or the same shape in YAML).
-  const data = Object.fromEntries(decryptPaths(ws, paths).map((f) => [f.file, f.doc.toJS({ mapAsMap: true }) ?? new Map()]));
-  ctx.out.raw(opts['json'] ? encodeJson(data) + '\n' : stringifyYaml(new Document(data)));
+  ctx.out.raw(encodeDocumentMap(decryptPaths(ws, paths).map((f) => [f.file, f.doc] as const), opts['json'] ? 'json' : 'yaml'));
 }

@@ -4,6 +4,7 @@
  * and the rotation status of those keys after the member was removed (removals are
  * recorded by `member remove`, see removals.ts).
  */
+import { repoPathToRef } from '../../kernel/ref.js';
 import { snapshotOf } from '../../core/file-diff.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX } from '../../sops/metadata.js';
 import { BlobReader, readLog } from '../../repo/git/log.js';
@@ -11,8 +12,8 @@ import { isAncestor } from '../../repo/git/refs.js';
 import { isWorkTree } from '../../repo/git/read.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
 import { readHistory } from './log.js';
-import { loadRemovals } from '../policy/removals.js';
 import type { Workspace } from '../context/workspace.js';
+import { loadRemovals } from '../../repo/control-files.js';
 
 export interface ExposedRef {
   ref: string;
@@ -44,7 +45,7 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
           .filter((v) => !seen.has(v.oid) && seen.add(v.oid))
           .map(async (v) => {
             const snap = snapshotOf(await blobs.read(v.oid), v.path);
-            const ref = v.path.replace(/^secrets\//, '').replace(/\.ya?ml$/, '');
+            const ref = repoPathToRef(v.path, { anyFile: true })!;
             if (snap && snap.groups.some((g) => g.includes(recipient))) note(ref, snap.keys.keys());
           }),
       );
@@ -80,7 +81,7 @@ export interface RotationItem {
  * it is still in use elsewhere), else `pending`.
  */
 export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
-  const removals = loadRemovals(ws);
+  const removals = loadRemovals(ws.root);
   const live = new Map(readRefFiles(ws.root).map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
   const items: RotationItem[] = [];
   for (const r of removals) {

@@ -10,9 +10,10 @@ import { BlobReader, readCommits, readLog, type CommitInfo, type CommitSummary, 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../../kernel/errors.js';
-import { parseRef, readTextFile, refToPath } from '../../repo/secrets-tree.js';
-import { recipientNamer } from '../policy/recipient-names.js';
+import { readTextFile } from '../../repo/secrets-tree.js';
+import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from '../context/workspace.js';
+import { parseRef, refToPath, repoPathToRef, normalizeRefPrefix } from '../../kernel/ref.js';
 
 export const POLICY_PATH = 'policies/access.yaml';
 
@@ -71,8 +72,6 @@ export interface LogResult {
   hiddenReencryptions: number;
 }
 
-const refOfPath = (path: string): string | undefined =>
-  path.startsWith('secrets/') && /\.ya?ml$/.test(path) ? path.slice('secrets/'.length).replace(/\.ya?ml$/, '') : undefined;
 
 function prNumber(subject: string): number | undefined {
   const m = /\(#(\d+)\)\s*$/.exec(subject) ?? /^Merge pull request #(\d+)/.exec(subject);
@@ -92,10 +91,10 @@ class Tracker {
 
   /** Whether the change concerns the target; records a rename's old ref. Call newest first. */
   take(change: FileChange): boolean {
-    const ref = refOfPath(change.path);
+    const ref = repoPathToRef(change.path);
     if (ref === undefined) return false;
     if (this.#exact) {
-      const from = change.oldPath ? refOfPath(change.oldPath) : undefined;
+      const from = change.oldPath ? repoPathToRef(change.oldPath) : undefined;
       // The target's own changes, following a rename back to its old name; and for an
       // old name, the rename that moved it away.
       if (this.#exact.has(ref)) {
@@ -107,7 +106,7 @@ class Tracker {
     if (this.#prefix === undefined) return true;
     const p = this.#prefix;
     const under = (r: string | undefined) => r !== undefined && (r === p || r.startsWith(p + '/'));
-    return under(ref) || under(change.oldPath ? refOfPath(change.oldPath) : undefined);
+    return under(ref) || under(change.oldPath ? repoPathToRef(change.oldPath) : undefined);
   }
 }
 
@@ -168,7 +167,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
 
 /** A ref (followed through renames), or a prefix: an environment or a folder that exists. */
 function parseTarget(root: string, target: string): { ref: string; isFile: boolean } {
-  const clean = target.replace(/^secrets\//, '').replace(/\.ya?ml$/, '').replace(/\/+$/, '');
+  const clean = normalizeRefPrefix(target);
   if (clean.split('/').length === 1) return { ref: clean, isFile: false };
   parseRef(clean);
   const isDir = statSync(join(root, 'secrets', clean), { throwIfNoEntry: false })?.isDirectory() ?? false;
@@ -176,11 +175,11 @@ function parseTarget(root: string, target: string): { ref: string; isFile: boole
 }
 
 function toLogFile(ch: FileChange, d: KeyDiff, names: (r: string) => string): LogFile {
-  const ref = refOfPath(ch.path)!;
+  const ref = repoPathToRef(ch.path)!;
   const status = ch.status === 'A' ? 'added' : ch.status === 'D' ? 'deleted' : ch.status === 'R' ? 'renamed' : 'modified';
   return {
     ref,
-    ...(ch.status === 'R' && ch.oldPath ? { from: refOfPath(ch.oldPath) } : {}),
+    ...(ch.status === 'R' && ch.oldPath ? { from: repoPathToRef(ch.oldPath) } : {}),
     status,
     added: d.added,
     removed: d.removed,
@@ -283,7 +282,7 @@ async function confirmReencryptions(ws: Workspace, entries: LogEntry[], blobs: B
   for (const e of entries) {
     for (const f of e.files) {
       if (!f.reencrypted) continue;
-      const ch = byCommit.get(e.sha)!.changes.find((c) => refOfPath(c.path) === f.ref)!;
+      const ch = byCommit.get(e.sha)!.changes.find((c) => repoPathToRef(c.path) === f.ref)!;
       const [before, after] = await Promise.all([plainOf(ch.oldBlob, ch.oldPath ?? ch.path), plainOf(ch.newBlob, ch.path)]);
       f.confirmed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
     }

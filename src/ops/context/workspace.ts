@@ -37,7 +37,7 @@ export class Workspace {
   /** keyfold.yaml, validated. Loaded on demand: the schemas (zod) stay off the read path. */
   async config(): Promise<KeyfoldConfig> {
     if (!this.#config) {
-      const { loadKeyfoldConfig } = await import('../../config/keyfold-config.js');
+      const { loadKeyfoldConfig } = await import('../../repo/control-files.js');
       this.#config = loadKeyfoldConfig(this.root);
     }
     return this.#config;
@@ -46,7 +46,7 @@ export class Workspace {
   /** policies/access.yaml, validated. */
   async policy(): Promise<AccessPolicy> {
     if (!this.#policy) {
-      const { loadAccessPolicy } = await import('../../config/access-policy.js');
+      const { loadAccessPolicy } = await import('../../repo/control-files.js');
       this.#policy = loadAccessPolicy(this.root);
     }
     return this.#policy;

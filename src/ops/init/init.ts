@@ -1,20 +1,22 @@
 /** `init`: scaffold a secrets repository with the whole layout of DESIGN §2. */
+import { assertName, GITHUB_LOGIN_RE } from '../../kernel/names.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConflictError, InternalError, UsageError } from '../../kernel/errors.js';
-import { ACCESS_FILE, checkAccessPolicy } from '../../config/access-policy.js';
-import { parseKeyfoldConfig } from '../../config/keyfold-config.js';
+import { ACCESS_FILE } from '../../config/access-policy.js';
+import { parseKeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
 import { RULES_FILE } from '../../config/rules.js';
 import { loadIdentities } from '../../keys/identities.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../../core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../../core/sops-config.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { ensureGitRepo } from '../../repo/git/init.js';
-import { CONFIG_FILE, SECRETS_DIR } from '../../repo/secrets-tree.js';
 import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
 import { recipientArg } from '../policy/recipient-arg.js';
 import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
 import type { GlobalOptions } from '../context/workspace.js';
+import { SECRETS_DIR } from '../../kernel/ref.js';
+import { checkAccessPolicy } from '../../core/policy-check.js';
 
 export interface InitOptions {
   dir?: string;
@@ -36,8 +38,6 @@ export interface InitResult {
 
 export const GITATTRIBUTES_FILE = '.gitattributes';
 
-const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
-const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** A file of the scaffold: its text, or how to complete an existing one. */
 interface ScaffoldFile {
@@ -75,7 +75,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
   if (existsSync(join(root, CONFIG_FILE))) {
     throw new ConflictError(`${root} is already a keyfold repository`, { hint: 'edit keyfold.yaml and policies/ instead' });
   }
-  if (options.github !== undefined && !LOGIN_RE.test(options.github)) {
+  if (options.github !== undefined && !GITHUB_LOGIN_RE.test(options.github)) {
     throw new UsageError(`invalid GitHub login "${options.github.slice(0, 60)}"`, { hint: 'a login has letters, digits and single hyphens, at most 39 characters' });
   }
   let recipient: string;
@@ -91,7 +91,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
     recipient = ids[0]!.recipient;
   }
   const admin = options.admin ?? options.github ?? global.env['USER'] ?? 'admin';
-  if (!NAME_RE.test(admin)) throw new UsageError(`invalid member name "${admin.slice(0, 60)}"`, { hint: 'use letters, digits, . _ -' });
+  assertName(admin, 'member name');
 
   const files: string[] = [];
   const kept: string[] = [];

@@ -3,11 +3,13 @@
 import { breakglassCovers, membersWith, memberCan, rolesOf } from '../../core/policy.js';
 import { NotFoundError } from '../../kernel/errors.js';
 import { snapshotOf } from '../../core/file-diff.js';
-import { checkAccessPolicy, type AccessPolicy } from '../../config/access-policy.js';
+import { type AccessPolicy } from '../../config/access-policy.js';
 import { listFilesAt, resolveCommit, showFile } from '../../repo/git/refs.js';
 import { readHistory } from '../audit/log.js';
-import { parseRef, listRefFiles } from '../../repo/secrets-tree.js';
+import { listRefFiles } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';
+import { parseRef, repoPathToRef } from '../../kernel/ref.js';
+import { checkAccessPolicy } from '../../core/policy-check.js';
 
 export interface RefAccess {
   ref: string;
@@ -78,7 +80,7 @@ export async function accessAt(ws: Workspace, rev: string, ref?: string): Promis
   const wanted = ref ? parseRef(ref).join('/') : undefined;
   const refs: RefAccessAt[] = [];
   for (const path of paths) {
-    const r = path.replace(/^secrets\//, '').replace(/\.ya?ml$/, '');
+    const r = repoPathToRef(path)!;
     if (wanted && r !== wanted) continue;
     const snap = snapshotOf((await showFile(ws.root, commit, path)) ?? '', path);
     const recipients = [...new Set(snap?.groups.flat() ?? [])];

@@ -3,21 +3,22 @@
  * layout kept), refusing an edit that would leave the policy inconsistent.
  * Re-encryption is a separate step: `recipients sync`.
  */
+import { assertName } from '../../kernel/names.js';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ConfigError, NotFoundError, UsageError } from '../../kernel/errors.js';
-import { ACCESS_FILE, checkAccessPolicy, type AccessPolicy } from '../../config/access-policy.js';
+import { ACCESS_FILE, type AccessPolicy } from '../../config/access-policy.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { resolveCommit } from '../../repo/git/refs.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 import { exposureOf, type ExposedRef } from '../audit/exposure.js';
-import { recordRemoval } from './removals.js';
+import { recordRemoval } from '../audit/removals.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientArg } from './recipient-arg.js';
 import type { Workspace } from '../context/workspace.js';
+import { checkAccessPolicy } from '../../core/policy-check.js';
 
-const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 export interface MemberAddOptions {
   recipient: string;
@@ -55,7 +56,7 @@ function mapAt(doc: Document, key: string): YAMLMap {
 }
 
 export async function addMember(ws: Workspace, name: string, options: MemberAddOptions): Promise<{ name: string; recipient: string; role?: string }> {
-  if (!NAME_RE.test(name)) throw new UsageError(`invalid member name "${name.slice(0, 60)}"`, { hint: 'use letters, digits, . _ -' });
+  assertName(name, 'member name');
   const recipient = recipientArg(options.recipient, '--recipient');
   await editPolicy(ws, (doc, policy) => {
     if (Object.hasOwn(policy.members, name)) throw new UsageError(`member ${name} already exists`, { hint: 'remove it first, or edit policies/access.yaml' });

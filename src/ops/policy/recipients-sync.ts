@@ -7,14 +7,13 @@
 import { ConfigError, KeyfoldError, UsageError } from '../../kernel/errors.js';
 import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '../../core/policy.js';
 import { openSopsFile, parseSopsFile, sealSopsFile, type ParsedSopsFile } from '../../sops/file.js';
-import type { AgeEnvelope } from '../../sops/metadata.js';
 import { encryptArmored } from '../../crypto/age/index.js';
-import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
+import { newDataKey, wrapDataKey, type AgeEnvelope } from '../../crypto/data-key.js';
 import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { readRefFiles, readTextFile } from '../../repo/secrets-tree.js';
 import { writeGeneratedFiles } from './generated-files.js';
-import { recipientNamer } from './recipient-names.js';
+import { recipientNamer } from '../audit/recipient-names.js';
 import type { Workspace } from '../context/workspace.js';
 
 export type SyncAction = 'ok' | 'add' | 'rekey';

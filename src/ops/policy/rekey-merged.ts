@@ -8,6 +8,7 @@
  * (anyone who can push could write such a ref). Missing or unverifiable state falls
  * back to comparing with HEAD's first parent.
  */
+import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseSopsFile } from '../../sops/file.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
@@ -75,10 +76,10 @@ export async function mergedRekeys(ws: Workspace, env: string | undefined): Prom
     source = "HEAD's parent";
     const parent = await resolveCommit(ws.root, 'HEAD^');
     if (parent) {
-      for (const path of await listFilesAt(ws.root, parent, env ? `secrets/${env}` : 'secrets')) {
-        const ref = path.replace(/^secrets\//, '').replace(/\.ya?ml$/, '');
+      for (const path of await listFilesAt(ws.root, parent, env ? `${SECRETS_DIR}/${env}` : SECRETS_DIR)) {
+        const ref = repoPathToRef(path);
         const text = await showFile(ws.root, parent, path);
-        if (text === undefined || !/\.ya?ml$/.test(path)) continue;
+        if (text === undefined || ref === undefined) continue;
         try {
           before[ref] = envelopeFingerprint(text, path);
         } catch {

@@ -12,9 +12,10 @@ import { recipientArg } from '../policy/recipient-arg.js';
 import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../../formats/yaml.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
-import { assertNoSymlinks, nearestRepoRoot, isUnderSecrets, pathToRef, readTextFile } from '../../repo/secrets-tree.js';
+import { assertNoSymlinks, nearestRepoRoot, readTextFile } from '../../repo/secrets-tree.js';
 import type { RecipientLayout } from '../../core/policy.js';
 import type { Workspace } from '../context/workspace.js';
+import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
 
 /** The keyfold repository containing `path`, if any. */
 const repoOf = (path: string): string | undefined => nearestRepoRoot(dirname(resolve(path)));
@@ -40,7 +41,7 @@ export async function encryptFile(ws: Workspace, file: string, options: EncryptO
   const ref = root && isUnderSecrets(root, path) ? pathToRef(root, path) : undefined;
   if (layout.groups[0]!.length === 0 && root && ref) {
     // A file in the secrets tree gets the policy's recipients (and key groups) for its ref.
-    const [{ loadAccessPolicy }, { recipientLayout }] = await Promise.all([import('../../config/access-policy.js'), import('../../core/policy.js')]);
+    const [{ loadAccessPolicy }, { recipientLayout }] = await Promise.all([import('../../repo/control-files.js'), import('../../core/policy.js')]);
     layout = recipientLayout(loadAccessPolicy(root), ref);
   }
   if (layout.groups.every((g) => g.length === 0)) {

@@ -10,8 +10,9 @@ import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type Pa
 import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
 import { recipientLayout, type RecipientLayout } from '../../core/policy.js';
 import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
-import { assertNoSymlinks, parseRef, readTextFile, refToPath } from '../../repo/secrets-tree.js';
+import { assertNoSymlinks, readTextFile } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';
+import { parseRef, refToPath } from '../../kernel/ref.js';
 
 export interface RefLocation {
   ref: string;

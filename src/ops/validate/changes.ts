@@ -6,6 +6,7 @@
  * merge would apply; equal to base..HEAD when the branch contains the base), with
  * renames as a delete and an add.
  */
+import { repoPathToRef } from '../../kernel/ref.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import { authorizeChanges, type FileChange } from '../../core/change-authorization.js';
 import { diffSnapshots, snapshotOf } from '../../core/file-diff.js';
@@ -41,8 +42,6 @@ export interface ChangeCheckInput {
   headFiles: ReadonlyMap<string, SecretFile>;
 }
 
-const SECRETS_PREFIX = 'secrets/';
-
 export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: ChangedFile[]; violations: Violation[] }> {
   const { root, base } = input;
   const violations: Violation[] = [];
@@ -51,7 +50,7 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
   const changes = await changesSince(root, fork);
 
   // Earlier versions of changed secrets files: at the fork point, and at the base when it moved on.
-  const secretPaths = changes.filter((c) => c.path.startsWith(SECRETS_PREFIX) && !/[\n\r]/.test(c.path)).map((c) => c.path);
+  const secretPaths = changes.filter((c) => repoPathToRef(c.path, { anyFile: true }) !== undefined && !/[\n\r]/.test(c.path)).map((c) => c.path);
   const revs = fork === base ? [fork] : [fork, base];
   const blobs = await readAtRevisions(root, revs.flatMap((rev) => secretPaths.map((path) => ({ rev, path }))));
   const earlier = new Map<string, Array<string | undefined>>(
@@ -64,9 +63,10 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
   for (const c of changes) {
     const entry: ChangedFile = { file: c.path, status: c.status };
     const fc: FileChange = { path: c.path, status: c.status };
-    if (c.path.startsWith(SECRETS_PREFIX)) {
+    const ref = repoPathToRef(c.path, { anyFile: true });
+    if (ref !== undefined) {
       // Every path under secrets/ needs write access to its ref, even one git cannot be asked about.
-      entry.ref = fc.ref = c.path.slice(SECRETS_PREFIX.length).replace(/\.ya?ml$/, '');
+      entry.ref = fc.ref = ref;
       const [forkText, baseText = forkText] = earlier.get(c.path) ?? [];
       const headFile = input.headFiles.get(c.path);
       const old = forkText === undefined ? undefined : snapshotOf(forkText, c.path);

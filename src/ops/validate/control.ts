@@ -6,13 +6,13 @@
  */
 import { join } from 'node:path';
 import { ACCESS_FILE, AccessPolicySchema, type AccessPolicy } from '../../config/access-policy.js';
-import { KeyfoldConfigSchema, type KeyfoldConfig } from '../../config/keyfold-config.js';
+import { KeyfoldConfigSchema, type KeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
 import { checkYamlConfig } from '../../config/parse-yaml-config.js';
 import { RULES_FILE, checkRules, defaultRules, type Rules } from '../../config/rules.js';
 import { NotFoundError, isKeyfoldError } from '../../kernel/errors.js';
 import { policyProblems } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
-import { CONFIG_FILE, readTextFile } from '../../repo/secrets-tree.js';
+import { readTextFile } from '../../repo/secrets-tree.js';
 
 export const CONTROL_FILES = [CONFIG_FILE, ACCESS_FILE, RULES_FILE] as const;
 

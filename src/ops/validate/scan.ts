@@ -4,6 +4,7 @@
  * policies/rules.yaml), and sync targets that would write plaintext inside the
  * repository without it being git-ignored (DESIGN §11).
  */
+import { repoPathToRef } from '../../kernel/ref.js';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
@@ -12,13 +13,13 @@ import { MAX_SCAN_BYTES, isAllowed, looksBinary, scanText } from '../../core/sec
 import type { Violation } from '../../core/violation.js';
 import { lineOfText } from '../../formats/yaml-lines.js';
 import { ignoredPaths } from '../../repo/git/read.js';
-import { CONFIG_FILE } from '../../repo/secrets-tree.js';
+import { CONFIG_FILE } from '../../config/keyfold-config.js';
 
 /** Scan the tracked files outside `secrets/`. */
 export function scanTrackedFiles(root: string, tracked: readonly string[], allow: readonly AllowEntry[]): Violation[] {
   const out: Violation[] = [];
   for (const file of tracked) {
-    if (file.startsWith('secrets/')) continue;
+    if (repoPathToRef(file, { anyFile: true }) !== undefined) continue;
     const bytes = readRegularFile(join(root, file));
     if (!bytes || looksBinary(bytes)) continue;
     for (const f of scanText(bytes.toString('utf8'))) {

@@ -18,7 +18,8 @@ import { parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
 import type { Violation } from '../../core/violation.js';
 import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
 import { inventorySecrets } from '../../repo/secrets-inventory.js';
-import { parseRef, readTextFile } from '../../repo/secrets-tree.js';
+import { readTextFile } from '../../repo/secrets-tree.js';
+import { parseRef } from '../../kernel/ref.js';
 
 /** One file under `secrets/` as validation saw it. */
 export interface SecretFile {

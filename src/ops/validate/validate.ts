@@ -6,6 +6,7 @@
  * since the base must be allowed to every author (S4), and nothing may roll back (S5).
  * Returns data; the CLI prints it.
  */
+import { envName } from '../../kernel/names.js';
 import { isAdmin, resolveAuthor } from '../../core/change-authorization.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
@@ -122,7 +123,7 @@ function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: s
   for (const f of files) {
     if (!f.parsed) continue;
     const leaves = leafKeyPaths(f.parsed.doc);
-    names.set(f.ref, { names: leaves.map((p) => p.join('_')), paths: leaves.map((p) => p.join('.')) });
+    names.set(f.ref, { names: leaves.map(envName), paths: leaves.map((p) => p.join('.')) });
   }
   return serviceProblems(config, names).map((p) => ({ file: 'keyfold.yaml', line: lineOfPath(configText, p.path), rule: p.rule, message: p.message }));
 }

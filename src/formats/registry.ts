@@ -1,0 +1,45 @@
+/**
+ * Output formats for decrypted documents, keyed by name. A new format is one entry
+ * here (and its encoder in its own file). The CLI never touches the `yaml` package:
+ * it asks this registry.
+ */
+import { Document } from 'yaml';
+import { UsageError } from '../kernel/errors.js';
+import { encodeDotenv, flattenEnv } from './dotenv.js';
+import { encodeJson } from './json.js';
+import { scalarText } from './scalar-codec.js';
+import { stringifyYaml } from './yaml.js';
+
+export interface DocumentFormat {
+  /** The whole document as this format's text. */
+  encode(doc: Document): string;
+}
+
+const FORMATS = {
+  yaml: { encode: (doc) => stringifyYaml(doc) },
+  // mapAsMap: map order survives even for number-like keys.
+  json: { encode: (doc) => encodeJson(doc.toJS({ mapAsMap: true }) ?? {}) + '\n' },
+  dotenv: { encode: (doc) => encodeDotenv(flattenEnv((doc.toJS() ?? {}) as Record<string, unknown>)) },
+} satisfies Record<string, DocumentFormat>;
+
+export type DocumentFormatName = keyof typeof FORMATS;
+export const DOCUMENT_FORMATS = Object.keys(FORMATS) as DocumentFormatName[];
+
+export function documentFormat(name: string): DocumentFormat {
+  const f = (FORMATS as Record<string, DocumentFormat>)[name];
+  if (!f) throw new UsageError(`unknown format "${name.slice(0, 40)}"`, { hint: `formats: ${DOCUMENT_FORMATS.join(', ')}` });
+  return f;
+}
+
+/** Several documents keyed by name (e.g. file path), as one JSON object or one YAML map. */
+export function encodeDocumentMap(docs: ReadonlyArray<readonly [string, Document]>, format: 'json' | 'yaml'): string {
+  const data = new Map(docs.map(([name, doc]) => [name, doc.toJS({ mapAsMap: true }) ?? new Map()]));
+  return format === 'json' ? encodeJson(data) + '\n' : stringifyYaml(new Document(data));
+}
+
+/** One value as `get` prints it: a scalar as plain text, `null` as `null`, a map or list as YAML. */
+export function encodeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return scalarText(v);
+  return new Document(v).toString({ indent: 2 });
+}
