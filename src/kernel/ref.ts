@@ -9,14 +9,14 @@ import { printableName } from './names.js';
 
 export const SECRETS_DIR = 'secrets';
 
-const SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const REF_SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const YAML_EXT_RE = /\.ya?ml$/;
 
 /** Validate a ref (`prod/providers/openrouter`, also accepted with `secrets/` and `.yaml`) and return its segments. */
 export function parseRef(ref: string): string[] {
   const clean = ref.replace(YAML_EXT_RE, '').replace(/^secrets\//, '');
   const segments = clean.split('/');
-  if (segments.length < 2 || segments.some((s) => !SEGMENT_RE.test(s) || s === '.' || s === '..')) {
+  if (segments.length < 2 || segments.some((s) => !REF_SEGMENT_RE.test(s) || s === '.' || s === '..')) {
     throw new UsageError(`invalid ref "${printableName(ref.slice(0, 200))}"`, {
       hint: 'a ref is <env>/<folder…>/<name>, e.g. dev/providers/openrouter (letters, digits, . _ -)',
     });

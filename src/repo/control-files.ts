@@ -15,7 +15,7 @@ import { readTextFile } from './secrets-tree.js';
 /** A control file's text; a missing file is NotFoundError "<file> is missing" with `hint`. */
 export function readControlFile(root: string, file: string, hint: string): string {
   try {
-    return readTextFile(join(root, file), file);
+    return readTextFile(join(root, file), file, { root });
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError(`${file} is missing`, { file, hint });
     throw e;
@@ -39,5 +39,5 @@ export function loadAccessPolicy(root: string): AccessPolicy {
 /** Removals recorded by `member remove` (none when the file does not exist). */
 export function loadRemovals(root: string): Removal[] {
   if (!existsSync(join(root, ROTATIONS_FILE))) return [];
-  return parseRemovals(readTextFile(join(root, ROTATIONS_FILE), ROTATIONS_FILE));
+  return parseRemovals(readTextFile(join(root, ROTATIONS_FILE), ROTATIONS_FILE, { root }));
 }

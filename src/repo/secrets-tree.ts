@@ -2,12 +2,12 @@
  * The secrets tree on disk: finding the repository, mapping refs to files, listing
  * refs, and reading files without following symlinks (S10).
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE } from '../config/keyfold-config.js';
 import { SECRETS_DIR, isUnderSecrets, pathToRef, refUnder } from '../kernel/ref.js';
-import { FormatError, IntegrityError, NotFoundError, UsageError } from '../kernel/errors.js';
-import { MAX_FILE_BYTES } from '../kernel/limits.js';
+import { IntegrityError, NotFoundError } from '../kernel/errors.js';
+import { readUtf8File } from './read-file.js';
 
 
 /** The repository root: `explicit`, else the nearest parent of `cwd` with keyfold.yaml. */
@@ -71,46 +71,16 @@ export interface ReadTextOptions {
 }
 
 /**
- * Read a file as UTF-8 text with a size limit. Under `<root>/secrets` no path component
- * may be a symlink. `display` names the file in errors.
+ * Read a regular file as UTF-8 text with a size limit. With `root`, a file inside the
+ * repository is never read through a symlink, and under `<root>/secrets` no path
+ * component may be one (S10). `display` names the file in errors.
  */
 export function readTextFile(path: string, display: string, options: ReadTextOptions = {}): string {
   const underSecrets = options.root !== undefined && isUnderSecrets(options.root, path);
   if (underSecrets && !options.dirsChecked) assertNoSymlinks(options.root!, dirname(path));
-  let fd: number;
-  try {
-    // O_NOFOLLOW: the file itself is checked by the open, without a separate lstat.
-    fd = openSync(path, constants.O_RDONLY | (underSecrets ? constants.O_NOFOLLOW : 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') {
-      throw new IntegrityError(`refused: ${display} is a symlink`, {
-        file: display,
-        hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file',
-      });
-    }
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`${display} does not exist`, { file: display });
-    if (code === 'EISDIR') throw new UsageError(`${display} is a directory`, { file: display });
-    throw new FormatError(`cannot read ${display} (${code ?? 'error'})`, { file: display });
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new UsageError(`${display} is a directory`, { file: display });
-    if (st.size > MAX_FILE_BYTES) {
-      throw new FormatError(`${display} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
-        file: display,
-        hint: 'secret files are small; split large data into several refs',
-      });
-    }
-    const buf = readFileSync(fd);
-    const text = buf.toString('utf8');
-    if (text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(buf)) {
-      throw new FormatError(`${display} is not UTF-8 text`, { file: display });
-    }
-    return text;
-  } finally {
-    closeSync(fd);
-  }
+  // Inside the repository the file itself is never a symlink (O_NOFOLLOW checks it in the open).
+  const inRepo = options.root !== undefined && !relative(options.root, resolve(path)).startsWith('..');
+  return readUtf8File(path, display, { noFollow: underSecrets || inRepo });
 }
 
 export interface RefEntry {
