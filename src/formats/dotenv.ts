@@ -1,6 +1,17 @@
-/** `.env` output: one `NAME=value` line per top-level key, nested keys as `A_B`. */
-import { envName, ENV_NAME_RE } from '../kernel/names.js';
+/**
+ * `.env` output: one `NAME=value` line per variable, nested keys flattened as `A_B`.
+ *
+ * The file must read back exactly through the `dotenv` package *and* be safe to
+ * `source` in bash and sh (`set -a; . ./.env`): nothing in it may run code or change
+ * meaning. Single quotes satisfy both for any value without `'` (and without CR or
+ * NUL, which neither can carry): the shell takes them literally, dotenv keeps the text
+ * verbatim, newlines included. A value with `'` is written in double quotes, which both
+ * read alike only when the value has no `"`, `\`, `$` or backtick — dotenv has no escape
+ * the shell also honours. Anything else is refused, naming the key (use the `shell` or
+ * `json` format).
+ */
 import { UsageError } from '../kernel/errors.js';
+import { ENV_NAME_RE, envName, printableName } from '../kernel/names.js';
 import { scalarText } from './scalar-codec.js';
 
 /** Flatten a plain document into environment variables (nested maps join with `_`). */
@@ -13,8 +24,8 @@ export function flattenEnv(doc: Record<string, unknown>): Array<[string, string]
     }
     const name = envName(path);
     if (!ENV_NAME_RE.test(name)) {
-      throw new UsageError(`key "${name.slice(0, 100)}" is not a valid environment variable name`, {
-        hint: 'dotenv output needs names of letters, digits and _',
+      throw new UsageError(`key "${printableName(name.slice(0, 100))}" is not a valid environment variable name`, {
+        hint: 'env-style output needs names of letters, digits and _ (not starting with a digit)',
       });
     }
     out.push([name, envText(v)]);
@@ -29,12 +40,25 @@ function envText(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString(10) : x));
 }
 
-/** Quote a value so dotenv parsers (dotenv, dotenvx, docker) read it back unchanged. */
-export function quoteDotenv(value: string): string {
-  if (!value.includes("'") && !value.includes('\n') && !value.includes('\r')) return `'${value}'`;
-  return '"' + value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$') + '"';
+/** Why a value cannot be written to a .env file safely, or undefined when it can. */
+export function dotenvRefusal(value: string): string | undefined {
+  if (value.includes('\0')) return 'it contains a NUL character';
+  if (value.includes('\r')) return 'it contains a carriage return, which .env readers turn into a newline';
+  if (value.includes("'") && /["\\$`]/.test(value)) {
+    return 'it contains a single quote together with " \\ $ or a backtick, which no .env quoting carries safely for both dotenv and a shell';
+  }
+  return undefined;
 }
 
-export function encodeDotenv(entries: Array<[string, string]>): string {
-  return entries.map(([k, v]) => `${k}=${quoteDotenv(v)}\n`).join('');
+/** Quote a value for a .env file (see the module comment); throws for a value that cannot be carried. */
+export function quoteDotenv(name: string, value: string): string {
+  const refusal = dotenvRefusal(value);
+  if (refusal) {
+    throw new UsageError(`cannot write ${name} as dotenv: ${refusal}`, { hint: 'use --format shell or --format json for this value' });
+  }
+  return value.includes("'") ? `"${value}"` : `'${value}'`;
+}
+
+export function encodeDotenv(entries: ReadonlyArray<readonly [string, string]>): string {
+  return entries.map(([k, v]) => `${k}=${quoteDotenv(k, v)}\n`).join('');
 }

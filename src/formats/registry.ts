@@ -8,6 +8,7 @@ import { UsageError } from '../kernel/errors.js';
 import { encodeDotenv, flattenEnv } from './dotenv.js';
 import { encodeJson } from './json.js';
 import { scalarText } from './scalar-codec.js';
+import { encodeShell } from './shell.js';
 import { stringifyYaml } from './yaml.js';
 
 export interface DocumentFormat {
@@ -15,11 +16,14 @@ export interface DocumentFormat {
   encode(doc: Document): string;
 }
 
+const plainOf = (doc: Document) => (doc.toJS() ?? {}) as Record<string, unknown>;
+
 const FORMATS = {
   yaml: { encode: (doc) => stringifyYaml(doc) },
   // mapAsMap: map order survives even for number-like keys.
   json: { encode: (doc) => encodeJson(doc.toJS({ mapAsMap: true }) ?? {}) + '\n' },
-  dotenv: { encode: (doc) => encodeDotenv(flattenEnv((doc.toJS() ?? {}) as Record<string, unknown>)) },
+  dotenv: { encode: (doc) => encodeDotenv(flattenEnv(plainOf(doc))) },
+  shell: { encode: (doc) => encodeShell(flattenEnv(plainOf(doc))) },
 } satisfies Record<string, DocumentFormat>;
 
 export type DocumentFormatName = keyof typeof FORMATS;
