@@ -103,6 +103,14 @@ describe('bech32', () => {
     expect(bech32Decode(encodeWords('age', [0]))).toBeNull(); // 5 leftover bits
   });
 
+  it('rejects non-ASCII look-alikes that lower-case to a valid string (U+212A KELVIN SIGN)', () => {
+    const upper = bech32Encode('age-secret-key-', Buffer.alloc(32, 7)).toUpperCase();
+    expect(bech32Decode(upper)).not.toBeNull();
+    const i = upper.indexOf('K');
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(bech32Decode(upper.slice(0, i) + '\u212A' + upper.slice(i + 1))).toBeNull();
+  });
+
   it('refuses to encode under an invalid or upper-case hrp', () => {
     expect(() => bech32Encode('AGE', new Uint8Array(1))).toThrow(TypeError);
     expect(() => bech32Encode('', new Uint8Array(1))).toThrow(TypeError);

@@ -76,6 +76,8 @@ export interface Bech32Decoded {
 
 /** Decode a bech32 string; null if it is not valid, strict bech32. */
 export function bech32Decode(s: string): Bech32Decoded | null {
+  // Strictly ASCII: toLowerCase maps e.g. U+212A KELVIN SIGN to an ASCII "k".
+  if (!/^[\x21-\x7e]+$/.test(s)) return null;
   const lower = s.toLowerCase();
   if (lower !== s && s.toUpperCase() !== s) return null; // mixed case
   const pos = lower.lastIndexOf('1');
