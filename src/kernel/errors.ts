@@ -94,3 +94,38 @@ export class InternalError extends KeyfoldError {
 export function isKeyfoldError(e: unknown): e is KeyfoldError {
   return e instanceof KeyfoldError;
 }
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  ENOTDIR: 'is not inside a directory (a path component is a file)',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ELOOP: 'has too many levels of symbolic links',
+  ENAMETOOLONG: 'has a name that is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+  EBUSY: 'is busy',
+};
+
+/**
+ * A Node.js file-system error (errno `code`, `path`) as a KeyfoldError with a clear
+ * message, or undefined for anything else. Paths are the user's, never file content.
+ */
+export function fromSystemError(e: unknown): KeyfoldError | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = err && typeof err === 'object' ? err.code : undefined;
+  if (!code || !(code in SYSTEM_ERRORS)) return undefined;
+  const path = typeof err!.path === 'string' ? err!.path : undefined;
+  const message = `${path ?? 'a file'} ${SYSTEM_ERRORS[code]}`;
+  if (code === 'ENOENT') return new NotFoundError(message, { hint: 'check the path', cause: e });
+  if (code === 'EEXIST') return new ConflictError(message, { cause: e });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new KeyfoldError(message, { hint: 'choose a location you can write, or fix its owner and mode', cause: e });
+  }
+  return new KeyfoldError(message, { cause: e });
+}

@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { fromSystemError } from '../kernel/errors.js';
 
 export interface WriteOptions {
   mode?: number;
@@ -12,7 +13,20 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
+/**
+ * Write `data` to `path` atomically (or exclusively). File-system failures (a missing
+ * folder, no permission, a full disk, an existing file with `exclusive`) become
+ * KeyfoldErrors naming the path.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+  try {
+    writeAtomic(path, data, options);
+  } catch (e) {
+    throw fromSystemError(e) ?? e;
+  }
+}
+
+function writeAtomic(path: string, data: string | Uint8Array, options: WriteOptions): void {
   const mode = options.mode ?? 0o644;
   if (options.exclusive) {
     // O_EXCL on the target itself: never replaces an existing file.

@@ -1,5 +1,7 @@
 /** `keygen`: a new age identity in age-keygen format. */
-import { ConflictError } from '../../kernel/errors.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConflictError, fromSystemError } from '../../kernel/errors.js';
 import { generateIdentity, identityToRecipient } from '../../crypto/age/index.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { Secret } from '../../kernel/secret.js';
@@ -16,10 +18,16 @@ export function keygen(outFile: string | undefined, now = new Date()): KeygenRes
   const recipient = identityToRecipient(identity);
   const text = `# created: ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
   if (!outFile) return { recipient, identityFile: new Secret(text) };
+  // The default location (~/.config/sops/age/) often does not exist yet: create it private.
+  try {
+    mkdirSync(dirname(outFile), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw fromSystemError(e) ?? e;
+  }
   try {
     writeFileAtomic(outFile, text, { mode: 0o600, exclusive: true });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (e instanceof ConflictError) {
       throw new ConflictError(`${outFile} already exists; keygen never overwrites a key file`, { hint: 'choose another path or remove the old file first' });
     }
     throw e;
