@@ -1,7 +1,8 @@
 /** Recording a removal in `policies/rotations.yaml` (read back by repo/control-files). */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSeq, parseDocument } from 'yaml';
+import { isSeq } from 'yaml';
+import { editYamlText } from '../../formats/yaml-edit.js';
 import { ROTATIONS_FILE, type Removal } from '../../config/rotations.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
@@ -13,14 +14,15 @@ export function recordRemoval(ws: Workspace, removal: Removal): void {
   const text = existsSync(path)
     ? readTextFile(path, ROTATIONS_FILE)
     : '# Written by `keyfold member remove`: what each removed member could ever read.\n# `keyfold rotation status` reports which of those values have been rotated since.\nremovals: []\n';
-  const doc = parseDocument(text);
-  const list = doc.get('removals', true);
-  if (isSeq(list)) {
-    list.flow = false;
-    list.add(doc.createNode(removal));
-  } else {
-    doc.set('removals', doc.createNode([removal]));
-  }
-  writeFileAtomic(path, doc.toString({ lineWidth: 0 }));
+  const out = editYamlText(text, (doc) => {
+    const list = doc.get('removals', true);
+    if (isSeq(list)) {
+      list.flow = false;
+      list.add(doc.createNode(removal));
+    } else {
+      doc.set('removals', doc.createNode([removal]));
+    }
+  });
+  writeFileAtomic(path, out);
 }
 

@@ -5,7 +5,8 @@
  */
 import { assertName } from '../../kernel/names.js';
 import { join } from 'node:path';
-import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { editYamlText } from '../../formats/yaml-edit.js';
 import { ConfigError, NotFoundError, UsageError } from '../../kernel/errors.js';
 import { ACCESS_FILE, type AccessPolicy } from '../../config/access-policy.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
@@ -33,9 +34,7 @@ async function editPolicy(ws: Workspace, edit: (doc: Document, policy: AccessPol
     const path = join(ws.root, ACCESS_FILE);
     const text = readTextFile(path, ACCESS_FILE);
     const before = checkAccessPolicy(text).policy;
-    const doc = parseDocument(text);
-    edit(doc, before);
-    const out = doc.toString({ lineWidth: 0 });
+    const out = editYamlText(text, (doc) => edit(doc, before));
     const { policy, problems } = checkAccessPolicy(out);
     const first = problems[0];
     if (first) throw new ConfigError(`refused: the edit would leave ${ACCESS_FILE} inconsistent: ${first.path.join('.')}: ${first.message}`, { file: ACCESS_FILE });
