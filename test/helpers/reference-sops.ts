@@ -586,7 +586,7 @@ function decryptNode(node: TreeNode, path: string[], key: Buffer, rules: Rules, 
   if (node.kind === 'list') return { kind: 'list', items: node.items.map((n) => decryptNode(n, path, key, rules, hash)) };
   if (node.v.t === 'null') return node; // walkValue leaves nil alone: not decrypted, not in the MAC
   const encrypted = rules.test(path);
-  let v = node.v;
+  let v: GoValue = node.v;
   if (encrypted) {
     if (v.t !== 'str') throw new Error(`Expected encrypted value as string at ${path.join(':')}, but got ${v.t}`);
     v = v.s === '' ? v : aesDecrypt(v.s, key, path.join(':') + ':').value;
