@@ -1,5 +1,5 @@
 /**
- * Files written by the real sops (../shared/interop): each decrypts to exactly its
+ * Files written by the real sops (test/fixtures/sops): each decrypts to exactly its
  * expected.json with the MAC verified, through the library and the CLI.
  */
 import { readdirSync, readFileSync } from 'node:fs';

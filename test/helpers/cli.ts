@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'keyfold.js');
-export const INTEROP = resolve(ROOT, '..', 'shared', 'interop');
+export const INTEROP = join(ROOT, 'test', 'fixtures', 'sops');
 export const DEMO_IDENTITIES = join(ROOT, 'examples', 'identities');
 
 export interface CliResult {
