@@ -15,6 +15,8 @@ export const ServiceSchema = z.strictObject({
   env: z._default(z.record(z.string(), z.string()), () => ({})),
   targets: z._default(z.record(z.string(), z.array(z.string())), () => ({})),
   overrides: z._default(z.array(z.string()), () => []),
+  /** Variable names of `env:` this service may set although they change how programs start (rare; reviewed). */
+  allow_env: z._default(z.array(z.string()), () => []),
 });
 
 export const KeyfoldConfigSchema = z.strictObject({

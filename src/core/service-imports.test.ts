@@ -7,7 +7,7 @@ const refs = (entries: Record<string, string[]>): RefNames =>
 
 const config = (services: KeyfoldConfig['services']): KeyfoldConfig => ({ environments: ['dev', 'prod'], targets: {}, services, agents: { allowed_envs: [] } });
 
-const svc = (s: Partial<KeyfoldConfig['services'][string]>): KeyfoldConfig['services'][string] => ({ imports: [], env: {}, targets: {}, overrides: [], ...s });
+const svc = (s: Partial<KeyfoldConfig['services'][string]>): KeyfoldConfig['services'][string] => ({ imports: [], env: {}, targets: {}, overrides: [], allow_env: [], ...s });
 
 describe('service imports', () => {
   const tree = refs({
@@ -56,5 +56,16 @@ describe('service imports', () => {
   it('a service without targets is checked in every environment', () => {
     const c = config({ api: svc({ imports: ['providers/**', 'legacy/**'] }) });
     expect(serviceProblems(c, tree).map((p) => p.message)).toEqual([expect.stringContaining('in prod:')]);
+  });
+});
+
+describe('service env names', () => {
+  const tree = refs({ 'dev/net/proxy': ['URL'] });
+  it('refuses names that change how programs start, unless allowed, and invalid names', () => {
+    const env = { HTTPS_PROXY: '${net/proxy.URL}', NODE_OPTIONS: '--require x', 'BAD-NAME': 'x', GIT_CONFIG_KEY_0: 'core.sshCommand' };
+    const problems = serviceProblems(config({ api: svc({ imports: ['net/**'], env, targets: { dev: [] } }) }), tree);
+    expect(problems.filter((p) => p.rule === 'service-env').map((p) => p.path[3])).toEqual(['HTTPS_PROXY', 'NODE_OPTIONS', 'BAD-NAME', 'GIT_CONFIG_KEY_0']);
+    const allowed = serviceProblems(config({ api: svc({ imports: ['net/**'], env: { HTTPS_PROXY: '${net/proxy.URL}' }, allow_env: ['HTTPS_PROXY'], targets: { dev: [] } }) }), tree);
+    expect(allowed).toEqual([]);
   });
 });

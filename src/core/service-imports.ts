@@ -5,6 +5,7 @@
  * name a ref the service does not import, or a key that does not exist. Pure.
  */
 import type { KeyfoldConfig } from '../config/keyfold-config.js';
+import { ENV_NAME_RE, dangerousNameReason, printableName } from '../kernel/names.js';
 import { matchesAny } from './policy.js';
 
 /** The variable names a ref provides: leaf keys, nested ones flattened as `A_B`. */
@@ -13,7 +14,7 @@ export type RefNames = Map<string, { names: string[]; paths: string[] }>;
 export interface ServiceProblem {
   /** Path in keyfold.yaml to point at. */
   path: Array<string | number>;
-  rule: 'service-shadowing' | 'service-reference';
+  rule: 'service-shadowing' | 'service-reference' | 'service-env';
   message: string;
 }
 
@@ -29,10 +30,28 @@ export function importedRefs(imports: readonly string[], env: string, refs: Iter
   return out;
 }
 
+/** The service's own `env:` names: valid variable names, and none that changes how programs start unless listed in `allow_env`. */
+function envNameProblems(service: string, s: KeyfoldConfig['services'][string]): ServiceProblem[] {
+  const out: ServiceProblem[] = [];
+  for (const variable of Object.keys(s.env)) {
+    const path = ['services', service, 'env', variable];
+    if (!ENV_NAME_RE.test(variable)) {
+      out.push({ path, rule: 'service-env', message: `service ${service}: ${printableName(variable)} is not a valid environment variable name` });
+      continue;
+    }
+    const reason = dangerousNameReason(variable);
+    if (reason && !s.allow_env.includes(variable)) {
+      out.push({ path, rule: 'service-env', message: `service ${service}: refused name ${variable}: ${reason}; list it under allow_env: if the service really needs it` });
+    }
+  }
+  return out;
+}
+
 /** Every problem of every service in every environment it is used in. */
 export function serviceProblems(config: KeyfoldConfig, refs: RefNames): ServiceProblem[] {
   const problems: ServiceProblem[] = [];
   for (const [service, s] of Object.entries(config.services)) {
+    problems.push(...envNameProblems(service, s));
     const envs = Object.keys(s.targets).length > 0 ? Object.keys(s.targets) : config.environments;
     for (const env of envs) {
       const imported = importedRefs(s.imports, env, refs.keys());

@@ -23,6 +23,7 @@ export const RULES = [
   'rollback',
   'service-shadowing',
   'service-reference',
+  'service-env',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

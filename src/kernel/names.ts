@@ -38,40 +38,45 @@ export function assertName(name: string, what: string): void {
   if (!NAME_RE.test(name)) throw new UsageError(`invalid ${what} "${printableName(name.slice(0, 60))}"`, { hint: NAME_HINT });
 }
 
-const DANGEROUS_EXACT = new Set([
-  'NODE_OPTIONS',
-  'NODE_PATH',
-  'BASH_ENV',
-  'ENV',
-  'PATH',
-  'PYTHONPATH',
-  'PYTHONSTARTUP',
-  'PYTHONHOME',
-  'PERL5OPT',
-  'PERL5LIB',
-  'PERLLIB',
-  'RUBYOPT',
-  'RUBYLIB',
-  'JAVA_TOOL_OPTIONS',
-  '_JAVA_OPTIONS',
-  'JDK_JAVA_OPTIONS',
-  'SHELLOPTS',
-  'PS4',
-  'PROMPT_COMMAND',
-  'IFS',
-  'GIT_SSH_COMMAND',
-  'GIT_EXEC_PATH',
-  'HOME',
-  'SHELL',
+/**
+ * Variables that change how programs start, load code, trust TLS, reach the network
+ * or run helpers: a secret may not carry such a name, since `run`, `export` and the
+ * env-style targets would set it. Compared upper-case. One documented list
+ * (docs/threat-model.md); a service can allow a name explicitly (`allow_env`).
+ */
+export const DANGEROUS_ENV_NAMES: ReadonlySet<string> = new Set([
+  // shells
+  'BASH_ENV', 'ENV', 'PATH', 'IFS', 'CDPATH', 'GLOBIGNORE', 'SHELLOPTS', 'BASHOPTS', 'PROMPT_COMMAND', 'PS1', 'PS2', 'PS3', 'PS4', 'HOME', 'SHELL', 'TMPDIR',
+  // Node.js
+  'NODE_OPTIONS', 'NODE_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'NODE_REPL_EXTERNAL_MODULE', 'NODE_REDIRECT_WARNINGS', 'NODE_V8_COVERAGE', 'NODE_ICU_DATA', 'ELECTRON_RUN_AS_NODE',
+  // Python, Perl, Ruby, Java, PHP, Lua, .NET
+  'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'PYTHONWARNINGS', 'PYTHONINSPECT', 'PYTHONUSERBASE', 'PYTHONBREAKPOINT', 'PYTHONEXECUTABLE', 'PYTHONSAFEPATH',
+  'PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL5DB', 'PERL_MB_OPT', 'PERL_MM_OPT',
+  'RUBYOPT', 'RUBYLIB', 'GEM_HOME', 'GEM_PATH', 'BUNDLE_GEMFILE',
+  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'CLASSPATH', 'JAVA_HOME',
+  'PHPRC', 'PHP_INI_SCAN_DIR', 'LUA_INIT', 'LUA_PATH', 'LUA_CPATH', 'DOTNET_STARTUP_HOOKS', 'DOTNET_ADDITIONAL_DEPS',
+  // the C library and the loader
+  'GCONV_PATH', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH', 'HOSTALIASES', 'RESOLV_HOST_CONF', 'MALLOC_CHECK_', 'MALLOC_PERTURB_',
+  // git and ssh
+  'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_EXEC_PATH', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_EDITOR', 'GIT_PAGER',
+  'GIT_TEMPLATE_DIR', 'GIT_CONFIG', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_PARAMETERS', 'GIT_CONFIG_COUNT', 'GIT_DIR', 'GIT_WORK_TREE',
+  // helpers programs run
+  'EDITOR', 'VISUAL', 'PAGER', 'MANPAGER', 'BROWSER', 'LESSOPEN', 'LESSCLOSE',
+  // network and TLS trust
+  'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'FTP_PROXY', 'NO_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE',
 ]);
-const DANGEROUS_PREFIXES = ['LD_', 'DYLD_'];
 
-/** Why a name may not be a secret name, or undefined when it may. */
+/** Name prefixes with the same effect (the loader, git config injection, package managers, keyfold and sops identities). */
+export const DANGEROUS_ENV_PREFIXES: readonly string[] = [
+  'LD_', 'DYLD_', 'GIT_CONFIG_KEY_', 'GIT_CONFIG_VALUE_', 'NPM_CONFIG_', 'YARN_', 'PNPM_', 'CORECLR_', 'COMPLUS_', 'KEYFOLD_', 'SOPS_',
+];
+
+/** Why a name may not be a secret or service variable name, or undefined when it may. */
 export function dangerousNameReason(name: string): string | undefined {
   const upper = name.toUpperCase();
-  if (DANGEROUS_EXACT.has(upper)) return `${name} changes how programs start`;
-  const prefix = DANGEROUS_PREFIXES.find((p) => upper.startsWith(p));
-  if (prefix) return `${prefix}* variables change how programs start`;
+  if (DANGEROUS_ENV_NAMES.has(upper)) return `${printableName(name)} changes how programs start or whom they trust`;
+  const prefix = DANGEROUS_ENV_PREFIXES.find((p) => upper.startsWith(p));
+  if (prefix) return `${prefix}* variables change how programs start or whom they trust`;
   return undefined;
 }
 
