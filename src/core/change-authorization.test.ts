@@ -47,6 +47,12 @@ describe('change authorization (S3, S4)', () => {
     for (const p of ['README.md', 'src/package.json.ts', 'secrets/dev/api/db.yaml']) expect(matchesAny(CONTROL_PLANE, p), p).toBe(false);
   });
 
+  it('the control plane covers nested package-manager inputs, every CODEOWNERS GitHub reads, submodules and .sops.yml', () => {
+    const paths = ['tools/package.json', 'a/b/.npmrc', '.yarnrc.yml', 'sub/yarn.lock', 'pnpm-lock.yaml', 'x/pnpm-workspace.yaml', '.gitmodules', 'CODEOWNERS', 'docs/CODEOWNERS', 'secrets/.sops.yml', 'action.yml'];
+    for (const p of paths) expect(matchesAny(CONTROL_PLANE, p), p).toBe(true);
+    for (const p of ['docs/guide.md', 'src/CODEOWNERS.md', 'secrets/dev/codeowners.yaml']) expect(matchesAny(CONTROL_PLANE, p), p).toBe(false);
+  });
+
   it('write grants per ref, for added, modified and deleted files', () => {
     const changes = [secret('dev/api/db'), secret('prod/providers/x', 'added'), secret('prod/api/db', 'deleted')];
     expect(authorizeChanges({ policy: POLICY, authors: ['alice'], changes })).toEqual([

@@ -10,20 +10,33 @@ import type { AccessPolicy } from '../config/access-policy.js';
 import { matchesAny, memberCan, rolesOf } from './policy.js';
 
 /**
- * Paths only admins may change (S3). Beyond the root files, a `.sops.yaml` or
- * `.gitattributes` anywhere (a nested one changes sops' creation rules or git's diff
- * and merge drivers below it), and npm's other install inputs.
+ * Paths only admins may change (S3): the policy and configuration, the CI workflows
+ * and the action, every CODEOWNERS GitHub reads, submodules, and — anywhere in the
+ * tree, since a nested one takes effect below it — sops' creation rules, git's
+ * attributes (diff and merge drivers), and every package manager's install inputs.
  */
 export const CONTROL_PLANE = [
   'policies/**',
   'keyfold.yaml',
-  '**/.sops.yaml',
-  '**/.gitattributes',
   '.github/**',
-  'package.json',
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  '.npmrc',
+  'action.yml',
+  'action.yaml',
+  'CODEOWNERS',
+  'docs/CODEOWNERS',
+  '.gitmodules',
+  '**/.sops.yaml',
+  '**/.sops.yml',
+  '**/.gitattributes',
+  '**/package.json',
+  '**/package-lock.json',
+  '**/npm-shrinkwrap.json',
+  '**/.npmrc',
+  '**/.yarnrc',
+  '**/.yarnrc.yml',
+  '**/yarn.lock',
+  '**/pnpm-lock.yaml',
+  '**/pnpm-workspace.yaml',
+  '**/.pnpmfile.cjs',
 ];
 
 export interface FileChange {

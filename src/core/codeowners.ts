@@ -29,15 +29,33 @@ import { codeownersPaths, compareSpecificity, coversWholeEnv, envPatterns, repre
 
 export const CODEOWNERS_FILE = '.github/CODEOWNERS';
 
-/** Control-plane paths (S3), owned by the admins; written last so that they win. */
+/**
+ * Control-plane paths (S3, the same set as change-authorization's CONTROL_PLANE in
+ * CODEOWNERS syntax: a pattern without a leading `/` matches at any depth), owned by
+ * the admins; written last so that they win.
+ */
 export const CONTROL_PLANE_PATHS: readonly string[] = [
   '/policies/',
   '/keyfold.yaml',
-  '/.sops.yaml',
-  '/.gitattributes',
   '/.github/',
-  '/package.json',
-  '/package-lock.json',
+  '/action.yml',
+  '/action.yaml',
+  '/CODEOWNERS',
+  '/docs/CODEOWNERS',
+  '/.gitmodules',
+  '.sops.yaml',
+  '.sops.yml',
+  '.gitattributes',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  '.pnpmfile.cjs',
 ];
 
 /**
