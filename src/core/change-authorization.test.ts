@@ -25,12 +25,21 @@ const POLICY: AccessPolicy = AccessPolicySchema.parse({
 const secret = (ref: string, status: FileChange['status'] = 'modified', recipientsChanged = false): FileChange => ({ path: `secrets/${ref}.yaml`, status, ref, recipientsChanged });
 
 describe('change authorization (S3, S4)', () => {
-  it('resolves authors by github_id first, then login, case-insensitively', () => {
-    expect(resolveAuthor(POLICY, '42')).toBe('carol');
+  it('resolves authors by id:N against github_id, and by login (login:NAME or bare) case-insensitively; a bare number is a login', () => {
+    expect(resolveAuthor(POLICY, 'id:42')).toBe('carol');
+    expect(resolveAuthor(POLICY, '42')).toBeUndefined();
+    expect(resolveAuthor(POLICY, 'login:42')).toBeUndefined();
     expect(resolveAuthor(POLICY, 'CAROL')).toBe('carol');
+    expect(resolveAuthor(POLICY, 'login:carol')).toBe('carol');
     expect(resolveAuthor(POLICY, 'Alice')).toBe('alice');
-    expect(resolveAuthor(POLICY, '43')).toBeUndefined();
+    expect(resolveAuthor(POLICY, 'id:43')).toBeUndefined();
+    expect(resolveAuthor(POLICY, 'id:carol')).toBeUndefined();
     expect(resolveAuthor(POLICY, 'mallory')).toBeUndefined();
+    expect(resolveAuthor(POLICY, 'sha:42')).toBeUndefined();
+    // Both, as GitHub reports a user: the id decides; a login alone matches only a member without github_id.
+    expect(resolveAuthor(POLICY, 'id:42,login:someone-else')).toBe('carol');
+    expect(resolveAuthor(POLICY, 'id:7,login:carol')).toBeUndefined();
+    expect(resolveAuthor(POLICY, 'id:7,login:alice')).toBe('alice');
   });
 
   it('admins: the admin role, or a grant writing **; never a machine', () => {

@@ -55,15 +55,30 @@ export interface ChangeViolation {
   message: string;
 }
 
-/** A member by `--author` value: numeric values match `github_id` first, then logins, case-insensitively. */
+/**
+ * A member by `--author` value, in an unambiguous form: `id:NUMBER` (a GitHub user id),
+ * `login:NAME`, both as `id:NUMBER,login:NAME` (as GitHub reports a user), or a bare
+ * NAME — a login; a bare number is a login too, never an id. An id matches a member's
+ * `github_id`; a login matches `github` case-insensitively, except a member whose
+ * `github_id` differs from the id given with it. Anything else matches nobody.
+ */
 export function resolveAuthor(policy: AccessPolicy, author: string): string | undefined {
+  let id: string | undefined;
+  let login: string | undefined;
+  for (const part of author.includes(':') ? author.split(',') : [`login:${author}`]) {
+    if (part.startsWith('id:') && id === undefined && /^[1-9][0-9]{0,15}$/.test(part.slice(3))) id = part.slice(3);
+    else if (part.startsWith('login:') && login === undefined && part.length > 6) login = part.slice(6).toLowerCase();
+    else return undefined;
+  }
   const entries = Object.entries(policy.members);
-  if (/^[0-9]+$/.test(author)) {
-    const byId = entries.find(([, m]) => m.github_id !== undefined && String(m.github_id) === author);
+  if (id !== undefined) {
+    const byId = entries.find(([, m]) => m.github_id !== undefined && String(m.github_id) === id);
     if (byId) return byId[0];
   }
-  const login = author.toLowerCase();
-  return entries.find(([, m]) => m.github !== undefined && m.github.toLowerCase() === login)?.[0];
+  if (login === undefined) return undefined;
+  const byLogin = entries.find(([, m]) => m.github !== undefined && m.github.toLowerCase() === login);
+  if (!byLogin || (id !== undefined && byLogin[1].github_id !== undefined)) return undefined;
+  return byLogin[0];
 }
 
 /** Admins: humans holding the `admin` role or a grant that writes every ref (`**`). */

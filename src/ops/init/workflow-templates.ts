@@ -69,7 +69,7 @@ export function validateWorkflowTemplate(options: WorkflowOptions = {}): string 
 ${o.note}name: keyfold-validate
 on:
   pull_request_target:
-    types: [opened, synchronize, reopened, ready_for_review]
+    types: [opened, synchronize, reopened, ready_for_review, edited]
 permissions: {}
 concurrency:
   group: keyfold-validate-\${{ github.event.pull_request.number }}
@@ -110,18 +110,26 @@ ${o.jobIf}    runs-on: ubuntu-latest
             echo "::warning::the pull request moved on since this run started; validating $(git rev-parse refs/keyfold/pr-head)"
           fi
           git -c core.hooksPath=/dev/null worktree add --detach "$GITHUB_WORKSPACE/head" refs/keyfold/pr-head
-      - name: List the authors (the opener and every commit author)
+      - name: List the authors by GitHub id (the opener, the pusher, every commit's author and committer)
         env:
           GH_TOKEN: \${{ github.token }}
           REPO: \${{ github.repository }}
           PR_NUMBER: \${{ github.event.pull_request.number }}
+          OPENER_ID: \${{ github.event.pull_request.user.id }}
           OPENER: \${{ github.event.pull_request.user.login }}
+          SENDER_ID: \${{ github.event.sender.id }}
+          SENDER: \${{ github.event.sender.login }}
           COMMITS: \${{ github.event.pull_request.commits }}
         run: |
           # GitHub lists at most 250 commits of a pull request; judging fewer than all is not an option.
           if [ "$COMMITS" -gt 250 ]; then echo "::error::more than 250 commits; split the pull request"; exit 1; fi
-          { printf '%s\\n' "$OPENER"
-            gh api --paginate "repos/$REPO/pulls/$PR_NUMBER/commits" --jq '.[] | (.author.login // ("unlinked-commit-author-" + .sha[0:12]))'
+          # Ids, never logins (a login can look like an id). A commit whose e-mail is linked to no
+          # account is an unknown author. GitHub's own committer (web-flow, id 19864447: web
+          # edits, "Update branch") is not an author; the commit's author still is.
+          { printf 'id:%s,login:%s\\n' "$OPENER_ID" "$OPENER" "$SENDER_ID" "$SENDER"
+            gh api --paginate "repos/$REPO/pulls/$PR_NUMBER/commits" --jq '.[] |
+              (if .author.id then "id:\\(.author.id),login:\\(.author.login)" else "unlinked-commit-author:\\(.sha[0:12])" end),
+              (if .committer.id == 19864447 then empty elif .committer.id then "id:\\(.committer.id),login:\\(.committer.login)" else "unlinked-commit-committer:\\(.sha[0:12])" end)'
           } | sort -u > "$RUNNER_TEMP/authors.txt"
           cat "$RUNNER_TEMP/authors.txt"
       - name: keyfold validate
