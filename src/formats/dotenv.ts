@@ -11,33 +11,19 @@
  * `json` format).
  */
 import { UsageError } from '../kernel/errors.js';
-import { ENV_NAME_RE, envName, printableName } from '../kernel/names.js';
-import { scalarText } from './scalar-codec.js';
+import { ENV_NAME_RE, printableName } from '../kernel/names.js';
+import { flattenVariables } from './env-vars.js';
 
-/** Flatten a plain document into environment variables (nested maps join with `_`). */
-export function flattenEnv(doc: Record<string, unknown>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  const visit = (v: unknown, path: string[]): void => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, [...path, k]);
-      return;
-    }
-    const name = envName(path);
+/** A plain document as `[name, text]` pairs (see env-vars.ts); names must be valid variable names. */
+export function flattenEnv(doc: unknown): Array<[string, string]> {
+  return flattenVariables(doc).map(({ name, text }) => {
     if (!ENV_NAME_RE.test(name)) {
       throw new UsageError(`key "${printableName(name.slice(0, 100))}" is not a valid environment variable name`, {
         hint: 'env-style output needs names of letters, digits and _ (not starting with a digit)',
       });
     }
-    out.push([name, envText(v)]);
-  };
-  visit(doc, []);
-  return out;
-}
-
-function envText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return scalarText(v);
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString(10) : x));
+    return [name, text];
+  });
 }
 
 /** Why a value cannot be written to a .env file safely, or undefined when it can. */

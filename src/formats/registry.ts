@@ -16,7 +16,7 @@ export interface DocumentFormat {
   encode(doc: Document): string;
 }
 
-const plainOf = (doc: Document) => (doc.toJS() ?? {}) as Record<string, unknown>;
+const plainOf = (doc: Document): unknown => doc.toJS({ mapAsMap: true }) ?? new Map();
 
 const FORMATS = {
   yaml: { encode: (doc) => stringifyYaml(doc) },
