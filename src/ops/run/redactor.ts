@@ -1,0 +1,97 @@
+/**
+ * Output redaction for `run` (S7): every injected value of 6 or more characters, its
+ * base64 (standard and URL-safe alphabets, at each of the three byte alignments a value
+ * can have inside a longer base64 text) and its URL-encoded forms are replaced by
+ * `[keyfold:NAME]` in the child's stdout and stderr. Streaming: a chunk is passed on at
+ * once except for a tail shorter than the longest pattern, which could be the start of
+ * a value split across chunks. This catches accidents, not a determined process (it can
+ * print a value reversed, hex-encoded, or one character at a time).
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** Values shorter than this are not redacted (they would match ordinary output). */
+export const MIN_REDACT_LENGTH = 6;
+
+interface Pattern {
+  /** The bytes to find, as a latin1 string (one char per byte). */
+  text: string;
+  name: string;
+}
+
+/** The base64 characters of `value` that do not depend on the bytes around it, for a value starting `offset` bytes into a 3-byte group. */
+function base64Core(value: Buffer, offset: number, urlSafe: boolean): string {
+  const padded = Buffer.concat([Buffer.alloc(offset), value, Buffer.alloc(3)]);
+  let b64 = padded.toString('base64');
+  if (urlSafe) b64 = b64.replace(/\+/g, '-').replace(/\//g, '_');
+  const first = Math.ceil((offset * 8) / 6);
+  const last = Math.floor(((offset + value.length) * 8) / 6); // exclusive
+  return b64.slice(first, last);
+}
+
+/** Every form of a value that is redacted. */
+export function redactionForms(value: string): string[] {
+  if (value.length < MIN_REDACT_LENGTH) return [];
+  const bytes = Buffer.from(value, 'utf8');
+  const forms = new Set<string>([value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, '+')]);
+  for (const offset of [0, 1, 2]) for (const urlSafe of [false, true]) forms.add(base64Core(bytes, offset, urlSafe));
+  return [...forms].filter((f) => Buffer.byteLength(f, 'utf8') >= MIN_REDACT_LENGTH);
+}
+
+export class Redactor {
+  readonly #re: RegExp | undefined;
+  readonly #names = new Map<string, string>();
+  readonly #holdback: number;
+
+  constructor(values: ReadonlyMap<string, string>) {
+    const patterns: Pattern[] = [];
+    for (const [name, value] of values) {
+      for (const form of redactionForms(value)) patterns.push({ name, text: Buffer.from(form, 'utf8').toString('latin1') });
+    }
+    // Longest first, so that a value wins over a shorter value it contains.
+    patterns.sort((a, b) => b.text.length - a.text.length);
+    for (const p of patterns) if (!this.#names.has(p.text)) this.#names.set(p.text, p.name);
+    const alternatives = [...this.#names.keys()].map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+    this.#re = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
+    this.#holdback = Math.max(0, ...[...this.#names.keys()].map((t) => t.length - 1));
+  }
+
+  /** Whether anything would be redacted at all. */
+  get active(): boolean {
+    return this.#re !== undefined;
+  }
+
+  /** A stream transform redacting one output stream. */
+  stream(): Transform {
+    let carry = '';
+    const re = this.#re;
+    const names = this.#names;
+    const holdback = this.#holdback;
+    const redactText = (text: string, final: boolean): { out: string; rest: string } => {
+      if (!re) return { out: text, rest: '' };
+      let out = '';
+      let last = 0;
+      let safeEnd = final ? text.length : Math.max(0, text.length - holdback);
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (!final && m.index >= safeEnd) break;
+        out += text.slice(last, m.index) + `[keyfold:${names.get(m[0])}]`;
+        last = m.index + m[0].length;
+        safeEnd = Math.max(safeEnd, last);
+      }
+      out += text.slice(last, safeEnd);
+      return { out, rest: text.slice(safeEnd) };
+    };
+    return new Transform({
+      transform(chunk: Buffer, _enc, done: TransformCallback) {
+        const { out, rest } = redactText(carry + chunk.toString('latin1'), false);
+        carry = rest;
+        done(null, out.length > 0 ? Buffer.from(out, 'latin1') : undefined);
+      },
+      flush(done: TransformCallback) {
+        const { out } = redactText(carry, true);
+        carry = '';
+        done(null, out.length > 0 ? Buffer.from(out, 'latin1') : undefined);
+      },
+    });
+  }
+}
