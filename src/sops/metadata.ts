@@ -40,7 +40,8 @@ export const SopsMetadataSchema = z.looseObject({
   unencrypted_comment_regex: optionalString,
   encrypted_comment_regex: optionalString,
   mac_only_encrypted: z.nullish(z.boolean()),
-  version: z.string(),
+  // sops itself does not require it (files written by some tools and old versions lack it).
+  version: z.nullish(z.string()),
 });
 export type RawSopsMetadata = z.infer<typeof SopsMetadataSchema>;
 
@@ -63,7 +64,8 @@ export interface SopsMetadata {
   selection: Selection;
   commentSelection?: { kind: 'unencrypted_comment_regex' | 'encrypted_comment_regex'; value: RegExp };
   macOnlyEncrypted: boolean;
-  version: string;
+  /** Absent in some files sops reads; keyfold always writes one. */
+  version: string | undefined;
   /** Key sources keyfold cannot use (pgp, kms, …), by name; kept for error messages. */
   foreignSources: string[];
 }
@@ -90,7 +92,7 @@ export function parseSopsMetadata(raw: unknown, file: string): SopsMetadata {
     });
   }
   const m = parsed.data;
-  if (!SEMVER_RE.test(m.version) || !m.version.startsWith('3.')) {
+  if (m.version != null && (!SEMVER_RE.test(m.version) || !m.version.startsWith('3.'))) {
     throw new IntegrityError(`${file}: unsupported sops metadata version`, {
       file,
       hint: 'keyfold reads files written by sops 3.x',
@@ -125,7 +127,7 @@ export function parseSopsMetadata(raw: unknown, file: string): SopsMetadata {
     mac: m.mac ?? undefined,
     selection: rules[0] ?? { kind: 'unencrypted_suffix', value: DEFAULT_UNENCRYPTED_SUFFIX },
     macOnlyEncrypted: m.mac_only_encrypted === true,
-    version: m.version,
+    version: m.version ?? undefined,
     foreignSources: [...foreign],
   };
   if (m.unencrypted_comment_regex != null) {
@@ -186,6 +188,29 @@ export function checkMetadataAllowlist(
     refuse('age keys both inside and outside key_groups');
   }
   if (meta.groups.some((g) => g.length === 0)) refuse('a key group without age recipients');
+  // Key groups and age entries carry only what keyfold writes: an extra field could hide
+  // data a reviewer does not see, and one recipient label per group keeps a foreign
+  // envelope from hiding behind a member's label.
+  const groupsRaw = Array.isArray(raw['key_groups']) ? (raw['key_groups'] as unknown[]) : [raw];
+  for (const g of groupsRaw) {
+    if (g !== raw) {
+      for (const field of Object.keys(g as Record<string, unknown>)) {
+        if (field !== 'age' && !(FOREIGN_SOURCES as readonly string[]).includes(field)) refuse(`key group field "${field.replace(/[^\w.-]/g, '?').slice(0, 40)}" is not allowed`);
+      }
+    }
+    for (const entry of ((g as Record<string, unknown>)['age'] as Array<Record<string, unknown>> | null | undefined) ?? []) {
+      for (const field of Object.keys(entry)) {
+        if (field !== 'recipient' && field !== 'enc') refuse(`age entry field "${field.replace(/[^\w.-]/g, '?').slice(0, 40)}" is not allowed`);
+      }
+    }
+  }
+  for (const group of meta.groups) {
+    const labels = new Set<string>();
+    for (const env of group) {
+      if (labels.has(env.recipient)) refuse(`the recipient ${describeRecipientLabel(env.recipient)} appears twice in one key group`);
+      labels.add(env.recipient);
+    }
+  }
   for (const group of meta.groups) {
     for (const env of group) {
       const stanzas = envelopeStanzas(env.enc);
