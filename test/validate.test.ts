@@ -347,6 +347,20 @@ describe('validate: control files and the rest of the repository', () => {
     expect(res.stdout + res.stderr).not.toContain(ghp.slice(4));
   });
 
+  it('scans tracked files of any size block by block, and still skips binary ones', async () => {
+    const r = clone();
+    const groq = ['gsk', '_'].join('') + 'Q7ht2LmX9cVb4NzR'.repeat(3) + 'a1B2';
+    const line = 'log line: nothing to see here, just filler text of a large tracked file\n';
+    const lines = Math.ceil((3 * 1024 * 1024) / line.length); // past the 2 MiB that used to be skipped
+    r.write('logs/big.log', `${line.repeat(lines)}token=${groq}\n`);
+    r.write('assets/blob.bin', `\0binary\n${groq}\n`);
+    r.git('add', '-A');
+    const res = await r.validate();
+    expectViolation(res, 'logs/big.log', 'secret-scan', new RegExp(`^logs/big\\.log:${lines + 1}: secret-scan: a Groq API key \\(gsk_…\\)`));
+    expect(res.stdout).not.toContain('assets/blob.bin');
+    expect(res.stdout + res.stderr).not.toContain(groq.slice(4));
+  });
+
   it('schema errors in access.yaml, keyfold.yaml and rules.yaml are violations with their line', async () => {
     const r = clone();
     r.write('policies/rules.yaml', `required:\n  "prod/**": [DATABASE_URL]\nmax_age:\n  "prod/**": ninety-days\n`);

@@ -5,41 +5,10 @@
  * messages name the kind of secret and its line, never the text.
  */
 import { matchesAny } from './policy.js';
+import { MAX_LOOKBEHIND, MAX_MATCH_LENGTH, SECRET_PATTERNS, type SecretPattern } from './secret-scan-rules.js';
 import { Secret } from '../kernel/secret.js';
 
-export interface SecretPattern {
-  /** Stable id, e.g. `age-secret-key`. */
-  kind: string;
-  /** What it is, for messages (`an age secret key (AGE-SECRET-KEY-1…)`). */
-  label: string;
-  re: RegExp;
-  /** Extra test on the match (e.g. enough entropy to be a real key). */
-  accept?: (match: string) => boolean;
-}
-
-/** A token mixing letters and digits: real keys do, words joined by dashes rarely do. */
-const mixed = (s: string): boolean => /[0-9]/.test(s) && /[A-Za-z]/.test(s);
-
-export const SECRET_PATTERNS: readonly SecretPattern[] = [
-  { kind: 'age-secret-key', label: 'an age secret key (AGE-SECRET-KEY-1…)', re: /AGE-SECRET-KEY-1[0-9A-Z]{58}/g },
-  {
-    kind: 'private-key',
-    label: 'a PEM private key (-----BEGIN … PRIVATE KEY-----)',
-    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
-  },
-  {
-    kind: 'sk-api-key',
-    label: 'an API key (sk-…, OpenAI/Anthropic/OpenRouter style)',
-    re: /(?<![A-Za-z0-9_-])sk-(?:proj-|ant-(?:api\d\d-)?|or-v1-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}/g,
-    accept: mixed,
-  },
-  { kind: 'github-token', label: 'a GitHub token (ghp_…, gho_…, ghs_…)', re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,}/g },
-  { kind: 'github-pat', label: 'a GitHub fine-grained token (github_pat_…)', re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{60,}/g },
-  { kind: 'aws-access-key', label: 'an AWS access key id (AKIA…)', re: /(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])/g },
-  { kind: 'slack-token', label: 'a Slack token (xox…-)', re: /(?<![A-Za-z0-9])xox[abprs]-[0-9A-Za-z-]{10,}/g, accept: mixed },
-  { kind: 'stripe-key', label: 'a Stripe live key (sk_live_…)', re: /(?<![A-Za-z0-9])[rs]k_live_[0-9A-Za-z]{20,}/g },
-  { kind: 'google-api-key', label: 'a Google API key (AIza…)', re: /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}/g },
-];
+export { SECRET_PATTERNS, type SecretPattern } from './secret-scan-rules.js';
 
 export interface ScanFinding {
   line: number;
@@ -48,9 +17,6 @@ export interface ScanFinding {
   /** The matched text: for allow-list patterns only, never for output. */
   match: Secret<string>;
 }
-
-/** Texts longer than this are not scanned (no source or config file is this big). */
-export const MAX_SCAN_BYTES = 2 * 1024 * 1024;
 
 /** Whether `bytes` look binary (a NUL in the first 8 KiB, as git decides). */
 export function looksBinary(bytes: Uint8Array): boolean {
@@ -61,24 +27,82 @@ export function looksBinary(bytes: Uint8Array): boolean {
 
 /** Every secret-looking match in `text`, in order, with 1-based lines. */
 export function scanText(text: string): ScanFinding[] {
-  const found: Array<ScanFinding & { index: number }> = [];
-  for (const p of SECRET_PATTERNS) {
-    p.re.lastIndex = 0;
-    for (const m of text.matchAll(p.re)) {
-      if (p.accept && !p.accept(m[0])) continue;
-      found.push({ index: m.index, line: 0, kind: p.kind, label: p.label, match: new Secret(m[0]) });
+  const scanner = new TextScanner();
+  return [...scanner.push(text), ...scanner.end()];
+}
+
+/**
+ * A scan of a text that arrives in pieces (a file read block by block), with the
+ * findings scanText would give for the whole text: in order, each once, with its line.
+ * It holds back only the last MAX_MATCH_LENGTH characters, which a match starting
+ * there may still need, and MAX_LOOKBEHIND characters before them.
+ */
+export class TextScanner {
+  /** The text held, from offset #start of the whole. */
+  #text = '';
+  #start = 0;
+  /** Every match starting before this offset has been reported. */
+  #done = 0;
+  /** The line of offset #done. */
+  #line = 1;
+  readonly #patterns: readonly SecretPattern[];
+  readonly #res: RegExp[];
+  /** Per pattern, where its next search starts: matches of one pattern never overlap. */
+  readonly #resume: number[];
+
+  /** `patterns` must keep to the bounds of SECRET_PATTERNS (MAX_MATCH_LENGTH, MAX_LOOKBEHIND). */
+  constructor(patterns: readonly SecretPattern[] = SECRET_PATTERNS) {
+    this.#patterns = patterns;
+    this.#res = patterns.map((p) => new RegExp(p.re.source, p.re.flags));
+    this.#resume = patterns.map(() => 0);
+  }
+
+  /** Add the next piece; returns the findings now certain. */
+  push(piece: string): ScanFinding[] {
+    this.#text += piece;
+    return this.#scan(this.#start + this.#text.length - MAX_MATCH_LENGTH);
+  }
+
+  /** The text is complete; returns the remaining findings. */
+  end(): ScanFinding[] {
+    return this.#scan(this.#start + this.#text.length);
+  }
+
+  /** Report the matches starting before `upTo`, then drop the text no later match needs. */
+  #scan(upTo: number): ScanFinding[] {
+    if (upTo <= this.#done) return [];
+    const text = this.#text;
+    const base = this.#start;
+    const found: Array<ScanFinding & { index: number }> = [];
+    this.#patterns.forEach((p, i) => {
+      const re = this.#res[i]!;
+      re.lastIndex = Math.max(this.#resume[i]!, this.#done) - base;
+      for (let m = re.exec(text); m && base + m.index < upTo; m = re.exec(text)) {
+        if (m[0] === '') re.lastIndex++;
+        this.#resume[i] = base + re.lastIndex;
+        if (p.accept && !p.accept(m[0])) continue;
+        found.push({ index: base + m.index, line: 0, kind: p.kind, label: p.label, match: new Secret(m[0]) });
+      }
+    });
+    // In order of position (the sort is stable: at one position, the first rule wins),
+    // counting lines in one pass.
+    found.sort((a, b) => a.index - b.index);
+    const out: ScanFinding[] = [];
+    let pos = this.#done;
+    let last = -1;
+    for (const { index, ...f } of found) {
+      if (index === last) continue;
+      last = index;
+      for (; pos < index; pos++) if (text.charCodeAt(pos - base) === 10) this.#line++;
+      out.push({ ...f, line: this.#line });
     }
+    for (; pos < upTo; pos++) if (text.charCodeAt(pos - base) === 10) this.#line++;
+    this.#done = upTo;
+    const drop = Math.max(0, upTo - MAX_LOOKBEHIND - base);
+    this.#text = text.slice(drop);
+    this.#start = base + drop;
+    return out;
   }
-  if (found.length === 0) return [];
-  found.sort((a, b) => a.index - b.index);
-  // One pass over the text for line numbers.
-  let line = 1;
-  let pos = 0;
-  for (const f of found) {
-    for (; pos < f.index; pos++) if (text.charCodeAt(pos) === 10) line++;
-    f.line = line;
-  }
-  return found.map(({ index: _index, ...f }) => f);
 }
 
 export interface AllowRule {

