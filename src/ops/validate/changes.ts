@@ -9,7 +9,7 @@
 import { repoPathToRef } from '../../kernel/ref.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import { authorizeChanges, type FileChange } from '../../core/change-authorization.js';
-import { diffSnapshots, snapshotOf } from '../../core/file-diff.js';
+import { diffSnapshots, snapshotOf, type FileSnapshot } from '../../core/file-diff.js';
 import { findRollbacks, versionFacts, type VersionFacts } from '../../core/rollback.js';
 import { layoutKey } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
@@ -76,7 +76,7 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
         entry.keys = { added: d.added, changed: d.changed, removed: d.removed };
         if (d.reencrypted) entry.reencrypted = true;
       }
-      if (old && now && layoutKey(old) !== layoutKey(now)) entry.recipientsChanged = fc.recipientsChanged = true;
+      if (old && now && (layoutKey(old) !== layoutKey(now) || envelopesEdited(old, now, entry.reencrypted === true))) entry.recipientsChanged = fc.recipientsChanged = true;
       if (headFile?.parsed && earlier.has(c.path)) {
         const versions = [forkText, baseText].flatMap((t) => (t === undefined ? [] : [versionFacts(t, c.path)]));
         rollbackInputs.push({ file: headFile, base: versions.filter((v): v is VersionFacts => v !== undefined) });
@@ -93,6 +93,18 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
   }
   violations.push(...(await checkRollback(root, base, rollbackInputs)));
   return { changed, violations };
+}
+
+/**
+ * Envelopes added, removed or rewritten without a re-encryption (values kept their
+ * ciphertext): a recipients change even when the labels look the same, since a label
+ * is not authenticated. A re-encryption (fresh data key, every value new) is judged by
+ * the layout, and re-keyed after merge (S6).
+ */
+function envelopesEdited(old: FileSnapshot, now: FileSnapshot, reencrypted: boolean): boolean {
+  if (reencrypted) return false;
+  const count = (s: FileSnapshot) => s.groups.reduce((n, g) => n + g.length, 0);
+  return count(old) !== count(now) || old.envelopes.size !== now.envelopes.size || [...now.envelopes].some((e) => !old.envelopes.has(e));
 }
 
 interface RollbackInput {
