@@ -6,14 +6,13 @@
  */
 import { ConfigError, KeyfoldError, UsageError } from '../../kernel/errors.js';
 import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '../../core/policy.js';
-import { openSopsFile, parseSopsFile, sealSopsFile, type ParsedSopsFile } from '../../sops/file.js';
-import { encryptArmored } from '../../crypto/age/index.js';
-import { newDataKey, wrapDataKey, type AgeEnvelope } from '../../crypto/data-key.js';
-import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
+import { openSopsFile, parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
+import type { Keying } from '../../sops/seal.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { readRefFiles, readTextFile } from '../../repo/secrets-tree.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from '../audit/recipient-names.js';
+import { writeSopsFile } from '../secrets/store.js';
 import type { Workspace } from '../context/workspace.js';
 
 export type SyncAction = 'ok' | 'add' | 'rekey';
@@ -122,19 +121,7 @@ function rewrite(ws: Workspace, entry: SyncEntry, want: RecipientLayout, identit
   if (want.groups.every((g) => g.length === 0)) {
     throw new ConfigError(`${entry.ref}: the policy leaves it without readers`, { hint: 'grant a role read access, or delete the file' });
   }
-  let text: string;
-  if (entry.action === 'add') {
-    // Same data key: values keep their ciphertext; only the envelopes change.
-    const groups: AgeEnvelope[][] =
-      want.groups.length === 1
-        ? [[...opened.meta.groups[0]!, ...want.groups[0]!.filter((r) => !opened.meta.groups[0]!.some((e) => e.recipient === r)).map((r) => ({ recipient: r, enc: encryptArmored(opened.dataKey, [r]) }))]]
-        : wrapDataKey(opened.dataKey, want.groups, want.threshold);
-    text = sealSopsFile(opened.plain, { dataKey: opened.dataKey, groups, threshold: want.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent }, entry.file);
-  } else {
-    const dataKey = newDataKey();
-    text = sealSopsFile(opened.plain, { dataKey, groups: wrapDataKey(dataKey, want.groups, want.threshold), threshold: want.threshold, previous: opened.meta, indent: opened.indent }, entry.file);
-  }
-  removeStaleTemps(path);
-  writeFileAtomic(path, text, { mode: 0o644 });
+  // `add`: same data key, values keep their ciphertext, only envelopes are added.
+  const keying: Keying = entry.action === 'add' ? { kind: 'add-readers', opened, layout: want } : { kind: 'fresh', layout: want, previous: opened };
+  writeSopsFile({ path, display: entry.file, repoRoot: ws.root }, opened.plain, keying);
 }
-
