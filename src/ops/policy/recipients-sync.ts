@@ -15,12 +15,12 @@ import { recipientNamer } from '../audit/recipient-names.js';
 import { writeSopsFile } from '../secrets/store.js';
 import type { Workspace } from '../context/workspace.js';
 
-export type SyncAction = 'ok' | 'add' | 'rekey';
+export type RecipientAction = 'ok' | 'add' | 'rekey';
 
-export interface SyncEntry {
+export interface RecipientPlanEntry {
   ref: string;
   file: string;
-  action: SyncAction;
+  action: RecipientAction;
   /** Members (or bare recipients) gaining access. */
   added: string[];
   /** Members (or bare recipients) losing access. */
@@ -28,10 +28,10 @@ export interface SyncEntry {
   reason: string;
 }
 
-export interface SyncPlan {
-  entries: SyncEntry[];
+export interface RecipientPlan {
+  entries: RecipientPlanEntry[];
   /** Entries whose action is not `ok`. */
-  changes: SyncEntry[];
+  changes: RecipientPlanEntry[];
 }
 
 export interface PlanOptions {
@@ -48,7 +48,7 @@ function currentLayout(parsed: ParsedSopsFile): RecipientLayout {
 }
 
 /** Plan the changes that make every file's recipients equal the policy. Needs no identity. */
-export async function planRecipients(ws: Workspace, options: PlanOptions = {}): Promise<SyncPlan> {
+export async function planRecipients(ws: Workspace, options: PlanOptions = {}): Promise<RecipientPlan> {
   const policy = await ws.policy();
   const envs = (await ws.config()).environments;
   if (options.env && !envs.includes(options.env)) {
@@ -56,7 +56,7 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   }
   const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
-  const entries: SyncEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
+  const entries: RecipientPlanEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
     const display = entry.display;
     const parsed = parseSopsFile(entry.text, display, { strict: true, readOnly: true });
     const have = currentLayout(parsed);
@@ -82,18 +82,18 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
 }
 
 export interface ApplyResult {
-  applied: SyncEntry[];
+  applied: RecipientPlanEntry[];
   /** Generated files (.sops.yaml, CODEOWNERS) rewritten to match the policy. */
   generated: string[];
   /** Files the identities could not open (they need a reader to sync them). */
-  failed: Array<{ entry: SyncEntry; error: KeyfoldError }>;
+  failed: Array<{ entry: RecipientPlanEntry; error: KeyfoldError }>;
 }
 
 /**
  * Apply a plan under the repository lock. Files that cannot be opened are reported,
  * not fatal, so one environment's CI can sync what it can read.
  */
-export async function applyRecipients(ws: Workspace, plan: SyncPlan, onProgress?: (done: number, total: number, entry: SyncEntry) => void): Promise<ApplyResult> {
+export async function applyRecipients(ws: Workspace, plan: RecipientPlan, onProgress?: (done: number, total: number, entry: RecipientPlanEntry) => void): Promise<ApplyResult> {
   const policy = await ws.policy();
   const identities = ws.identities;
   const config = await ws.config();
@@ -114,7 +114,7 @@ export async function applyRecipients(ws: Workspace, plan: SyncPlan, onProgress?
   return result;
 }
 
-function rewrite(ws: Workspace, entry: SyncEntry, want: RecipientLayout, identities: Workspace['identities']): void {
+function rewrite(ws: Workspace, entry: RecipientPlanEntry, want: RecipientLayout, identities: Workspace['identities']): void {
   const path = `${ws.root}/${entry.file}`;
   const parsed = parseSopsFile(readTextFile(path, entry.file, { root: ws.root }), entry.file, { strict: true });
   const opened = openSopsFile(parsed, identities, entry.file);

@@ -34,7 +34,7 @@ export interface EncryptOptions {
  * keeping the file's mode). A file in a keyfold repository's secrets tree is rewritten
  * inside that repository's lock, like any other write there.
  */
-export async function encryptFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
+export async function encryptSopsFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
   const path = resolve(ws.cwd, file);
   const root = repoOf(path);
   const secretsRoot = root && isUnderSecrets(root, path) ? root : undefined;
@@ -127,7 +127,7 @@ function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCac
  * Decrypt files and directories. All-or-nothing: the first failing file (in path
  * order) throws before anything is returned or written.
  */
-export function decryptPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
+export function decryptSopsPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
   const entries = collectDecryptEntries(ws, paths);
   const identities = ws.identities;
   const repoCache = new Map<string, string | undefined>();
