@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sealSopsFile } from '../src/sops/file.js';
+import { sealSopsFile } from '../src/sops/seal.js';
 import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
 import { parseYaml } from '../src/formats/yaml.js';

@@ -21,7 +21,7 @@ import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { identityToRecipient } from '../src/crypto/age/index.js';
 import { makeBenchRepo } from './bench-repo.js';
 import { makeHistoryRepo } from './history-repo.js';
-import { decryptPaths } from '../src/ops/secrets/file-crypt.js';
+import { decryptSopsPaths } from '../src/ops/secrets/file-crypt.js';
 import { Workspace } from '../src/ops/context/workspace.js';
 import { listRefFiles } from '../src/repo/secrets-tree.js';
 
@@ -164,8 +164,8 @@ async function main(): Promise<void> {
     }
   });
   const ws = new Workspace({ cwd: root, env: {}, identity: [identityFile] });
-  const lib = await time('keyfold library (decryptPaths secrets/)', RUNS, () => {
-    const out = decryptPaths(ws, ['secrets']);
+  const lib = await time('keyfold library (decryptSopsPaths secrets/)', RUNS, () => {
+    const out = decryptSopsPaths(ws, ['secrets']);
     if (out.length !== files.length) throw new Error('count');
   });
   const cli = await time('keyfold decrypt secrets/ --json (CLI, incl. start)', RUNS, () => {

@@ -47,7 +47,7 @@ describe('sops interop vectors', () => {
     });
 
     it(`${name}: a re-encrypted copy round-trips and keeps every unchanged ciphertext`, async () => {
-      const { sealSopsFile } = await import('../src/sops/file.js');
+      const { sealSopsFile } = await import('../src/sops/seal.js');
       const opened = openSopsFile(parseSopsFile(text, name, { strict: false }), identities, name);
       const resealed = sealSopsFile(
         opened.plain,

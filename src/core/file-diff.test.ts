@@ -9,7 +9,8 @@ import { generateIdentity, identityToRecipient, parseIdentities, encryptArmored,
 import { newDataKey, wrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
 import { parseYaml } from '../formats/yaml.js';
 import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot } from './file-diff.js';
-import { openSopsFile, parseSopsFile, sealSopsFile } from '../sops/file.js';
+import { openSopsFile, parseSopsFile } from '../sops/file.js';
+import { sealSopsFile } from '../sops/seal.js';
 
 const FILE = 'secrets/dev/api/db.yaml';
 

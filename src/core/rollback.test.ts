@@ -3,7 +3,8 @@ import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml } from '../formats/yaml.js';
 import { findRollbacks, versionFacts, type VersionFacts } from './rollback.js';
-import { openSopsFile, parseSopsFile, sealSopsFile } from '../sops/file.js';
+import { openSopsFile, parseSopsFile } from '../sops/file.js';
+import { sealSopsFile } from '../sops/seal.js';
 import { parseIdentities } from '../crypto/age/index.js';
 
 const identity = generateIdentity();

@@ -21,7 +21,8 @@ import { generateIdentity, identityToRecipient, parseIdentities, type X25519Iden
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseYaml, stringifyYaml } from '../formats/yaml.js';
 import { IntegrityError } from '../kernel/errors.js';
-import { openSopsFile, parseSopsFile, sealSopsFile } from './file.js';
+import { openSopsFile, parseSopsFile } from './file.js';
+import { sealSopsFile } from './seal.js';
 
 let identities: X25519Identity[];
 let recipient: string;

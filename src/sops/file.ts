@@ -1,16 +1,17 @@
 /**
- * A whole SOPS file: text ⇄ (plaintext document, data key, metadata). No I/O: the
- * caller reads and writes the bytes and supplies identities.
+ * A whole SOPS file, read side: text → (plaintext document, data key, metadata). No
+ * I/O: the caller reads the bytes and supplies identities. Sealing is in seal.ts.
  */
-import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
-import { unwrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
+import type { Document } from 'yaml';
+import { unwrapDataKey } from '../crypto/data-key.js';
 import { inspectArmored, type X25519Identity } from '../crypto/age/index.js';
-import { FormatError, UsageError } from '../kernel/errors.js';
 import { parseSopsLayout } from './layout.js';
 import { MAX_FILE_BYTES } from '../kernel/limits.js';
-import { detectIndent, parseYaml, stringifyYaml } from '../formats/yaml.js';
-import { checkMetadataAllowlist, emitSopsMetadata, nextLastModified, parseSopsMetadata, SOPS_VERSION, DEFAULT_UNENCRYPTED_SUFFIX, type SopsMetadata } from './metadata.js';
-import { CipherCache, attachSopsBlock, decryptTree, detachSopsBlock, encryptTree } from './document.js';
+import { detectIndent, parseYaml } from '../formats/yaml.js';
+import { checkMetadataAllowlist, parseSopsMetadata, type SopsMetadata } from './metadata.js';
+import type { CipherCache } from './cipher-cache.js';
+import { decryptTree } from './decrypt-tree.js';
+import { detachSopsBlock } from './sops-block.js';
 
 export interface ParsedSopsFile {
   /** The document without its `sops` key; values still encrypted. */
@@ -69,54 +70,4 @@ export function openSopsFile(parsed: ParsedSopsFile, identities: X25519Identity[
       return detectIndent(parsed.text);
     },
   };
-}
-
-export interface SealParams {
-  dataKey: Uint8Array;
-  /** Envelopes per key group (already wrapping `dataKey` or its shares). */
-  groups: AgeEnvelope[][];
-  threshold: number;
-  /** Ciphertexts to reuse for unchanged values (omit after a data-key change). */
-  cache?: CipherCache;
-  previous?: SopsMetadata;
-  indent?: number;
-  now?: Date;
-}
-
-/** Encrypt a plaintext document into SOPS YAML text. */
-export function sealSopsFile(plain: Document, params: SealParams, file: string): string {
-  // The plaintext may not hold the metadata's own key (the file would have two).
-  if (isMap(plain.contents) && (plain.contents as YAMLMap).has('sops')) {
-    throw new UsageError(`${file}: a top-level key named "sops" is reserved for the SOPS metadata`, { file, hint: 'choose another key name' });
-  }
-  const prev = params.previous;
-  const selection = prev?.selection ?? { kind: 'unencrypted_suffix' as const, value: DEFAULT_UNENCRYPTED_SUFFIX };
-  const lastModified = nextLastModified(params.now ?? new Date(), prev?.lastModified);
-  const { doc, mac } = encryptTree(plain, params.dataKey, selection, lastModified, params.cache, file);
-  const meta: SopsMetadata = {
-    groups: params.groups,
-    threshold: params.groups.length > 1 ? params.threshold : 1,
-    lastModified,
-    mac,
-    selection,
-    macOnlyEncrypted: false,
-    version: SOPS_VERSION,
-    foreignSources: [],
-  };
-  attachSopsBlock(doc, emitSopsMetadata(meta));
-  // sops quotes lastmodified, so YAML 1.1 readers do not take it for a timestamp.
-  const sops = (doc.contents as YAMLMap).get('sops', true);
-  if (isMap(sops)) {
-    const lm = sops.get('lastmodified', true);
-    if (isScalar(lm)) (lm as Scalar).type = Scalar.QUOTE_DOUBLE;
-  }
-  const text = stringifyYaml(doc, { indent: params.indent ?? 4 });
-  // Never write a file that parseSopsFile would refuse to read back.
-  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
-    throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
-      file,
-      hint: 'secret files are small; split large data into several refs',
-    });
-  }
-  return text;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Document } from 'yaml';
-import { sealSopsFile } from './file.js';
+import { sealSopsFile } from './seal.js';
 import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseSopsLayout } from './layout.js';

@@ -5,7 +5,7 @@
  * into any message.
  */
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
-import { selectionEncrypts } from './document.js';
+import { selectionEncrypts } from './tree-walk.js';
 import type { Selection } from './metadata.js';
 
 /** `ENC[…]` exactly as sops writes a value (types sops knows). */

@@ -1,9 +1,9 @@
-import { encryptFile } from '../../ops/secrets/file-crypt.js';
+import { encryptSopsFile } from '../../ops/secrets/file-crypt.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 
 export default async function encryptCommand(ctx: CommandContext, [file]: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await encryptFile(new Workspace(ctx.global), file!, {
+  const r = await encryptSopsFile(new Workspace(ctx.global), file!, {
     recipients: opts['recipient'] as string[] | undefined,
     inPlace: opts['inPlace'] === true,
   });

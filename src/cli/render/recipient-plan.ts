@@ -1,9 +1,9 @@
 /** Printing recipient/rotation plans and their results. */
 import { AccessError, KeyfoldError } from '../../kernel/errors.js';
-import type { ApplyResult, SyncEntry, SyncPlan } from '../../ops/policy/recipients-sync.js';
+import type { ApplyResult, RecipientPlanEntry, RecipientPlan } from '../../ops/policy/recipients-sync.js';
 import type { CommandContext } from '../program.js';
 
-export function planLines(plan: SyncPlan): string[] {
+export function planLines(plan: RecipientPlan): string[] {
   if (plan.changes.length === 0) return [`all ${plan.entries.length} file(s) match the policy`];
   const width = Math.max(...plan.changes.map((e) => e.ref.length));
   return [
@@ -12,7 +12,7 @@ export function planLines(plan: SyncPlan): string[] {
   ];
 }
 
-function describe(e: SyncEntry): string {
+function describe(e: RecipientPlanEntry): string {
   const who = [...e.added.map((m) => `+${m}`), ...e.removed.map((m) => `-${m}`)].join(' ');
   return who ? `${who} (${e.reason})` : e.reason;
 }

@@ -58,7 +58,7 @@ export function unlockHeader(
 }
 
 /** Decrypt a binary age file. */
-export function decryptFile(
+export function decryptAgeFile(
   file: Uint8Array,
   identities: readonly Unwrapper[],
 ): Uint8Array {

@@ -9,7 +9,7 @@ import type { X25519Recipient } from './x25519.js';
 const FILE_KEY_SIZE = 16;
 
 /** Encrypt `plaintext` to every recipient; returns the binary age file. */
-export function encryptFile(plaintext: Uint8Array, recipients: readonly X25519Recipient[]): Uint8Array {
+export function encryptAgeFile(plaintext: Uint8Array, recipients: readonly X25519Recipient[]): Uint8Array {
   if (recipients.length === 0) {
     throw new FormatError('no age recipients specified', {
       hint: 'at least one recipient is required to encrypt',

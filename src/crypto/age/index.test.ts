@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AccessError, FormatError, IntegrityError } from '../../kernel/errors.js';
 import { armorEncode } from './armor.js';
-import { decryptFile, type Unwrapper } from './decrypt.js';
+import { decryptAgeFile, type Unwrapper } from './decrypt.js';
 import { encodeHeader, type Stanza } from './format.js';
 import {
   X25519Identity,
@@ -137,7 +137,7 @@ describe('decrypt', () => {
     });
     const other = parseIdentities(generateIdentity())[0]!;
     const file = encrypt(pt, [r, other.recipient]);
-    expect(Buffer.from(decryptFile(file, [spy('stranger', parseIdentities(generateIdentity())[0]!), spy('me', ids[0]!), spy('other', other)]))).toEqual(pt);
+    expect(Buffer.from(decryptAgeFile(file, [spy('stranger', parseIdentities(generateIdentity())[0]!), spy('me', ids[0]!), spy('other', other)]))).toEqual(pt);
     expect(calls).toEqual(['stranger', 'me']);
   });
 

@@ -11,8 +11,8 @@
 
 import { FormatError } from '../../kernel/errors.js';
 import { armorDecode, armorEncode } from './armor.js';
-import { decryptFile } from './decrypt.js';
-import { encryptFile } from './encrypt.js';
+import { decryptAgeFile } from './decrypt.js';
+import { encryptAgeFile } from './encrypt.js';
 import { parseHeader } from './format.js';
 import { X25519Identity, X25519Recipient, generateX25519Identity } from './x25519.js';
 
@@ -75,7 +75,7 @@ export function parseRecipient(recipient: string): X25519Recipient {
 
 /** Encrypt to the given `age1…` recipients; returns a binary age file. */
 export function encrypt(plaintext: Uint8Array, recipients: readonly string[]): Uint8Array {
-  return encryptFile(plaintext, recipients.map((r) => X25519Recipient.parse(r)));
+  return encryptAgeFile(plaintext, recipients.map((r) => X25519Recipient.parse(r)));
 }
 
 /** Encrypt to the given `age1…` recipients; returns an ASCII-armored age file. */
@@ -88,12 +88,12 @@ export function encryptArmored(plaintext: Uint8Array, recipients: readonly strin
  * stanzas; non-X25519 stanzas are skipped.
  */
 export function decrypt(file: Uint8Array, identities: readonly X25519Identity[]): Uint8Array {
-  return decryptFile(file, identities);
+  return decryptAgeFile(file, identities);
 }
 
 /** Decrypt an ASCII-armored age file. */
 export function decryptArmored(text: string, identities: readonly X25519Identity[]): Uint8Array {
-  return decryptFile(armorDecode(text), identities);
+  return decryptAgeFile(armorDecode(text), identities);
 }
 
 /**

@@ -12,7 +12,7 @@ import { SOPS_CONFIG_FILE, generateSopsConfig } from '../../core/sops-config.js'
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { ensureGitRepo } from '../../repo/git/init.js';
 import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
-import { recipientArg } from '../policy/recipient-arg.js';
+import { recipientArg } from '../../keys/recipient-arg.js';
 import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
 import type { GlobalOptions } from '../context/workspace.js';
 import { SECRETS_DIR } from '../../kernel/ref.js';

@@ -16,7 +16,7 @@ import { readTextFile } from '../../repo/secrets-tree.js';
 import { exposureOf, type ExposedRef } from '../audit/exposure.js';
 import { recordRemoval } from '../audit/removals.js';
 import { writeGeneratedFiles } from './generated-files.js';
-import { recipientArg } from './recipient-arg.js';
+import { recipientArg } from '../../keys/recipient-arg.js';
 import type { Workspace } from '../context/workspace.js';
 import { checkAccessPolicy } from '../../core/policy-check.js';
 

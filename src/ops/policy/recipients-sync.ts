@@ -6,22 +6,21 @@
  */
 import { ConfigError, KeyfoldError, UsageError } from '../../kernel/errors.js';
 import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '../../core/policy.js';
-import { openSopsFile, parseSopsFile, sealSopsFile, type ParsedSopsFile } from '../../sops/file.js';
-import { encryptArmored } from '../../crypto/age/index.js';
-import { newDataKey, wrapDataKey, type AgeEnvelope } from '../../crypto/data-key.js';
-import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
+import { openSopsFile, parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
+import type { Keying } from '../../sops/seal.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { readRefFiles, readTextFile } from '../../repo/secrets-tree.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from '../audit/recipient-names.js';
+import { writeSopsFile } from '../secrets/store.js';
 import type { Workspace } from '../context/workspace.js';
 
-export type SyncAction = 'ok' | 'add' | 'rekey';
+export type RecipientAction = 'ok' | 'add' | 'rekey';
 
-export interface SyncEntry {
+export interface RecipientPlanEntry {
   ref: string;
   file: string;
-  action: SyncAction;
+  action: RecipientAction;
   /** Members (or bare recipients) gaining access. */
   added: string[];
   /** Members (or bare recipients) losing access. */
@@ -29,10 +28,10 @@ export interface SyncEntry {
   reason: string;
 }
 
-export interface SyncPlan {
-  entries: SyncEntry[];
+export interface RecipientPlan {
+  entries: RecipientPlanEntry[];
   /** Entries whose action is not `ok`. */
-  changes: SyncEntry[];
+  changes: RecipientPlanEntry[];
 }
 
 export interface PlanOptions {
@@ -49,7 +48,7 @@ function currentLayout(parsed: ParsedSopsFile): RecipientLayout {
 }
 
 /** Plan the changes that make every file's recipients equal the policy. Needs no identity. */
-export async function planRecipients(ws: Workspace, options: PlanOptions = {}): Promise<SyncPlan> {
+export async function planRecipients(ws: Workspace, options: PlanOptions = {}): Promise<RecipientPlan> {
   const policy = await ws.policy();
   const envs = (await ws.config()).environments;
   if (options.env && !envs.includes(options.env)) {
@@ -57,7 +56,7 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   }
   const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
-  const entries: SyncEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
+  const entries: RecipientPlanEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
     const display = entry.display;
     const parsed = parseSopsFile(entry.text, display, { strict: true, readOnly: true });
     const have = currentLayout(parsed);
@@ -83,18 +82,18 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
 }
 
 export interface ApplyResult {
-  applied: SyncEntry[];
+  applied: RecipientPlanEntry[];
   /** Generated files (.sops.yaml, CODEOWNERS) rewritten to match the policy. */
   generated: string[];
   /** Files the identities could not open (they need a reader to sync them). */
-  failed: Array<{ entry: SyncEntry; error: KeyfoldError }>;
+  failed: Array<{ entry: RecipientPlanEntry; error: KeyfoldError }>;
 }
 
 /**
  * Apply a plan under the repository lock. Files that cannot be opened are reported,
  * not fatal, so one environment's CI can sync what it can read.
  */
-export async function applyRecipients(ws: Workspace, plan: SyncPlan, onProgress?: (done: number, total: number, entry: SyncEntry) => void): Promise<ApplyResult> {
+export async function applyRecipients(ws: Workspace, plan: RecipientPlan, onProgress?: (done: number, total: number, entry: RecipientPlanEntry) => void): Promise<ApplyResult> {
   const policy = await ws.policy();
   const identities = ws.identities;
   const config = await ws.config();
@@ -115,26 +114,14 @@ export async function applyRecipients(ws: Workspace, plan: SyncPlan, onProgress?
   return result;
 }
 
-function rewrite(ws: Workspace, entry: SyncEntry, want: RecipientLayout, identities: Workspace['identities']): void {
+function rewrite(ws: Workspace, entry: RecipientPlanEntry, want: RecipientLayout, identities: Workspace['identities']): void {
   const path = `${ws.root}/${entry.file}`;
   const parsed = parseSopsFile(readTextFile(path, entry.file, { root: ws.root }), entry.file, { strict: true });
   const opened = openSopsFile(parsed, identities, entry.file);
   if (want.groups.every((g) => g.length === 0)) {
     throw new ConfigError(`${entry.ref}: the policy leaves it without readers`, { hint: 'grant a role read access, or delete the file' });
   }
-  let text: string;
-  if (entry.action === 'add') {
-    // Same data key: values keep their ciphertext; only the envelopes change.
-    const groups: AgeEnvelope[][] =
-      want.groups.length === 1
-        ? [[...opened.meta.groups[0]!, ...want.groups[0]!.filter((r) => !opened.meta.groups[0]!.some((e) => e.recipient === r)).map((r) => ({ recipient: r, enc: encryptArmored(opened.dataKey, [r]) }))]]
-        : wrapDataKey(opened.dataKey, want.groups, want.threshold);
-    text = sealSopsFile(opened.plain, { dataKey: opened.dataKey, groups, threshold: want.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent }, entry.file);
-  } else {
-    const dataKey = newDataKey();
-    text = sealSopsFile(opened.plain, { dataKey, groups: wrapDataKey(dataKey, want.groups, want.threshold), threshold: want.threshold, previous: opened.meta, indent: opened.indent }, entry.file);
-  }
-  removeStaleTemps(path);
-  writeFileAtomic(path, text, { mode: 0o644 });
+  // `add`: same data key, values keep their ciphertext, only envelopes are added.
+  const keying: Keying = entry.action === 'add' ? { kind: 'add-readers', opened, layout: want } : { kind: 'fresh', layout: want, previous: opened };
+  writeSopsFile({ path, display: entry.file, repoRoot: ws.root }, opened.plain, keying);
 }
-

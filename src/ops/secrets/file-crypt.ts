@@ -6,16 +6,18 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
-import { openSopsFile, parseSopsFile, sealSopsFile } from '../../sops/file.js';
+import { openSopsFile, parseSopsFile } from '../../sops/file.js';
+import type { Keying } from '../../sops/seal.js';
 import type { X25519Identity } from '../../crypto/age/index.js';
-import { recipientArg } from '../policy/recipient-arg.js';
-import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
+import { recipientArg } from '../../keys/recipient-arg.js';
 import { parseYaml, stringifyYaml } from '../../formats/yaml.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
+import { withRepoLock } from '../../repo/lock.js';
 import { assertNoSymlinks, nearestRepoRoot, readTextFile } from '../../repo/secrets-tree.js';
 import type { RecipientLayout } from '../../core/policy.js';
 import type { Workspace } from '../context/workspace.js';
 import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
+import { sealSopsText, writeSopsFile } from './store.js';
 
 /** The keyfold repository containing `path`, if any. */
 const repoOf = (path: string): string | undefined => nearestRepoRoot(dirname(resolve(path)));
@@ -27,18 +29,28 @@ export interface EncryptOptions {
   inPlace?: boolean;
 }
 
-/** Encrypt a plaintext YAML file; returns the encrypted text (also written with --in-place). */
-export async function encryptFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
+/**
+ * Encrypt a plaintext YAML file; returns the encrypted text (also written with --in-place,
+ * keeping the file's mode). A file in a keyfold repository's secrets tree is rewritten
+ * inside that repository's lock, like any other write there.
+ */
+export async function encryptSopsFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
   const path = resolve(ws.cwd, file);
-  const display = displayPath(ws, path);
   const root = repoOf(path);
+  const secretsRoot = root && isUnderSecrets(root, path) ? root : undefined;
+  const run = () => encryptOne(ws, path, root, secretsRoot, options);
+  return options.inPlace && secretsRoot ? withRepoLock(secretsRoot, run) : run();
+}
+
+async function encryptOne(ws: Workspace, path: string, root: string | undefined, secretsRoot: string | undefined, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
+  const display = displayPath(ws, path);
   const text = readTextFile(path, display, { root });
   const plain = parseYaml(text, display);
   if (plain.has('sops')) {
     throw new UsageError(`${display} is already encrypted (it has a sops key)`, { hint: 'use `keyfold set` or `keyfold edit` to change it' });
   }
   let layout: RecipientLayout = { groups: [(options.recipients ?? []).map((r, i) => recipientArg(r, `-r #${i + 1}`))], threshold: 1 };
-  const ref = root && isUnderSecrets(root, path) ? pathToRef(root, path) : undefined;
+  const ref = secretsRoot ? pathToRef(secretsRoot, path) : undefined;
   if (layout.groups[0]!.length === 0 && root && ref) {
     // A file in the secrets tree gets the policy's recipients (and key groups) for its ref.
     const [{ loadAccessPolicy }, { recipientLayout }] = await Promise.all([import('../../repo/control-files.js'), import('../../core/policy.js')]);
@@ -50,9 +62,10 @@ export async function encryptFile(ws: Workspace, file: string, options: EncryptO
     });
   }
   const groups = layout.groups.map((g) => [...new Set(g)]);
-  const dataKey = newDataKey();
-  const out = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, groups, layout.threshold), threshold: layout.threshold }, display);
-  if (options.inPlace) writeFileAtomic(path, out, { mode: statSync(path).mode & 0o777 });
+  const keying: Keying = { kind: 'fresh', layout: { groups, threshold: layout.threshold } };
+  const out = options.inPlace
+    ? writeSopsFile({ path, display, repoRoot: secretsRoot, mode: statSync(path).mode & 0o777 }, plain, keying)
+    : sealSopsText(plain, keying, display);
   return { text: out, recipients: [...new Set(groups.flat())], file: display };
 }
 
@@ -114,7 +127,7 @@ function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCac
  * Decrypt files and directories. All-or-nothing: the first failing file (in path
  * order) throws before anything is returned or written.
  */
-export function decryptPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
+export function decryptSopsPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
   const entries = collectDecryptEntries(ws, paths);
   const identities = ws.identities;
   const repoCache = new Map<string, string | undefined>();

@@ -5,7 +5,7 @@ import { topLevelKeys } from '../../formats/document-keys.js';
 import { assertSettableKey, parseKeyPath } from '../../kernel/names.js';
 import type { Secret } from '../../kernel/secret.js';
 import { withRepoLock } from '../../repo/lock.js';
-import { canReadLayout, emptyDocument, locateRef, openRef, parseRefFile, policyLayout, saveRef } from './store.js';
+import { canReadLayout, emptyDocument, locateRef, openRef, parseRefFile, saveRef } from './store.js';
 import type { Workspace } from '../context/workspace.js';
 import { openSopsFile, type OpenedSopsFile } from '../../sops/file.js';
 
@@ -57,13 +57,10 @@ export async function setValue(ws: Workspace, ref: string, key: string, value: S
     const result = (action: SetResult['action'], writeOnly: boolean): SetResult => ({ ref: loc.ref, key: path.join('.'), action, file: loc.display, writeOnly });
     if (isScalar(before) && before.value === value.reveal()) return result('unchanged', false);
     plain.setIn(path, value.reveal());
-    if (opened) {
-      await saveRef(ws, loc, plain, opened);
-      return result(before === undefined ? 'added' : 'updated', false);
-    }
-    // A new file, or a write-only replacement: encrypted to the policy's recipients.
-    await saveRef(ws, loc, plain, undefined);
-    return result(replacing ? 'replaced' : 'created', !canReadLayout(ws, await policyLayout(ws, loc)));
+    // A new file, or a write-only replacement, is encrypted to the policy's recipients.
+    const keying = await saveRef(ws, loc, plain, opened);
+    if (keying.kind !== 'fresh') return result(before === undefined ? 'added' : 'updated', false);
+    return result(replacing ? 'replaced' : 'created', !canReadLayout(ws, keying.layout));
   });
 }
 

@@ -1,13 +1,14 @@
 /**
  * Reading and writing refs: the secrets tree, the policy's recipients, stable
- * ciphertext and atomic writes, composed.
+ * ciphertext and atomic writes, composed. `writeSopsFile` is the one path that seals
+ * and writes a SOPS file.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { Document } from 'yaml';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
-import { openSopsFile, parseSopsFile, sealSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../../sops/file.js';
-import { newDataKey, wrapDataKey } from '../../crypto/data-key.js';
+import { openSopsFile, parseSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../../sops/file.js';
+import { sealDocument, type Keying } from '../../sops/seal.js';
 import { recipientLayout, type RecipientLayout } from '../../core/policy.js';
 import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
 import { assertNoSymlinks, readTextFile } from '../../repo/secrets-tree.js';
@@ -64,36 +65,51 @@ export async function openRef(ws: Workspace, loc: RefLocation, options: ReadOpti
   return openSopsFile(parsed, ws.identities, loc.display);
 }
 
+/** Where a SOPS file is written. */
+export interface SopsFileTarget {
+  path: string;
+  /** Names the file in errors. */
+  display: string;
+  /**
+   * The keyfold repository whose secrets tree holds the file: no path component may be
+   * a symlink (S10), and temp files a killed writer left are removed, so call inside
+   * that repository's lock. Omitted for a file outside any secrets tree.
+   */
+  repoRoot?: string;
+  /** Default 0644. */
+  mode?: number;
+}
+
+/** Seal `plain` as `keying` says without writing it (`encrypt` to standard output). */
+export function sealSopsText(plain: Document, keying: Keying, display: string): string {
+  return sealDocument(plain, keying, display);
+}
+
+/**
+ * The one path that seals and writes a SOPS file: seal `plain` as `keying` says, then
+ * replace the file atomically. Returns the text written.
+ */
+export function writeSopsFile(target: SopsFileTarget, plain: Document, keying: Keying): string {
+  const text = sealSopsText(plain, keying, target.display);
+  if (target.repoRoot !== undefined) {
+    assertNoSymlinks(target.repoRoot, target.path);
+    mkdirSync(dirname(target.path), { recursive: true });
+    assertNoSymlinks(target.repoRoot, target.path);
+    removeStaleTemps(target.path);
+  }
+  writeFileAtomic(target.path, text, { mode: target.mode ?? 0o644 });
+  return text;
+}
+
 /**
  * Encrypt and atomically write a ref. An existing file keeps its data key, envelopes
  * and the ciphertext of unchanged values; a new file is encrypted to the policy.
- * Call inside the repository lock.
+ * Returns the keying used. Call inside the repository lock.
  */
-export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<void> {
-  let text: string;
-  if (opened) {
-    text = sealSopsFile(
-      plain,
-      {
-        dataKey: opened.dataKey,
-        groups: opened.meta.groups,
-        threshold: opened.meta.threshold,
-        cache: opened.cache,
-        previous: opened.meta,
-        indent: opened.indent,
-      },
-      loc.display,
-    );
-  } else {
-    const layout = await policyLayout(ws, loc);
-    const dataKey = newDataKey();
-    text = sealSopsFile(plain, { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold }, loc.display);
-  }
-  assertNoSymlinks(ws.root, loc.path);
-  mkdirSync(dirname(loc.path), { recursive: true });
-  assertNoSymlinks(ws.root, loc.path);
-  removeStaleTemps(loc.path);
-  writeFileAtomic(loc.path, text, { mode: 0o644 });
+export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<Keying> {
+  const keying: Keying = opened ? { kind: 'keep', opened } : { kind: 'fresh', layout: await policyLayout(ws, loc) };
+  writeSopsFile({ path: loc.path, display: loc.display, repoRoot: ws.root }, plain, keying);
+  return keying;
 }
 
 /** The recipients the policy gives a ref (checking its environment); refuses a ref nobody may read. */

@@ -1,5 +1,5 @@
-import { UsageError } from '../../kernel/errors.js';
-import { parseRecipient } from '../../crypto/age/index.js';
+import { UsageError } from '../kernel/errors.js';
+import { parseRecipient } from '../crypto/age/index.js';
 
 /** A recipient given on the command line; `what` names it in the error (never echoing it). */
 export function recipientArg(value: string, what: string): string {

@@ -1,0 +1,128 @@
+/**
+ * Sealing a SOPS file: the one place a plaintext document becomes SOPS YAML text. The
+ * keying (which data key, which envelopes, which ciphertexts to keep) comes in as
+ * data; see `Keying`. No I/O: writing is the caller's (ops/secrets/store.ts).
+ */
+import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
+import { newDataKey, wrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
+import { FormatError, UsageError } from '../kernel/errors.js';
+import { MAX_FILE_BYTES } from '../kernel/limits.js';
+import { stringifyYaml } from '../formats/yaml.js';
+import { emitSopsMetadata, nextLastModified, SOPS_VERSION, DEFAULT_UNENCRYPTED_SUFFIX, type SopsMetadata } from './metadata.js';
+import type { CipherCache } from './cipher-cache.js';
+import { encryptTree } from './encrypt-tree.js';
+import { attachSopsBlock } from './sops-block.js';
+import type { OpenedSopsFile } from './file.js';
+
+/**
+ * Who may read a file: `age1…` recipients per key group, and how many groups recover
+ * the data key (ignored for one group). core's `RecipientLayout` has this shape.
+ */
+export interface RecipientGroups {
+  groups: string[][];
+  threshold: number;
+}
+
+/** How a document is keyed when sealed. */
+export type Keying =
+  /**
+   * The opened file's data key and envelopes, verbatim; values and comments whose
+   * plaintext and position did not change keep their ciphertext (stable ciphertext).
+   */
+  | { kind: 'keep'; opened: OpenedSopsFile }
+  /**
+   * The opened file's data key and value ciphertexts; with one key group its envelopes
+   * are kept verbatim and the recipients of `layout` that lack one get a new envelope.
+   * With several groups the data key is split and wrapped again for `layout`.
+   */
+  | { kind: 'add-readers'; opened: OpenedSopsFile; layout: RecipientGroups }
+  /**
+   * A new data key wrapped for `layout`; every value encrypted anew. The file being
+   * replaced, if any, keeps its selection, lastmodified ordering and indentation.
+   */
+  | { kind: 'fresh'; layout: RecipientGroups; previous?: OpenedSopsFile };
+
+/** Encrypt a plaintext document into SOPS YAML text, keyed as `keying` says. */
+export function sealDocument(plain: Document, keying: Keying, file: string): string {
+  return sealSopsFile(plain, sealParams(keying), file);
+}
+
+function sealParams(keying: Keying): SealParams {
+  switch (keying.kind) {
+    case 'keep': {
+      const { opened } = keying;
+      return { dataKey: opened.dataKey, groups: opened.meta.groups, threshold: opened.meta.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent };
+    }
+    case 'add-readers': {
+      const { opened, layout } = keying;
+      return { dataKey: opened.dataKey, groups: addReaders(opened, layout), threshold: layout.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent };
+    }
+    case 'fresh': {
+      const { layout, previous } = keying;
+      const dataKey = newDataKey();
+      return { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold, previous: previous?.meta, indent: previous?.indent };
+    }
+  }
+}
+
+/** The opened file's envelopes plus ones for the readers `layout` adds (one group), or a re-wrap (several). */
+function addReaders(opened: OpenedSopsFile, layout: RecipientGroups): AgeEnvelope[][] {
+  if (layout.groups.length !== 1) return wrapDataKey(opened.dataKey, layout.groups, layout.threshold);
+  const have = opened.meta.groups[0]!;
+  const added = layout.groups[0]!.filter((r) => !have.some((e) => e.recipient === r));
+  return [[...have, ...wrapDataKey(opened.dataKey, [added], 1)[0]!]];
+}
+
+/** The keying spelled out: what `sealDocument` derives from a `Keying`. */
+export interface SealParams {
+  dataKey: Uint8Array;
+  /** Envelopes per key group (already wrapping `dataKey` or its shares). */
+  groups: AgeEnvelope[][];
+  threshold: number;
+  /** Ciphertexts to reuse for unchanged values (omit after a data-key change). */
+  cache?: CipherCache;
+  previous?: SopsMetadata;
+  indent?: number;
+  now?: Date;
+}
+
+/**
+ * Encrypt a plaintext document into SOPS YAML text with explicit keying. Callers use
+ * `sealDocument`; tests use this to craft files with unusual envelopes or clocks.
+ */
+export function sealSopsFile(plain: Document, params: SealParams, file: string): string {
+  // The plaintext may not hold the metadata's own key (the file would have two).
+  if (isMap(plain.contents) && (plain.contents as YAMLMap).has('sops')) {
+    throw new UsageError(`${file}: a top-level key named "sops" is reserved for the SOPS metadata`, { file, hint: 'choose another key name' });
+  }
+  const prev = params.previous;
+  const selection = prev?.selection ?? { kind: 'unencrypted_suffix' as const, value: DEFAULT_UNENCRYPTED_SUFFIX };
+  const lastModified = nextLastModified(params.now ?? new Date(), prev?.lastModified);
+  const { doc, mac } = encryptTree(plain, params.dataKey, selection, lastModified, params.cache, file);
+  const meta: SopsMetadata = {
+    groups: params.groups,
+    threshold: params.groups.length > 1 ? params.threshold : 1,
+    lastModified,
+    mac,
+    selection,
+    macOnlyEncrypted: false,
+    version: SOPS_VERSION,
+    foreignSources: [],
+  };
+  attachSopsBlock(doc, emitSopsMetadata(meta));
+  // sops quotes lastmodified, so YAML 1.1 readers do not take it for a timestamp.
+  const sops = (doc.contents as YAMLMap).get('sops', true);
+  if (isMap(sops)) {
+    const lm = sops.get('lastmodified', true);
+    if (isScalar(lm)) (lm as Scalar).type = Scalar.QUOTE_DOUBLE;
+  }
+  const text = stringifyYaml(doc, { indent: params.indent ?? 4 });
+  // Never write a file that parseSopsFile would refuse to read back.
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
+    throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {
+      file,
+      hint: 'secret files are small; split large data into several refs',
+    });
+  }
+  return text;
+}
