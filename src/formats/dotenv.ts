@@ -5,7 +5,8 @@
  * `source` in bash and sh (`set -a; . ./.env`): nothing in it may run code or change
  * meaning. Single quotes satisfy both for any value without `'` (and without CR or
  * NUL, which neither can carry): the shell takes them literally, dotenv keeps the text
- * verbatim, newlines included. A value with `'` is written in double quotes, which both
+ * verbatim, newlines included — except a final `\`, which dotenv takes for an escaped
+ * closing quote. A value with `'` is written in double quotes, which both
  * read alike only when the value has no `"`, `\`, `$` or backtick — dotenv has no escape
  * the shell also honours. Anything else is refused, naming the key (use the `shell` or
  * `json` format).
@@ -30,6 +31,7 @@ export function flattenEnv(doc: unknown): Array<[string, string]> {
 export function dotenvRefusal(value: string): string | undefined {
   if (value.includes('\0')) return 'it contains a NUL character';
   if (value.includes('\r')) return 'it contains a carriage return, which .env readers turn into a newline';
+  if (value.endsWith('\\')) return 'it ends with a backslash, which dotenv reads as an escaped closing quote';
   if (value.includes("'") && /["\\$`]/.test(value)) {
     return 'it contains a single quote together with " \\ $ or a backtick, which no .env quoting carries safely for both dotenv and a shell';
   }

@@ -5,9 +5,9 @@
  */
 import type { X25519Identity } from '../crypto/age/index.js';
 import { IDENTITY_PROVIDERS } from './registry.js';
-import type { IdentitySource } from './source.js';
+import type { IdentitySource } from './sources/source.js';
 
-export type { IdentitySource } from './source.js';
+export type { IdentitySource } from './sources/source.js';
 
 export interface IdentityOptions {
   /** `--identity` files; when non-empty they are the only source. */

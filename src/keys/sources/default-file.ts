@@ -1,8 +1,8 @@
 /** `$XDG_CONFIG_HOME/sops/age/keys.txt` (default `~/.config/sops/age/keys.txt`), as sops reads it; optional. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readIdentityFile } from '../identity-file.js';
-import type { SourceProvider } from '../source.js';
+import { readIdentityFile } from './identity-file.js';
+import type { SourceProvider } from './source.js';
 
 export function defaultKeyFile(env: NodeJS.ProcessEnv): string {
   const configHome = env['XDG_CONFIG_HOME'] || join(env['HOME'] || homedir(), '.config');

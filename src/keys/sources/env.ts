@@ -1,6 +1,6 @@
 /** `KEYFOLD_AGE_KEY` / `SOPS_AGE_KEY` (identity text) and `KEYFOLD_AGE_KEY_FILE` / `SOPS_AGE_KEY_FILE` (a key file). */
-import { parseIdentityText, readIdentityFile } from '../identity-file.js';
-import type { IdentitySource, SourceProvider } from '../source.js';
+import { parseIdentityText, readIdentityFile } from './identity-file.js';
+import type { IdentitySource, SourceProvider } from './source.js';
 
 export const envText: SourceProvider = {
   kind: 'env',

@@ -1,6 +1,6 @@
 /** `--identity FILE` (repeatable): when given, the only source. */
-import { readIdentityFile } from '../identity-file.js';
-import type { SourceProvider } from '../source.js';
+import { readIdentityFile } from './identity-file.js';
+import type { SourceProvider } from './source.js';
 
 export const flagFiles: SourceProvider = {
   kind: 'flag',

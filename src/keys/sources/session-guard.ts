@@ -1,6 +1,6 @@
 /** `KEYFOLD_SESSION`: agent sessions are not available yet; refuse rather than ignore it. */
 import { UsageError } from '../../kernel/errors.js';
-import type { SourceProvider } from '../source.js';
+import type { SourceProvider } from './source.js';
 
 export const sessionGuard: SourceProvider = {
   kind: 'session',

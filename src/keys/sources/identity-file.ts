@@ -1,7 +1,7 @@
 /** Reading age identities from a key file or a variable's text (age-keygen format). */
-import { parseIdentities, type X25519Identity } from '../crypto/age/index.js';
-import { ConfigError, KeyfoldError, NotFoundError } from '../kernel/errors.js';
-import { readUtf8File } from '../repo/read-file.js';
+import { parseIdentities, type X25519Identity } from '../../crypto/age/index.js';
+import { ConfigError, KeyfoldError, NotFoundError } from '../../kernel/errors.js';
+import { readUtf8File } from '../../repo/read-file.js';
 
 /** Identity files are tiny; a bound keeps `/dev/zero` or a log file from being read whole. */
 const MAX_IDENTITY_FILE_BYTES = 1024 * 1024;

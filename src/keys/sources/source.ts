@@ -2,7 +2,7 @@
  * Identity sources: where age identities come from. Each kind is one small module
  * behind this interface, listed in ./registry.ts in precedence order.
  */
-import type { X25519Identity } from '../crypto/age/index.js';
+import type { X25519Identity } from '../../crypto/age/index.js';
 
 /** The identities one source yielded. */
 export interface IdentitySource {
