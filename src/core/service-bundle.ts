@@ -55,6 +55,7 @@ export function resolveBundle(
   env: string,
   refs: readonly string[],
   vars: ReadonlyMap<string, readonly RefVariable[]>,
+  options: { laterWins?: boolean } = {},
 ): Bundle {
   const values = new Map<string, Secret<string>>();
   const origin = new Map<string, BundleSource>();
@@ -72,7 +73,7 @@ export function resolveBundle(
       seen.set(v.name, v.key);
       checkName(v.name);
       const earlier = origin.get(v.name);
-      if (earlier?.from.kind === 'import' && !service.overrides.includes(v.name)) {
+      if (earlier?.from.kind === 'import' && !options.laterWins && !service.overrides.includes(v.name)) {
         throw fail(`${v.name} is defined by both ${earlier.from.ref} and ${ref}`, 'list it under overrides: if the later import should win, or rename one');
       }
       values.delete(v.name); // a later import moves to its own position

@@ -1,0 +1,63 @@
+/**
+ * `resolve(env, service)`: the variables a service (or a list of refs) gets in an
+ * environment, decrypted once per file with the lean reader. Used by `run`, `export`
+ * and sync. Values stay wrapped in Secret.
+ */
+import { bundleRefs, resolveBundle, type Bundle, type RefVariable } from '../../core/service-bundle.js';
+import { flattenVariables } from '../../formats/env-vars.js';
+import { NotFoundError, UsageError } from '../../kernel/errors.js';
+import { parseRef, refEnv } from '../../kernel/ref.js';
+import { Secret } from '../../kernel/secret.js';
+import { listRefFiles } from '../../repo/secrets-tree.js';
+import type { Workspace } from '../context/workspace.js';
+import { locateRef, openRef } from '../secrets/store.js';
+
+export interface BundleRequest {
+  env: string;
+  /** A service of keyfold.yaml… */
+  service?: string;
+  /** …or explicit refs (in the environment), imported in this order. */
+  refs?: readonly string[];
+}
+
+/** The variables of one decrypted ref, in document order. */
+export async function refVariables(ws: Workspace, ref: string): Promise<RefVariable[]> {
+  const opened = await openRef(ws, locateRef(ws, ref), { readOnly: true });
+  return flattenVariables(opened.plain.toJS({ mapAsMap: true })).map((v) => ({ name: v.name, key: v.path.join('.'), value: new Secret(v.text) }));
+}
+
+export async function resolveRequest(ws: Workspace, request: BundleRequest): Promise<Bundle> {
+  const config = await ws.config();
+  if (!config.environments.includes(request.env)) {
+    throw new UsageError(`unknown environment "${request.env.slice(0, 60)}"`, { hint: `environments in keyfold.yaml: ${config.environments.join(', ')}` });
+  }
+  if ((request.service === undefined) === (request.refs === undefined || request.refs.length === 0)) {
+    throw new UsageError('give either --service NAME or --ref REF (repeatable)', { hint: 'services are declared in keyfold.yaml' });
+  }
+  let name: string;
+  let service;
+  let refs: string[];
+  if (request.service !== undefined) {
+    name = request.service;
+    service = config.services[name];
+    if (!service || !Object.hasOwn(config.services, name)) {
+      throw new NotFoundError(`service ${name.slice(0, 60)} not found in keyfold.yaml`, { hint: `services: ${Object.keys(config.services).join(', ') || '(none)'}` });
+    }
+    refs = bundleRefs(service, request.env, listRefFiles(ws.root, request.env).map((e) => e.ref));
+  } else {
+    // A ref names its environment (`dev/api/db`) or is relative to --env (`api/db`).
+    refs = request.refs!.map((r) => {
+      const first = refEnv(r.replace(/^secrets\//, ''));
+      if (config.environments.includes(first) && first !== request.env) {
+        throw new UsageError(`ref ${r.slice(0, 120)} is in environment ${first}, not ${request.env}`, { hint: 'a bundle holds one environment' });
+      }
+      return parseRef(first === request.env ? r : `${request.env}/${r}`).join('/');
+    });
+    name = '(refs)';
+    service = { imports: [], env: {}, targets: {}, overrides: [], allow_env: [] };
+  }
+  const vars = new Map<string, RefVariable[]>();
+  for (const ref of refs) vars.set(ref, await refVariables(ws, ref));
+  // Explicit refs are in the order the user chose: a later one overrides an earlier one's names.
+  return resolveBundle(name, service, request.env, refs, vars, { laterWins: request.service === undefined });
+}
