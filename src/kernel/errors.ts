@@ -1,5 +1,5 @@
 /**
- * Typed errors with stable codes and exit codes (DESIGN §5).
+ * Typed errors with stable codes and exit codes (the README's exit-code table).
  *
  * Messages name files, key paths and recipients — never values, never any part of a
  * private key, never file content. The `hint` tells the user what to do next.
@@ -15,6 +15,10 @@ export const ExitCode = {
   notFound: 6,
   syncPartial: 7,
   internal: 70,
+  /** `run`: the command exists but cannot be executed (as shells report it). */
+  commandNotExecutable: 126,
+  /** `run`: the command was not found (as shells report it). */
+  commandNotFound: 127,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -75,6 +79,16 @@ export class NotFoundError extends KeyfoldError {
 }
 
 /** Another keyfold process holds the repository lock, or a write failed. */
+/** `run` could not start its command (exit 126 or 127, as shells report it). */
+export class CommandStartError extends KeyfoldError {
+  override readonly code = 'command';
+  override readonly exitCode: ExitCode;
+  constructor(message: string, notFound: boolean) {
+    super(message, { hint: 'check the command after --' });
+    this.exitCode = notFound ? ExitCode.commandNotFound : ExitCode.commandNotExecutable;
+  }
+}
+
 export class ConflictError extends KeyfoldError {
   override readonly code = 'conflict';
 }
