@@ -1,0 +1,68 @@
+/**
+ * A resolved bundle (variable name → value) as text, keyed by format: dotenv, shell,
+ * json, yaml and a Kubernetes v1 Secret. A new format is one entry here.
+ */
+import { Document } from 'yaml';
+import { UsageError } from '../kernel/errors.js';
+import { encodeDotenv } from './dotenv.js';
+import { encodeJson } from './json.js';
+import { encodeShell } from './shell.js';
+
+export type BundleEntries = ReadonlyArray<readonly [string, string]>;
+
+export interface BundleFormatOptions {
+  /** Kubernetes Secret name and namespace. */
+  name?: string;
+  namespace?: string;
+}
+
+interface BundleFormat {
+  encode(entries: BundleEntries, options: BundleFormatOptions): string;
+  /** The names alone (an `.env.example`); undefined when the format has no such form. */
+  names?(names: readonly string[]): string;
+}
+
+const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A v1 Secret manifest: base64 `data`, sorted keys (as the API server stores them). */
+export function encodeK8sSecret(entries: BundleEntries, options: BundleFormatOptions): string {
+  const name = options.name ?? 'keyfold-secrets';
+  if (name.length > 253 || !K8S_NAME_RE.test(name)) {
+    throw new UsageError(`invalid Kubernetes Secret name "${name.slice(0, 60)}"`, { hint: 'lower-case letters, digits, - and . (a DNS subdomain)' });
+  }
+  if (options.namespace !== undefined && (options.namespace.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace))) {
+    throw new UsageError(`invalid Kubernetes namespace "${options.namespace.slice(0, 60)}"`, { hint: 'lower-case letters, digits and - (a DNS label)' });
+  }
+  const data = Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, ...(options.namespace ? { namespace: options.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'keyfold' } },
+    type: 'Opaque',
+    data,
+  };
+  return new Document(manifest).toString({ lineWidth: 0 });
+}
+
+const FORMATS = {
+  dotenv: { encode: (e) => encodeDotenv(e), names: (n) => n.map((x) => `${x}=\n`).join('') },
+  shell: { encode: (e) => encodeShell(e), names: (n) => n.map((x) => `export ${x}=''\n`).join('') },
+  json: { encode: (e) => encodeJson(new Map(e)) + '\n', names: (n) => encodeJson(n) + '\n' },
+  yaml: { encode: (e) => new Document(new Map(e)).toString({ lineWidth: 0 }), names: (n) => new Document([...n]).toString() },
+  k8s: { encode: encodeK8sSecret },
+} satisfies Record<string, BundleFormat>;
+
+export type BundleFormatName = keyof typeof FORMATS;
+export const BUNDLE_FORMATS = Object.keys(FORMATS) as BundleFormatName[];
+
+export function encodeBundle(format: string, entries: BundleEntries, options: BundleFormatOptions = {}): string {
+  const f = (FORMATS as Record<string, BundleFormat>)[format];
+  if (!f) throw new UsageError(`unknown format "${format.slice(0, 40)}"`, { hint: `formats: ${BUNDLE_FORMATS.join(', ')}` });
+  return f.encode(entries, options);
+}
+
+export function encodeBundleNames(format: string, names: readonly string[]): string {
+  const f = (FORMATS as Record<string, BundleFormat>)[format];
+  if (!f?.names) throw new UsageError(`--names-only is not available for ${format.slice(0, 40)}`, { hint: 'use --format dotenv, shell, json or yaml' });
+  return f.names(names);
+}
