@@ -12,7 +12,9 @@ import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseSopsFile } from '../../sops/file.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
-import { listFilesAt, readRefBlob, recordedParents, resolveCommit, showFile, writeRefBlob } from '../../repo/git/refs.js';
+import { readRefBlob, recordedParents, resolveCommit, writeRefBlob } from '../../repo/git/refs.js';
+import { showFile } from '../../repo/git/blobs.js';
+import { listFilesAt } from '../../repo/git/tree.js';
 import type { Workspace } from '../context/workspace.js';
 
 interface RekeyState {
