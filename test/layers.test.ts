@@ -28,7 +28,6 @@ export const RANKS: Record<string, number> = {
 /** Packages (and node modules) and the only folders (or files) that may import them. */
 export const OWNERS: Record<string, string[]> = {
   yaml: ['formats/', 'sops/', 'config/', 'core/', 'repo/', 'ops/'],
-  'simple-git': ['repo/git/'],
   '@octokit/rest': ['targets/github/'],
   'libsodium-wrappers': ['targets/github/'],
   commander: ['cli/'],

@@ -7,9 +7,10 @@
 import { repoPathToRef } from '../../kernel/ref.js';
 import { snapshotOf } from '../../core/file-diff.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX } from '../../sops/metadata.js';
-import { BlobReader, readLog } from '../../repo/git/log.js';
+import { BlobReader } from '../../repo/git/blobs.js';
+import { readLog } from '../../repo/git/log.js';
 import { isAncestor } from '../../repo/git/refs.js';
-import { isWorkTree } from '../../repo/git/read.js';
+import { isWorkTree } from '../../repo/git/tree.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
 import { readHistory } from './log.js';
 import type { Workspace } from '../context/workspace.js';

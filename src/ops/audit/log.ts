@@ -6,7 +6,8 @@
  */
 import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot, type KeyDiff } from '../../core/file-diff.js';
 import { openSopsFile, parseSopsFile } from '../../sops/file.js';
-import { BlobReader, readCommits, readLog, type CommitInfo, type CommitSummary, type FileChange } from '../../repo/git/log.js';
+import { BlobReader } from '../../repo/git/blobs.js';
+import { readCommits, readLog, type CommitInfo, type CommitSummary, type GitFileChange } from '../../repo/git/log.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../../kernel/errors.js';
@@ -90,7 +91,7 @@ class Tracker {
   }
 
   /** Whether the change concerns the target; records a rename's old ref. Call newest first. */
-  take(change: FileChange): boolean {
+  take(change: GitFileChange): boolean {
     const ref = repoPathToRef(change.path);
     if (ref === undefined) return false;
     if (this.#exact) {
@@ -142,7 +143,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
     const work = commits
       .map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }))
       .filter(({ commit }) => selected === undefined || selected.has(commit.sha));
-    const diffOf = async (ch: FileChange): Promise<KeyDiff> => {
+    const diffOf = async (ch: GitFileChange): Promise<KeyDiff> => {
       const after = await snapshot(ch.newBlob, ch.path);
       const first = diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), after);
       if (!ch.otherParentBlobs) return first;
@@ -174,7 +175,7 @@ function parseTarget(root: string, target: string): { ref: string; isFile: boole
   return { ref: clean, isFile: !target.endsWith('/') && !isDir };
 }
 
-function toLogFile(ch: FileChange, d: KeyDiff, names: (r: string) => string): LogFile {
+function toLogFile(ch: GitFileChange, d: KeyDiff, names: (r: string) => string): LogFile {
   const ref = repoPathToRef(ch.path)!;
   const status = ch.status === 'A' ? 'added' : ch.status === 'D' ? 'deleted' : ch.status === 'R' ? 'renamed' : 'modified';
   return {

@@ -11,7 +11,7 @@ import { identitySources } from '../../keys/identities.js';
 import { defaultKeyFile } from '../../keys/sources/default-file.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
 import { parseSopsFile } from '../../sops/file.js';
-import { isWorkTree } from '../../repo/git/read.js';
+import { isWorkTree } from '../../repo/git/tree.js';
 import { checkGeneratedFiles } from '../validate/generated.js';
 import type { Workspace } from '../context/workspace.js';
 

@@ -4,7 +4,9 @@ import { breakglassCovers, membersWith, memberCan, rolesOf } from '../../core/po
 import { NotFoundError } from '../../kernel/errors.js';
 import { snapshotOf } from '../../core/file-diff.js';
 import { type AccessPolicy } from '../../config/access-policy.js';
-import { listFilesAt, resolveCommit, showFile } from '../../repo/git/refs.js';
+import { resolveCommit } from '../../repo/git/refs.js';
+import { showFile } from '../../repo/git/blobs.js';
+import { listFilesAt } from '../../repo/git/tree.js';
 import { readHistory } from '../audit/log.js';
 import { listRefFiles } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';

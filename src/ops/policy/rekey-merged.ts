@@ -9,19 +9,17 @@
  * back to comparing with HEAD's first parent.
  */
 import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parseSopsFile } from '../../sops/file.js';
 import { readRefFiles } from '../../repo/secrets-tree.js';
-import { listFilesAt, readRefBlob, recordedParents, resolveCommit, showFile, writeRefBlob } from '../../repo/git/refs.js';
+import { recordedParents, resolveCommit } from '../../repo/git/refs.js';
+import { showFile } from '../../repo/git/blobs.js';
+import { listFilesAt } from '../../repo/git/tree.js';
+import { readSignedState, writeSignedState } from '../../repo/git/state-ref.js';
 import type { Workspace } from '../context/workspace.js';
 
-interface RekeyState {
-  version: 1;
-  /** The identity whose derived key MACs this state. */
-  recipient: string;
-  files: Record<string, string>;
-  mac: string;
-}
+/** The label of the key a state's signer derives to MAC it. */
+const KEY_LABEL = 'rekey-state';
 
 const stateRef = (env: string | undefined) => `refs/keyfold/rekeyed/${env ?? 'all'}`;
 
@@ -33,31 +31,16 @@ function envelopeFingerprint(text: string, file: string): string {
   return h.update(String(parsed.meta.threshold)).digest('hex');
 }
 
-function macOf(ws: Workspace, recipient: string, files: Record<string, string>): string | undefined {
-  const id = ws.identities.find((i) => i.recipient === recipient);
-  if (!id) return undefined;
-  const body = JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHmac('sha256', id.deriveKey('rekey-state')).update(body).digest('hex');
+/** The recorded fingerprints, parsed strictly: a map of strings. */
+function fingerprints(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return Object.values(value).every((v) => typeof v === 'string') ? (value as Record<string, string>) : undefined;
 }
 
 async function verifiedState(ws: Workspace, env: string | undefined): Promise<Record<string, string> | undefined> {
-  const text = await readRefBlob(ws.root, stateRef(env));
-  if (!text) return undefined;
-  let state: RekeyState;
-  try {
-    state = JSON.parse(text) as RekeyState;
-  } catch {
-    return undefined;
-  }
-  // Parsed strictly: anyone who can push can write this ref, so a malformed blob is
-  // untrusted state (fall back), never a crash.
-  if (typeof state !== 'object' || state === null || state.version !== 1 || typeof state.recipient !== 'string' || typeof state.mac !== 'string') return undefined;
-  const files: unknown = state.files;
-  if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((v) => typeof v === 'string')) return undefined;
-  if (!/^[0-9a-f]{64}$/.test(state.mac)) return undefined;
-  const expected = macOf(ws, state.recipient, files as Record<string, string>);
-  if (!expected || !timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(state.mac, 'hex'))) return undefined;
-  return files as Record<string, string>;
+  const keyFor = (recipient: string) => ws.identities.find((i) => i.recipient === recipient)?.deriveKey(KEY_LABEL);
+  const { state, verified } = await readSignedState(ws.root, stateRef(env), keyFor, fingerprints);
+  return verified ? state : undefined;
 }
 
 function currentFingerprints(ws: Workspace, env: string | undefined): Map<string, string> {
@@ -118,6 +101,5 @@ export async function recordRekeyState(ws: Workspace, env: string | undefined, u
   if (!id) return;
   const skip = new Set(unsynced);
   const files = Object.fromEntries([...currentFingerprints(ws, env)].filter(([ref]) => !skip.has(ref)));
-  const state: RekeyState = { version: 1, recipient: id.recipient, files, mac: macOf(ws, id.recipient, files)! };
-  await writeRefBlob(ws.root, stateRef(env), JSON.stringify(state) + '\n');
+  await writeSignedState(ws.root, stateRef(env), { recipient: id.recipient, key: id.deriveKey(KEY_LABEL) }, files);
 }

@@ -9,7 +9,7 @@ import { durationMs, type Rules } from '../../config/rules.js';
 import { matchesAny } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
 import { scalarLines } from '../../formats/yaml-lines.js';
-import { lineTimes } from '../../repo/git/read.js';
+import { lineTimes } from '../../repo/git/tree.js';
 import type { SecretFile } from './secrets.js';
 
 export async function checkMaxAge(root: string, files: readonly SecretFile[], rules: Rules, now: Date): Promise<Violation[]> {

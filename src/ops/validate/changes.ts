@@ -14,7 +14,9 @@ import { findRollbacks, versionFacts, type VersionFacts } from '../../core/rollb
 import { layoutKey } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
 import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
-import { changesSince, mergeBase, pathHistory, readAtRevisions, resolveCommit } from '../../repo/git/read.js';
+import { readAtRevisions } from '../../repo/git/blobs.js';
+import { mergeBase, resolveCommit } from '../../repo/git/refs.js';
+import { changesSince, pathHistory } from '../../repo/git/tree.js';
 import type { SecretFile } from './secrets.js';
 
 /** One changed file, as `validate --json` and the PR summary report it: names only, never values. */

@@ -12,7 +12,7 @@ import type { AllowEntry } from '../../config/rules.js';
 import { TextScanner, isAllowed, looksBinary, type ScanFinding } from '../../core/secret-scan.js';
 import type { Violation } from '../../core/violation.js';
 import { lineOfText } from '../../formats/yaml-lines.js';
-import { ignoredPaths } from '../../repo/git/read.js';
+import { ignoredPaths } from '../../repo/git/tree.js';
 import { CONFIG_FILE } from '../../config/keyfold-config.js';
 
 /** Scan the tracked files outside `secrets/`. */

@@ -10,7 +10,7 @@ import { matchesAny } from '../../core/policy.js';
 import { renderSummary, type SummaryRef } from '../../core/pr-summary.js';
 import type { Violation } from '../../core/violation.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
-import { readAtRevisions } from '../../repo/git/read.js';
+import { readAtRevisions } from '../../repo/git/blobs.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 import type { ChangedFile } from './changes.js';
 

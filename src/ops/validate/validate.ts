@@ -15,7 +15,9 @@ import { serviceProblems, type RefNames } from '../../core/service-imports.js';
 import { lineOfPath } from '../../formats/yaml-lines.js';
 import { KeyfoldError, UsageError } from '../../kernel/errors.js';
 import { normalizeViolations, type Violation } from '../../core/violation.js';
-import { isWorkTree, readAtRevisions, resolveCommit, trackedFiles } from '../../repo/git/read.js';
+import { readAtRevisions } from '../../repo/git/blobs.js';
+import { requireCommit } from '../../repo/git/refs.js';
+import { isWorkTree, trackedFiles } from '../../repo/git/tree.js';
 import { checkMaxAge } from './age.js';
 import { checkChanges, type ChangedFile } from './changes.js';
 import { CONTROL_FILES, checkControl, readControlTexts, type ControlState, type ControlTexts } from './control.js';
@@ -65,7 +67,7 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
   const head = checkControl(headRead.texts, 'head');
   violations.push(...head.violations);
 
-  const baseCommit = options.base === undefined ? undefined : await resolveCommit(root, options.base);
+  const baseCommit = options.base === undefined ? undefined : await requireCommit(root, options.base);
   const base = baseCommit === undefined ? undefined : await readBaseControl(root, baseCommit);
   if (base) violations.push(...base.violations);
 

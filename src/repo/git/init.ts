@@ -1,13 +1,13 @@
-/** git via simple-git (the only owner of that dependency). */
+/** Creating a repository for `keyfold init`. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
+import { gitText } from './run.js';
+import { isWorkTree } from './tree.js';
 
 /** `git init` in `dir` unless it is already inside a work tree; returns true when it initialised. */
 export async function ensureGitRepo(dir: string): Promise<boolean> {
   if (existsSync(join(dir, '.git'))) return false;
-  const git = simpleGit({ baseDir: dir });
-  if (await git.checkIsRepo().catch(() => false)) return false;
-  await git.init();
+  if (await isWorkTree(dir).catch(() => false)) return false;
+  await gitText(dir, ['init'], { hint: 'check that the directory is writable' });
   return true;
 }

@@ -1,12 +1,12 @@
 /**
- * Reading git history fast: one `git log --raw` stream for the commits and the blobs
- * they changed, and one long-lived `git cat-file --batch` for blob contents. Both are
- * plumbing calls with fixed argument shapes; revisions come after `--end-of-options`.
+ * Reading git history fast: one `git log --raw` for the commits and the blobs they
+ * changed (their contents come from `BlobReader`, in blobs.ts). Plumbing calls with
+ * fixed argument shapes; revisions come after `--end-of-options`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { KeyfoldError } from '../../kernel/errors.js';
+import { runGit } from './run.js';
 
-export interface FileChange {
+export interface GitFileChange {
   /** A added, M modified, D deleted, R renamed (C copied is reported as A of `path`). */
   status: 'A' | 'M' | 'D' | 'R';
   path: string;
@@ -31,10 +31,10 @@ export interface CommitInfo {
   date: string;
   subject: string;
   body: string;
-  changes: FileChange[];
+  changes: GitFileChange[];
 }
 
-export interface LogOptions {
+export interface GitLogOptions {
   /** Revision to start from (default HEAD). */
   rev?: string;
   /** Limit to these paths (`--` pathspecs). */
@@ -63,7 +63,7 @@ const MARK_TEXT = '\u0000\u0001\u0002';
  * parent only when they differ from every parent (a conflict resolution); otherwise
  * their changes are the merged commits'.
  */
-export async function readLog(root: string, options: LogOptions = {}): Promise<CommitInfo[]> {
+export async function readLog(root: string, options: GitLogOptions = {}): Promise<CommitInfo[]> {
   // `--cc`: a merge lists the files whose result differs from every parent (`::` records).
   // `--relative`: paths relative to `root`, which may be a subdirectory of the repository.
   const args = ['log', '--raw', '--cc', '-M', '--relative', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
@@ -78,20 +78,15 @@ export async function readLog(root: string, options: LogOptions = {}): Promise<C
 
 /** Run a `git log`; on a branch with no commits yet (and no explicit revision), no output. */
 async function runLog(root: string, args: string[], rev: string | undefined): Promise<string> {
-  try {
-    return await run(root, args);
-  } catch (e) {
-    if (rev === undefined && !(await hasHead(root)) && (await run(root, ['rev-parse', '--git-dir']).then(() => true, () => false))) return '';
-    throw e;
-  }
+  const r = await runGit(root, args);
+  if (r.code === 0) return r.stdout.toString('utf8');
+  if (rev === undefined && !(await hasHead(root)) && (await runGit(root, ['rev-parse', '--git-dir'])).code === 0) return '';
+  throw new KeyfoldError(`git ${args[0]} failed (${r.code}): ${r.message}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' });
 }
 
 /** Whether HEAD names a commit (false on an unborn branch, or outside a repository). */
 async function hasHead(root: string): Promise<boolean> {
-  return run(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
-    () => true,
-    () => false,
-  );
+  return (await runGit(root, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).code === 0;
 }
 
 export interface CommitSummary {
@@ -105,7 +100,7 @@ export interface CommitSummary {
  * parents and subjects only, no diffs, no path limit. With `since`/`until`/`author`,
  * only the commits those select.
  */
-export async function readCommits(root: string, options: Pick<LogOptions, 'rev' | 'since' | 'until' | 'author'> = {}): Promise<CommitSummary[]> {
+export async function readCommits(root: string, options: Pick<GitLogOptions, 'rev' | 'since' | 'until' | 'author'> = {}): Promise<CommitSummary[]> {
   const args = ['log', '-z', `--format=%H${SEP}%P${SEP}%s`];
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
@@ -191,103 +186,4 @@ export function parseLog(out: string): CommitInfo[] {
     commits.push(commit);
   }
   return commits;
-}
-
-function run(root: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', (e) => reject(new KeyfoldError('cannot run git', { hint: 'install git and make sure it is on PATH', cause: e })));
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(chunks).toString('utf8'));
-      else reject(new KeyfoldError(`git ${args[0]} failed (${code}): ${err.split('\n')[0]}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' }));
-    });
-  });
-}
-
-/**
- * Blob contents through one `git cat-file --batch` process, cached by object id.
- * Call `close()` when done.
- */
-interface BatchProcess {
-  child: ChildProcessWithoutNullStreams;
-  buffer: Buffer;
-  waiters: Array<{ resolve: (b: Buffer) => void; reject: (e: Error) => void }>;
-}
-
-export class BlobReader {
-  #proc: BatchProcess | undefined;
-  readonly #cache = new Map<string, Promise<string>>();
-
-  constructor(readonly root: string) {}
-
-  read(oid: string): Promise<string> {
-    if (!/^[0-9a-f]{40}$/.test(oid)) return Promise.reject(new TypeError('BlobReader.read needs an object id'));
-    let p = this.#cache.get(oid);
-    if (!p) {
-      p = this.#request(oid);
-      this.#cache.set(oid, p);
-      p.catch(() => this.#cache.delete(oid));
-    }
-    return p;
-  }
-
-  #start(): BatchProcess {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
-    const proc: BatchProcess = { child, buffer: Buffer.alloc(0), waiters: [] };
-    child.stdout.on('data', (d: Buffer) => {
-      proc.buffer = proc.buffer.length ? Buffer.concat([proc.buffer, d]) : d;
-      drain(proc);
-    });
-    child.stderr.resume();
-    // git exiting (not a repository, a corrupt object) or not starting fails the reads
-    // still waiting on this process, never leaves them waiting forever.
-    const fail = (cause?: unknown) => {
-      if (this.#proc === proc) this.#proc = undefined;
-      for (const w of proc.waiters.splice(0)) {
-        w.reject(new KeyfoldError('git failed while reading blobs from history', { hint: 'is this a git repository with its history fetched?', cause }));
-      }
-    };
-    child.on('error', fail);
-    child.stdin.on('error', () => undefined);
-    child.on('close', () => fail());
-    return proc;
-  }
-
-  #request(oid: string): Promise<string> {
-    const proc = (this.#proc ??= this.#start());
-    return new Promise((resolve, reject) => {
-      proc.waiters.push({ resolve: (b) => resolve(b.toString('utf8')), reject });
-      proc.child.stdin.write(oid + '\n');
-    });
-  }
-
-  /** Ends the process once it has answered the reads already asked. */
-  close(): void {
-    this.#proc?.child.stdin.end();
-    this.#proc = undefined;
-  }
-}
-
-/** Hand complete responses ("<oid> blob <size>\n<content>\n") to waiters in order. */
-function drain(proc: BatchProcess): void {
-  for (;;) {
-    const nl = proc.buffer.indexOf(10);
-    if (nl < 0 || proc.waiters.length === 0) return;
-    const header = proc.buffer.subarray(0, nl).toString('latin1');
-    const parts = header.split(' ');
-    if (parts[1] === 'missing') {
-      proc.buffer = proc.buffer.subarray(nl + 1);
-      proc.waiters.shift()!.resolve(Buffer.alloc(0));
-      continue;
-    }
-    const size = Number(parts[2]);
-    if (proc.buffer.length < nl + 1 + size + 1) return;
-    const body = proc.buffer.subarray(nl + 1, nl + 1 + size);
-    proc.buffer = proc.buffer.subarray(nl + 1 + size + 1);
-    proc.waiters.shift()!.resolve(body);
-  }
 }
