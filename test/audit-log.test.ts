@@ -227,7 +227,7 @@ describe('log REF', () => {
     expect(shas(l)).toEqual(names('c11', 'c9', 'c8', 'c7', 'c6', 'c5', 'c3', 'c2', 'c1'));
     const by = new Map(l.entries.map((e) => [e.sha, e]));
     expect(by.get(sha['c5']!)!.files).toEqual([
-      { ref: 'dev/a/x', status: 'modified', added: [], removed: [], changed: ['A', 'B', 'E', 'C'], readersAdded: [], readersRemoved: [], reencrypted: true },
+      { ref: 'dev/a/x', status: 'modified', added: [], removed: [], changed: [], unconfirmed: ['A', 'B', 'E', 'C'], readersAdded: [], readersRemoved: [], reencrypted: true },
     ]);
     expect(by.get(sha['c6']!)!.files).toEqual([
       { ref: 'dev/a/y', from: 'dev/a/x', status: 'renamed', added: [], removed: [], changed: [], readersAdded: [], readersRemoved: [], reencrypted: false },

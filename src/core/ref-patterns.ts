@@ -14,7 +14,7 @@
  */
 import { REF_SEGMENT_RE } from '../kernel/ref.js';
 import { matchesAny } from './policy.js';
-import { expandBraces, isLiteral, parseGlob, refRegexSource, segmentGlob, segmentMatches, segmentRegex, toGlob, type Part, type Segment } from './glob-segments.js';
+import { expandBraces, isLiteral, parseGlob, segmentMatches, toGlob, type Part, type Segment } from './glob-segments.js';
 
 export { expandBraces, parseGlob, refRegexSource, type Segment } from './glob-segments.js';
 

@@ -1,4 +1,4 @@
-import { blame } from '../../ops/audit/log.js';
+import { blame } from '../../ops/audit/blame.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from '../program.js';
 

@@ -93,7 +93,7 @@ export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean
     for (const [ref, keys] of Object.entries(r.exposed)) {
       for (const key of keys) {
         const hit = history.entries.find((e) =>
-          e.files.some((f) => (f.ref === ref || f.from === ref) && (f.added.includes(key) || (f.reencrypted ? (f.confirmed ?? []) : f.changed).includes(key))),
+          e.files.some((f) => (f.ref === ref || f.from === ref) && (f.added.includes(key) || f.changed.includes(key))),
         );
         const status = hit ? 'done' : live.get(ref)?.has(key) ? 'pending' : 'deleted';
         items.push({ member: r.member, removed: r.removed, ref, key, status, ...(hit ? { sha: hit.sha } : {}) });

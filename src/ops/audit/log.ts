@@ -10,11 +10,9 @@ import { BlobReader } from '../../repo/git/blobs.js';
 import { readCommits, readLog, type CommitInfo, type CommitSummary, type GitFileChange } from '../../repo/git/log.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError } from '../../kernel/errors.js';
-import { readTextFile } from '../../repo/secrets-tree.js';
 import { recipientNamer } from './recipient-names.js';
 import type { Workspace } from '../context/workspace.js';
-import { parseRef, refToPath, repoPathToRef, normalizeRefPrefix } from '../../kernel/ref.js';
+import { parseRef, repoPathToRef, normalizeRefPrefix } from '../../kernel/ref.js';
 
 export const POLICY_PATH = 'policies/access.yaml';
 
@@ -25,8 +23,13 @@ export interface LogFile {
   status: 'added' | 'modified' | 'deleted' | 'renamed';
   added: string[];
   removed: string[];
-  /** Keys whose value changed (exact unless `reencrypted`). */
+  /**
+   * Keys whose value changed. Exact: for a re-encrypted file (every ciphertext new)
+   * only the keys `--decrypt` confirmed; without it, none (see `unconfirmed`).
+   */
   changed: string[];
+  /** Re-encrypted files without --decrypt: the keys whose value may or may not have changed. */
+  unconfirmed?: string[];
   /** Members (or bare recipients) who became / stopped being recipients. */
   readersAdded: string[];
   readersRemoved: string[];
@@ -184,7 +187,8 @@ function toLogFile(ch: GitFileChange, d: KeyDiff, names: (r: string) => string):
     status,
     added: d.added,
     removed: d.removed,
-    changed: d.changed,
+    changed: d.reencrypted ? [] : d.changed,
+    ...(d.reencrypted ? { unconfirmed: d.changed } : {}),
     readersAdded: d.recipientsAdded.map(names).sort(),
     readersRemoved: d.recipientsRemoved.map(names).sort(),
     reencrypted: d.reencrypted,
@@ -249,8 +253,8 @@ function filterEntries(entries: LogEntry[], options: LogOptions, targeted: boole
     let files = e.files;
     if (key !== undefined) {
       files = files.filter((f) => {
-        const touched = f.added.includes(key) || f.removed.includes(key) || (f.reencrypted ? (f.confirmed ?? []).includes(key) : f.changed.includes(key));
-        if (!touched && f.reencrypted && f.changed.includes(key) && f.confirmed === undefined) hiddenReencryptions++;
+        const touched = f.added.includes(key) || f.removed.includes(key) || f.changed.includes(key);
+        if (!touched && f.unconfirmed?.includes(key)) hiddenReencryptions++;
         return touched;
       });
       if (files.length === 0) continue;
@@ -286,70 +290,8 @@ async function confirmReencryptions(ws: Workspace, entries: LogEntry[], blobs: B
       const ch = byCommit.get(e.sha)!.changes.find((c) => repoPathToRef(c.path) === f.ref)!;
       const [before, after] = await Promise.all([plainOf(ch.oldBlob, ch.oldPath ?? ch.path), plainOf(ch.newBlob, ch.path)]);
       f.confirmed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
+      f.changed = f.confirmed;
+      delete f.unconfirmed;
     }
   }
-}
-
-export interface BlameLine {
-  key: string;
-  sha: string;
-  author: string;
-  date: string;
-  subject: string;
-  pr?: number;
-  /**
-   * Without --decrypt: the newest later commit that gave the file a fresh data key.
-   * Such a commit may also have changed this value; `blame --decrypt` tells.
-   */
-  reencryptedSince?: string;
-}
-
-/**
- * For every key of a ref, the last commit that changed its value. Re-encryptions do
- * not count; with `decrypt` (a reader identity) a value changed in one does.
- */
-export async function blame(ws: Workspace, ref: string, options: { decrypt?: boolean } = {}): Promise<BlameLine[]> {
-  const { entries } = await readHistory(ws, { target: ref, decrypt: options.decrypt });
-  const current = entries.find((e) => e.files.length > 0);
-  if (!current || current.files[0]!.status === 'deleted') {
-    throw new NotFoundError(`ref ${ref} has no history in this repository`, { hint: 'commit it first; blame reads git history' });
-  }
-  // Keys of the newest version: the newest commit's added+changed and everything
-  // still present; walk back until each key has its last value change.
-  const liveKeys = new Set<string>();
-  const pending = new Map<string, BlameLine | undefined>();
-  const reencrypted = new Map<string, string>();
-  const known = currentKeys(ws, ref);
-  for (const k of known) {
-    liveKeys.add(k);
-    pending.set(k, undefined);
-  }
-  for (const e of entries) {
-    for (const f of e.files) {
-      if (f.reencrypted && f.confirmed === undefined) {
-        for (const k of f.changed) if (liveKeys.has(k) && pending.get(k) === undefined && !reencrypted.has(k)) reencrypted.set(k, e.sha);
-      }
-      for (const k of [...f.added, ...(f.reencrypted ? (f.confirmed ?? []) : f.changed)]) {
-        if (liveKeys.has(k) && pending.get(k) === undefined) {
-          const since = reencrypted.get(k);
-          pending.set(k, {
-            key: k,
-            sha: e.sha,
-            author: e.author,
-            date: e.date,
-            subject: e.subject,
-            ...(e.pr !== undefined ? { pr: e.pr } : {}),
-            ...(since !== undefined ? { reencryptedSince: since } : {}),
-          });
-        }
-      }
-    }
-  }
-  return [...pending.entries()].filter((x): x is [string, BlameLine] => x[1] !== undefined).map(([, b]) => b);
-}
-
-function currentKeys(ws: Workspace, ref: string): string[] {
-  const path = refToPath(ws.root, ref);
-  const snap = snapshotOf(readTextFile(path, `secrets/${ref}.yaml`, { root: ws.root }), ref);
-  return snap ? [...snap.keys.keys()] : [];
 }
