@@ -1,7 +1,7 @@
 /**
- * S5, no rollback: a changed file may not bring back an earlier version — its MAC, or
- * the ciphertext of a value, seen in the path's history but not in the base version —
- * and its `lastmodified` may not go backwards. Stable ciphertext (DESIGN §3) makes a
+ * S5, no rollback: a changed or added file may not bring back an earlier version — its
+ * MAC, or the ciphertext of a value, seen in the history of any file under secrets/
+ * but held nowhere in the base — and its `lastmodified` may not go backwards. Stable ciphertext (DESIGN §3) makes a
  * kept value keep its `ENC[…]` text and gives every new value a fresh IV, so an old
  * ciphertext reappearing is an old value (under an old data key) coming back. Pure.
  */
@@ -48,20 +48,55 @@ export interface RollbackFinding {
   message: string;
 }
 
+/** A version seen in history: where and when. */
+export interface EarlierVersion {
+  commit: string;
+  /** The file it was, when the index spans several paths. */
+  path?: string;
+  facts: VersionFacts;
+}
+
+/** Every MAC and `ENC[…]` text of earlier versions, newest first, for one lookup each. */
+export interface RollbackIndex {
+  macs: Map<string, EarlierVersion>;
+  values: Map<string, EarlierVersion>;
+}
+
+export function indexVersions(versions: Iterable<EarlierVersion>): RollbackIndex {
+  const index: RollbackIndex = { macs: new Map(), values: new Map() };
+  for (const v of versions) {
+    if (v.facts.mac && !index.macs.has(v.facts.mac)) index.macs.set(v.facts.mac, v);
+    for (const enc of v.facts.values.keys()) if (!index.values.has(enc)) index.values.set(enc, v);
+  }
+  return index;
+}
+
+/** What the base holds now, anywhere under secrets/: a MAC or value found there is current, not rolled back. */
+export interface CurrentFacts {
+  macs: ReadonlySet<string>;
+  values: ReadonlySet<string>;
+}
+
 /**
- * Compare the head version with the base version and the earlier versions of the
- * same path (newest first, each with its commit).
+ * Compare the head version of a file with its base version (same path) and with every
+ * earlier version in `earlier` — of this path, or of any file under secrets/ (a revoked
+ * value restored under a new name is a rollback too). A MAC or value that the base
+ * still holds somewhere (`current`: a renamed or copied file) is not a rollback.
  */
 export function findRollbacks(
   head: VersionFacts,
   base: VersionFacts | undefined,
-  earlier: ReadonlyArray<{ commit: string; facts: VersionFacts }>,
+  earlier: RollbackIndex | ReadonlyArray<EarlierVersion>,
+  current?: CurrentFacts,
+  /** The head file's path: earlier versions of another path are named. */
+  headPath?: string,
 ): RollbackFinding[] {
+  const index = 'macs' in earlier ? earlier : indexVersions(earlier);
   const out: RollbackFinding[] = [];
-  const short = (c: string) => c.slice(0, 12);
-  if (head.mac && head.mac !== base?.mac) {
-    const hit = earlier.find((v) => v.facts.mac === head.mac);
-    if (hit) out.push({ kind: 'mac', message: `the MAC equals that of an earlier version (commit ${short(hit.commit)}): the file was rolled back` });
+  const where = (v: EarlierVersion) => `${v.path && v.path !== headPath ? `of ${v.path} ` : ''}(commit ${v.commit.slice(0, 12)})`;
+  if (head.mac && head.mac !== base?.mac && !current?.macs.has(head.mac)) {
+    const hit = index.macs.get(head.mac);
+    if (hit) out.push({ kind: 'mac', message: `the MAC equals that of an earlier version ${where(hit)}: the file was rolled back` });
   }
   if (base) {
     const h = Date.parse(head.lastModified);
@@ -73,9 +108,9 @@ export function findRollbacks(
   // A whole-file rollback is one finding, not one per value.
   if (out.some((f) => f.kind === 'mac')) return out;
   for (const [enc, name] of head.values) {
-    if (base?.values.has(enc)) continue;
-    const hit = earlier.find((v) => v.facts.values.has(enc));
-    if (hit) out.push({ kind: 'value', name, message: `${name} holds the ciphertext of an earlier version (commit ${short(hit.commit)}): a rolled-back value` });
+    if (base?.values.has(enc) || current?.values.has(enc)) continue;
+    const hit = index.values.get(enc);
+    if (hit) out.push({ kind: 'value', name, message: `${name} holds the ciphertext of an earlier version ${where(hit)}: a rolled-back value` });
   }
   return out;
 }

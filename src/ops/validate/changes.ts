@@ -10,13 +10,13 @@ import { repoPathToRef } from '../../kernel/ref.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import { authorizeChanges, type FileChange } from '../../core/change-authorization.js';
 import { diffSnapshots, snapshotOf, type FileSnapshot } from '../../core/file-diff.js';
-import { findRollbacks, versionFacts, type VersionFacts } from '../../core/rollback.js';
+import { versionFacts, type VersionFacts } from '../../core/rollback.js';
+import { checkRollback, type RollbackInput } from './rollback.js';
 import { layoutKey } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
-import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
 import { readAtRevisions } from '../../repo/git/blobs.js';
 import { mergeBase, resolveCommit } from '../../repo/git/refs.js';
-import { changesSince, pathHistory } from '../../repo/git/tree.js';
+import { changesSince } from '../../repo/git/tree.js';
 import type { SecretFile } from './secrets.js';
 
 /** One changed file, as `validate --json` and the PR summary report it: names only, never values. */
@@ -79,7 +79,8 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
         if (d.reencrypted) entry.reencrypted = true;
       }
       if (old && now && (layoutKey(old) !== layoutKey(now) || envelopesEdited(old, now, entry.reencrypted === true))) entry.recipientsChanged = fc.recipientsChanged = true;
-      if (headFile?.parsed && earlier.has(c.path)) {
+      if (headFile?.parsed) {
+        // Added files too: an old version restored under a new name is a rollback.
         const versions = [forkText, baseText].flatMap((t) => (t === undefined ? [] : [versionFacts(t, c.path)]));
         rollbackInputs.push({ file: headFile, base: versions.filter((v): v is VersionFacts => v !== undefined) });
       }
@@ -93,7 +94,7 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
       violations.push({ ...v, line: 1 });
     }
   }
-  violations.push(...(await checkRollback(root, base, rollbackInputs)));
+  violations.push(...(await checkRollback(root, revs, rollbackInputs)));
   return { changed, violations };
 }
 
@@ -109,49 +110,3 @@ function envelopesEdited(old: FileSnapshot, now: FileSnapshot, reencrypted: bool
   return count(old) !== count(now) || old.envelopes.size !== now.envelopes.size || [...now.envelopes].some((e) => !old.envelopes.has(e));
 }
 
-interface RollbackInput {
-  file: SecretFile;
-  /** The fork-point and base versions (when they exist and parse). */
-  base: VersionFacts[];
-}
-
-/** S5 for each changed file, against every earlier version of its path reachable from the base. */
-async function checkRollback(root: string, base: string, inputs: readonly RollbackInput[]): Promise<Violation[]> {
-  if (inputs.length === 0) return [];
-  const history = await pathHistory(root, base, inputs.map((r) => r.file.file));
-  const specs = inputs.flatMap((r) => (history.get(r.file.file) ?? []).map((rev) => ({ rev, path: r.file.file })));
-  const blobs = await readAtRevisions(root, specs);
-  const earlier = new Map<string, Array<{ commit: string; facts: VersionFacts }>>();
-  specs.forEach((s, i) => {
-    const facts = blobs[i] && versionFacts(blobs[i].toString('utf8'), s.path);
-    if (!facts) return;
-    let list = earlier.get(s.path);
-    if (!list) earlier.set(s.path, (list = []));
-    list.push({ commit: s.rev, facts });
-  });
-  const out: Violation[] = [];
-  for (const { file, base: versions } of inputs) {
-    const head = versionFacts(file.text!, file.file);
-    if (!head) continue;
-    // Judge against the newest base version; values kept from either are not rollbacks.
-    const newest = versions[versions.length - 1];
-    const baseFacts: VersionFacts | undefined = newest && {
-      ...newest,
-      values: new Map(versions.flatMap((v) => [...v.values])),
-    };
-    for (const f of findRollbacks(head, baseFacts, earlier.get(file.file) ?? [])) {
-      const line =
-        f.kind === 'mac' ? lineOfText(file.text!, /^[ \t]+mac:/m) : f.kind === 'lastmodified' ? lineOfText(file.text!, /^[ \t]+lastmodified:/m) : lineOfPath(file.text!, keyPath(f.name!));
-      out.push({ file: file.file, line, rule: 'rollback', message: f.message });
-    }
-  }
-  return out;
-}
-
-/** `a.b[2]` → ['a', 'b', 2] */
-function keyPath(name: string): Array<string | number> {
-  return name.split('.').flatMap((seg) => {
-    const m = /^(.*?)((?:\[\d+\])*)$/.exec(seg)!;
-    return [m[1]!, ...[...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]))];
-  });
-}

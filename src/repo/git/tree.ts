@@ -67,31 +67,54 @@ export async function listFilesAt(root: string, commit: string, dir: string): Pr
   return out.split('\n').filter(Boolean);
 }
 
+/** Files under `dir` at a commit with their blob ids (recursive), paths relative to `root`. */
+export async function treeBlobs(root: string, commit: string, dir: string): Promise<Array<{ path: string; blob: string }>> {
+  if (!OBJECT_ID.test(commit)) throw new TypeError('treeBlobs needs a resolved commit');
+  const out = await literal(root, ['ls-tree', '-r', '-z', '--full-name', '--end-of-options', commit, '--', dir], 'listing files at a revision');
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .flatMap((line) => {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(line);
+      return m ? [{ blob: m[1]!, path: m[2]! }] : [];
+    });
+}
+
+/** A file version in history: the newest commit (reachable from the revision) that wrote this blob at this path. */
+export interface HistoricalBlob {
+  commit: string;
+  path: string;
+  blob: string;
+}
+
 /**
- * For each of `paths`, the commits reachable from `rev` that changed it (merges
- * included, against each parent), newest first. One `git log` for all paths.
+ * Every blob ever committed under `dir` in the history of `rev` (merges against each
+ * parent, no rename detection), once per blob id, newest first. One `git log` pass;
+ * paths relative to `root`.
  */
-export async function pathHistory(root: string, rev: string, paths: readonly string[]): Promise<Map<string, string[]>> {
-  const history = new Map<string, string[]>(paths.map((p) => [p, []]));
-  for (let i = 0; i < paths.length; i += 500) {
-    const chunk = paths.slice(i, i + 500);
-    const out = await literal(
-      root,
-      ['log', '--format=%x01%H', '--name-only', '-z', '--no-renames', '-m', '--end-of-options', rev, '--', ...chunk],
-      'reading file history',
-    );
-    for (const entry of out.split('\x01')) {
-      const [head, ...rest] = entry.split('\n');
-      const commit = head?.replace(/\0/g, '').trim();
-      if (!commit || !OBJECT_ID.test(commit)) continue;
-      for (const p of rest.join('\n').split('\0')) {
-        const path = p.replace(/^\n+/, '');
-        const list = history.get(path);
-        if (list && list[list.length - 1] !== commit) list.push(commit);
-      }
+export async function historicalBlobs(root: string, rev: string, dir: string): Promise<HistoricalBlob[]> {
+  const out = await literal(
+    root,
+    ['log', '-m', '--raw', '--no-abbrev', '--no-renames', '--relative', '-z', '--format=%x01%H', '--end-of-options', rev, '--', dir],
+    'reading file history',
+  );
+  const seen = new Set<string>();
+  const blobs: HistoricalBlob[] = [];
+  for (const entry of out.split('\x01')) {
+    const fields = entry.split('\0');
+    const commit = fields[0]?.trim();
+    if (!commit || !OBJECT_ID.test(commit)) continue;
+    for (let i = 1; i + 1 < fields.length; i += 2) {
+      // `:<mode> <mode> <old> <new> <status>` then the path.
+      const meta = fields[i]!.replace(/^\n+/, '').split(' ');
+      const blob = meta[3];
+      const path = fields[i + 1]!;
+      if (!blob || !OBJECT_ID.test(blob) || /^0+$/.test(blob) || seen.has(blob)) continue;
+      seen.add(blob);
+      blobs.push({ commit, path, blob });
     }
   }
-  return history;
+  return blobs;
 }
 
 /** When each line of a work-tree file last changed (seconds since the epoch), 1-based; uncommitted lines are now. */
