@@ -14,6 +14,7 @@ import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { COMMANDS, GROUPS } from '../src/cli/commands/table.js';
 import type { flag, Key, repeatable, Values } from '../src/cli/commands/options.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { makeRepo } from './helpers/repo.js';
 
 const THIS_FILE = 'commands.test.ts';
 const NAMES = COMMANDS.map((c) => c.name);
@@ -102,5 +103,39 @@ describe('the command table', () => {
     expect(e2eFiles('rotation status', { 'a.test.ts': `${cli}await run(['rotation', '--json', 'status'])` })).toEqual([]);
     expect(e2eFiles('ls', { 'a.test.ts': "await run(['ls'])" })).toEqual([]);
     expect(e2eFiles('ls', { [THIS_FILE]: `${cli}await runCli(['ls'])` })).toEqual([]);
+  });
+});
+
+describe('log --git-author (a git author pattern) and validate --author (a GitHub identity)', () => {
+  it('log --git-author filters by git author; the old log --author still works, hidden from help', async () => {
+    const repo = await makeRepo();
+    try {
+      const set = async (key: string, value: string) => expect((await repo.run(['set', 'dev/a/x', key, '--stdin'], { input: value })).code).toBe(0);
+      await set('K1', 'value-one-1');
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', 'by bob', '--author', 'Bob Builder <bob@example.org>');
+      await set('K2', 'value-two-2');
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', 'by test');
+
+      const authors = async (args: string[]) => {
+        const r = await repo.run(['log', 'dev/a/x', ...args, '--json'], { as: null });
+        expect(r.code, r.stderr).toBe(0);
+        return (JSON.parse(r.stdout) as { entries: Array<{ author: string }> }).entries.map((e) => e.author);
+      };
+      expect(await authors(['--git-author', 'Bob'])).toEqual(['Bob Builder']);
+      expect(await authors(['--author', 'Bob'])).toEqual(['Bob Builder']);
+      expect(await authors(['--git-author', 'bob@example.org'])).toEqual(['Bob Builder']);
+      const all = await authors([]);
+      expect(all).toHaveLength(2);
+      expect(all[1]).toBe('Bob Builder');
+
+      const logHelp = (await runCli(['log', '--help'], { cwd: tmp.path })).stdout;
+      expect(logHelp).toContain('--git-author <pattern>');
+      expect(logHelp).not.toMatch(/^ {2}--author\b/m);
+      expect((await runCli(['validate', '--help'], { cwd: tmp.path })).stdout).toContain('--author <login>');
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -6,7 +6,8 @@ interface Options {
   key?: string;
   since?: string;
   until?: string;
-  author?: string;
+  /** A git author pattern (git log --author). */
+  gitAuthor?: string;
   decrypt?: boolean;
 }
 
@@ -16,7 +17,7 @@ export default async function logCommand(ctx: CommandContext, [target]: string[]
     key: opts.key,
     since: opts.since,
     until: opts.until,
-    author: opts.author,
+    author: opts.gitAuthor,
     decrypt: opts.decrypt === true,
     fullHistory: true,
   });

@@ -55,6 +55,19 @@ export const repeatable = <F extends string>(flags: F, description: string) =>
 export const choice = <F extends string, const C extends readonly [string, ...string[]]>(flags: F, description: string, choices: C, fallback: C[number]) =>
   opt<F, C[number]>(flags, () => new Option(flags, description).choices(choices).default(fallback));
 
+/** A single-value `option`, also accepted under the old `aliasFlags`, which help no longer shows. */
+export function withHiddenAlias<F extends string>(option: Opt<F, string | undefined>, aliasFlags: string): Opt<F, string | undefined> {
+  return {
+    flags: option.flags,
+    addTo: (cmd) => {
+      option.addTo(cmd);
+      const alias = new Option(aliasFlags, `alias of ${option.flags}`).hideHelp();
+      const target = new Option(option.flags).attributeName();
+      cmd.addOption(alias).on(`option:${alias.name()}`, (v: unknown) => cmd.setOptionValueWithSource(target, v, 'cli'));
+    },
+  };
+}
+
 /** Every command takes these. */
 export const GLOBAL_OPTIONS = [
   value('--repo <dir>', 'the secrets repository (default: nearest parent with keyfold.yaml)'),

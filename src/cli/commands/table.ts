@@ -4,7 +4,7 @@
  * dependencies behind it) loads only when its command runs.
  */
 import { defineCommand, type CommandSpec } from './define.js';
-import { choice, flag, optionalValue, repeatable, required, value } from './options.js';
+import { choice, flag, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand({
@@ -161,6 +161,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     options: [
       value('--base <rev>', "judge the change since REV with REV's policy (authorization, rollback)"),
+      // A GitHub identity (PR authorship), unlike `log --git-author`.
       repeatable('--author <login>', 'GitHub login or numeric id of an author (repeatable; default $GITHUB_ACTOR)'),
       choice('--format <format>', 'output format', ['text', 'json', 'github'], 'text'),
       value('--summary <file>', 'write the Markdown PR comment (changed key names, services, reviewers) to FILE'),
@@ -185,12 +186,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'log',
     args: '[target]',
     summary: 'audit trail from git: per commit, which keys changed in which refs and who gained or lost access (no decryption)',
-    examples: ['keyfold log prod/providers/openrouter --key OPENROUTER_API_KEY', 'keyfold log prod --since 2026-01-01 --json'],
+    examples: ['keyfold log prod/providers/openrouter --key OPENROUTER_API_KEY', 'keyfold log prod --since 2026-01-01 --git-author alice --json'],
     options: [
       value('--key <key>', 'only commits that changed this key (nested: a.b)'),
       value('--since <date>', 'commits after this date'),
       value('--until <date>', 'commits before this date'),
-      value('--author <pattern>', 'commits by this author (git --author)'),
+      // A git author pattern, unlike `validate --author`; `--author` still works (hidden).
+      withHiddenAlias(value('--git-author <pattern>', 'commits whose author matches PATTERN (git --author)'), '--author <pattern>'),
       flag('--decrypt', 'confirm which values changed in re-encryption commits (needs a reader identity)'),
     ],
     load: () => import('./log.js'),

@@ -8,6 +8,7 @@ import type { CommandContext } from './context.js';
 
 interface Options {
   base?: string;
+  /** GitHub logins or numeric ids (PR authorship), unlike `log --git-author`. */
   author?: string[];
   format: 'text' | 'json' | 'github';
   summary?: string;
