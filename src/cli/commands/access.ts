@@ -1,12 +1,18 @@
 import { UsageError } from '../../kernel/errors.js';
 import { accessAt, accessHistory, memberAccess, refAccess } from '../../ops/policy/access.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function accessCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
+interface Options {
+  member?: string;
+  at?: string;
+  history?: boolean;
+}
+
+export default async function accessCommand(ctx: CommandContext, [ref]: string[], opts: Options): Promise<void> {
   const ws = new Workspace(ctx.global);
-  const member = opts['member'] as string | undefined;
-  if (opts['history']) {
+  const member = opts.member;
+  if (opts.history) {
     if (!ref) throw new UsageError('access --history needs a REF');
     const changes = await accessHistory(ws, ref);
     ctx.out.result(changes, () =>
@@ -16,8 +22,8 @@ export default async function accessCommand(ctx: CommandContext, [ref]: string[]
     );
     return;
   }
-  if (opts['at']) {
-    const at = await accessAt(ws, opts['at'] as string, ref);
+  if (opts.at) {
+    const at = await accessAt(ws, opts.at, ref);
     ctx.out.result(at, () =>
       [
         `at ${at.commit.slice(0, 12)}:`,

@@ -1,9 +1,13 @@
 import { blame } from '../../ops/audit/blame.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function blameCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
-  const lines = await blame(new Workspace(ctx.global), ref!, { decrypt: opts['decrypt'] === true });
+interface Options {
+  decrypt?: boolean;
+}
+
+export default async function blameCommand(ctx: CommandContext, [ref]: string[], opts: Options): Promise<void> {
+  const lines = await blame(new Workspace(ctx.global), ref!, { decrypt: opts.decrypt === true });
   const width = Math.max(0, ...lines.map((l) => l.key.length));
   ctx.out.result(lines, () =>
     lines

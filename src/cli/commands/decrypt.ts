@@ -3,10 +3,15 @@ import { resolve } from 'node:path';
 import { documentFormat, encodeDocumentMap } from '../../formats/registry.js';
 import { decryptSopsPaths } from '../../ops/secrets/file-crypt.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function decryptCommand(ctx: CommandContext, paths: string[], opts: Record<string, unknown>): Promise<void> {
-  const inPlace = opts['inPlace'] === true;
+interface Options {
+  inPlace?: boolean;
+  json?: boolean;
+}
+
+export default async function decryptCommand(ctx: CommandContext, paths: string[], opts: Options): Promise<void> {
+  const inPlace = opts.inPlace === true;
   const ws = new Workspace(ctx.global);
   if (inPlace) {
     const files = decryptSopsPaths(ws, paths, { inPlace });
@@ -14,10 +19,10 @@ export default async function decryptCommand(ctx: CommandContext, paths: string[
     return;
   }
   // One file without --json prints that document as YAML, comments and all.
-  if (!opts['json'] && paths.length === 1 && !statSync(resolve(ws.cwd, paths[0]!), { throwIfNoEntry: false })?.isDirectory()) {
+  if (!opts.json && paths.length === 1 && !statSync(resolve(ws.cwd, paths[0]!), { throwIfNoEntry: false })?.isDirectory()) {
     ctx.out.raw(documentFormat('yaml').encode(decryptSopsPaths(ws, paths)[0]!.doc));
     return;
   }
   // Several files: one object keyed by path (JSON, or the same shape in YAML).
-  ctx.out.raw(encodeDocumentMap(decryptSopsPaths(ws, paths).map((f) => [f.file, f.doc] as const), opts['json'] ? 'json' : 'yaml'));
+  ctx.out.raw(encodeDocumentMap(decryptSopsPaths(ws, paths).map((f) => [f.file, f.doc] as const), opts.json ? 'json' : 'yaml'));
 }

@@ -1,7 +1,7 @@
 import { editRef } from '../../ops/secrets/edit.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
-import { askYesNo } from '../stdin.js';
+import type { CommandContext } from './context.js';
+import { askYesNo } from '../io/stdin.js';
 
 export default async function editCommand(ctx: CommandContext, [ref]: string[]): Promise<void> {
   const editor = ctx.io.env['VISUAL'] || ctx.io.env['EDITOR'] || 'vi';
@@ -9,8 +9,8 @@ export default async function editCommand(ctx: CommandContext, [ref]: string[]):
     editor,
     retryAfterInvalid: ctx.io.stdin.isTTY
       ? async (e) => {
-          ctx.io.stderr.write(`keyfold: ${e.message}\n`);
-          return askYesNo(ctx.io, 'Re-open the editor? [Y/n] ');
+          ctx.out.error(e.message);
+          return askYesNo(ctx.io.stdin, ctx.out, 'Re-open the editor? [Y/n] ');
         }
       : undefined,
   });

@@ -1,12 +1,17 @@
 import { encryptSopsFile } from '../../ops/secrets/file-crypt.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function encryptCommand(ctx: CommandContext, [file]: string[], opts: Record<string, unknown>): Promise<void> {
+interface Options {
+  recipient?: string[];
+  inPlace?: boolean;
+}
+
+export default async function encryptCommand(ctx: CommandContext, [file]: string[], opts: Options): Promise<void> {
   const r = await encryptSopsFile(new Workspace(ctx.global), file!, {
-    recipients: opts['recipient'] as string[] | undefined,
-    inPlace: opts['inPlace'] === true,
+    recipients: opts.recipient,
+    inPlace: opts.inPlace === true,
   });
-  if (opts['inPlace']) ctx.out.result({ file: r.file, recipients: r.recipients }, () => `encrypted ${r.file} for ${r.recipients.length} recipient(s)`);
+  if (opts.inPlace) ctx.out.result({ file: r.file, recipients: r.recipients }, () => `encrypted ${r.file} for ${r.recipients.length} recipient(s)`);
   else ctx.out.raw(r.text);
 }

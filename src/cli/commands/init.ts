@@ -1,13 +1,14 @@
 import { init } from '../../ops/init/init.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function initCommand({ out, global }: CommandContext, [dir]: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await init(global, {
-    dir,
-    admin: opts['admin'] as string | undefined,
-    recipient: opts['recipient'] as string | undefined,
-    github: opts['github'] as string | undefined,
-  });
+interface Options {
+  admin?: string;
+  recipient?: string;
+  github?: string;
+}
+
+export default async function initCommand({ out, global }: CommandContext, [dir]: string[], opts: Options): Promise<void> {
+  const r = await init(global, { dir, admin: opts.admin, recipient: opts.recipient, github: opts.github });
   out.result(r, () =>
     [
       `Initialised keyfold repository in ${r.root}${r.gitInitialised ? ' (git init)' : ''}`,

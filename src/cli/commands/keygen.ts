@@ -1,11 +1,15 @@
 import { keygen } from '../../ops/identity/keygen.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function keygenCommand({ out, io }: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = keygen(opts['output'] as string | undefined);
+interface Options {
+  output?: string;
+}
+
+export default async function keygenCommand({ out }: CommandContext, _args: string[], opts: Options): Promise<void> {
+  const r = keygen(opts.output);
   if (r.identityFile) {
     // Without -o the identity itself is the output; the recipient goes to stderr.
-    io.stderr.write(`Public key: ${r.recipient}\n`);
+    out.note(`Public key: ${r.recipient}`);
     out.raw(r.identityFile.reveal());
     return;
   }

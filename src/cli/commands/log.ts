@@ -1,15 +1,24 @@
 import { readHistory, type LogEntry, type LogFile } from '../../ops/audit/log.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function logCommand(ctx: CommandContext, [target]: string[], opts: Record<string, unknown>): Promise<void> {
+interface Options {
+  key?: string;
+  since?: string;
+  until?: string;
+  /** A git author pattern (git log --author). */
+  gitAuthor?: string;
+  decrypt?: boolean;
+}
+
+export default async function logCommand(ctx: CommandContext, [target]: string[], opts: Options): Promise<void> {
   const r = await readHistory(new Workspace(ctx.global), {
     target,
-    key: opts['key'] as string | undefined,
-    since: opts['since'] as string | undefined,
-    until: opts['until'] as string | undefined,
-    author: opts['author'] as string | undefined,
-    decrypt: opts['decrypt'] === true,
+    key: opts.key,
+    since: opts.since,
+    until: opts.until,
+    author: opts.gitAuthor,
+    decrypt: opts.decrypt === true,
     fullHistory: true,
   });
   ctx.out.result(r, () => r.entries.map(entryText).join('\n\n'));

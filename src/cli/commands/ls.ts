@@ -1,6 +1,6 @@
 import { listRefs } from '../../ops/secrets/read-values.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
 export default async function lsCommand(ctx: CommandContext, [prefix]: string[]): Promise<void> {
   const refs = listRefs(new Workspace(ctx.global), prefix);

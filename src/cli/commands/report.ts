@@ -1,9 +1,13 @@
 import { resolve } from 'node:path';
 import { writeReport } from '../../ops/audit/report.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function reportCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
-  const r = await writeReport(new Workspace(ctx.global), resolve(ctx.io.cwd, opts['html'] as string));
+interface Options {
+  html: string;
+}
+
+export default async function reportCommand(ctx: CommandContext, _args: string[], opts: Options): Promise<void> {
+  const r = await writeReport(new Workspace(ctx.global), resolve(ctx.io.cwd, opts.html));
   ctx.out.result(r, () => `wrote ${r.file}: ${r.refs} refs, ${r.members} members, ${r.pending} value(s) pending rotation`);
 }

@@ -1,9 +1,13 @@
 import { rotationStatus } from '../../ops/audit/exposure.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function rotationStatusCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
-  const items = await rotationStatus(new Workspace(ctx.global), { decrypt: opts['decrypt'] === true });
+interface Options {
+  decrypt?: boolean;
+}
+
+export default async function rotationStatusCommand(ctx: CommandContext, _args: string[], opts: Options): Promise<void> {
+  const items = await rotationStatus(new Workspace(ctx.global), { decrypt: opts.decrypt === true });
   const pending = items.filter((i) => i.status === 'pending');
   ctx.out.result({ pending: pending.length, items }, () => {
     if (items.length === 0) return 'no removals recorded (policies/rotations.yaml)';

@@ -3,8 +3,8 @@ import { UsageError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import { setValue } from '../../ops/secrets/set-value.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
-import { promptHidden, readAllStdin } from '../stdin.js';
+import type { CommandContext } from './context.js';
+import { promptHidden, readAllStdin } from '../io/stdin.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -14,21 +14,28 @@ export function generateValue(length: number): string {
   return s;
 }
 
-export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: Record<string, unknown>): Promise<void> {
-  const sources = ['stdin', 'value', 'generate'].filter((k) => opts[k] !== undefined && opts[k] !== false);
+interface Options {
+  stdin?: boolean;
+  value?: string;
+  /** A length, or true for the default one. */
+  generate?: string | true;
+}
+
+export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: Options): Promise<void> {
+  const sources = [opts.stdin, opts.value, opts.generate].filter((v) => v !== undefined && v !== false);
   if (sources.length > 1) throw new UsageError('use only one of --stdin, --value and --generate');
   let value: Secret<string>;
-  if (opts['value'] !== undefined) {
+  if (opts.value !== undefined) {
     ctx.out.warn('--value leaves the secret in shell history and the process list; prefer --stdin');
-    value = new Secret(String(opts['value']));
-  } else if (opts['generate'] !== undefined) {
-    const n = opts['generate'] === true ? 32 : Number(opts['generate']);
+    value = new Secret(opts.value);
+  } else if (opts.generate !== undefined) {
+    const n = opts.generate === true ? 32 : Number(opts.generate);
     if (!Number.isInteger(n) || n < 8 || n > 4096) throw new UsageError('--generate takes a length from 8 to 4096');
     value = new Secret(generateValue(n));
-  } else if (opts['stdin'] || !ctx.io.stdin.isTTY) {
+  } else if (opts.stdin || !ctx.io.stdin.isTTY) {
     value = new Secret((await readAllStdin(ctx.io.stdin)).replace(/\r?\n$/, ''));
   } else {
-    value = new Secret(await promptHidden(ctx.io, `Value for ${key}: `));
+    value = new Secret(await promptHidden(ctx.io.stdin, ctx.out, `Value for ${key}: `));
   }
   const r = await setValue(new Workspace(ctx.global), ref!, key!, value);
   ctx.out.result(r, () => `${r.action}: ${r.ref} ${r.key}${r.writeOnly ? ' (write-only: encrypted to the policy\'s readers; you cannot read it back)' : ''}`);

@@ -1,9 +1,14 @@
 import { documentFormat } from '../../formats/registry.js';
 import { showRef } from '../../ops/secrets/read-values.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function showCommand(ctx: CommandContext, [ref]: string[], opts: Record<string, unknown>): Promise<void> {
+interface Options {
+  format: 'yaml' | 'json' | 'dotenv';
+  json?: boolean;
+}
+
+export default async function showCommand(ctx: CommandContext, [ref]: string[], opts: Options): Promise<void> {
   const doc = (await showRef(new Workspace(ctx.global), ref!)).reveal();
-  ctx.out.raw(documentFormat(opts['json'] ? 'json' : (opts['format'] as string)).encode(doc));
+  ctx.out.raw(documentFormat(opts.json ? 'json' : opts.format).encode(doc));
 }

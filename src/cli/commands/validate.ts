@@ -4,15 +4,24 @@ import { encodeJson } from '../../formats/json.js';
 import { validate } from '../../ops/validate/validate.js';
 import { writeSummary } from '../../ops/validate/summary.js';
 import { Workspace } from '../../ops/context/workspace.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from './context.js';
 
-export default async function validateCommand(ctx: CommandContext, _args: string[], opts: Record<string, unknown>): Promise<void> {
-  const format = opts['json'] ? 'json' : (opts['format'] as string);
-  const base = opts['base'] as string | undefined;
-  const given = opts['author'] as string[] | undefined;
+interface Options {
+  base?: string;
+  /** GitHub logins or numeric ids (PR authorship), unlike `log --git-author`. */
+  author?: string[];
+  format: 'text' | 'json' | 'github';
+  summary?: string;
+  json?: boolean;
+}
+
+export default async function validateCommand(ctx: CommandContext, _args: string[], opts: Options): Promise<void> {
+  const format = opts.json ? 'json' : opts.format;
+  const base = opts.base;
+  const given = opts.author;
   const actor = ctx.io.env['GITHUB_ACTOR'];
   const authors = given ?? (base !== undefined && actor ? [actor] : []);
-  const summaryFile = opts['summary'] as string | undefined;
+  const summaryFile = opts.summary;
   const r = await validate(new Workspace(ctx.global), { base, authors, summary: summaryFile !== undefined });
   if (summaryFile !== undefined) writeSummary(ctx.io.cwd, summaryFile, r.summary!);
 

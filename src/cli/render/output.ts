@@ -1,20 +1,12 @@
 /**
- * The only writer to stdout and stderr, and the error formatter. Errors are one line:
- * `keyfold: <message> — <hint>`; with --json, a JSON object on stderr.
+ * The only writer to stdout and stderr while a command runs (errors: errors.ts). Data
+ * goes to stdout, as text or, with --json, as JSON; notes for humans go to stderr.
  */
-import type { Readable, Writable } from 'node:stream';
-import { ExitCode, KeyfoldError } from '../../kernel/errors.js';
 import { encodeJson } from '../../formats/json.js';
+import type { Io } from '../io/io.js';
+import type { Prompter } from '../io/stdin.js';
 
-export interface Io {
-  stdout: Writable;
-  stderr: Writable;
-  stdin: Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-export class Output {
+export class Output implements Prompter {
   constructor(
     readonly io: Io,
     readonly json: boolean,
@@ -29,7 +21,7 @@ export class Output {
     }
   }
 
-  /** Raw text on stdout (decrypted documents, values). */
+  /** Raw text on stdout (decrypted documents, values, help). */
   raw(text: string): void {
     this.io.stdout.write(text);
   }
@@ -39,29 +31,31 @@ export class Output {
     if (!this.json) this.io.stderr.write(text + '\n');
   }
 
+  /** A line on stderr that is shown even with --json (it is not part of the data). */
+  note(text: string): void {
+    this.io.stderr.write(text + '\n');
+  }
+
   warn(text: string): void {
     this.io.stderr.write(`keyfold: warning: ${text}\n`);
   }
-}
 
-/** Print an error (never a stack trace unless KEYFOLD_DEBUG=1) and return its exit code. */
-export function reportError(e: unknown, io: Io, json: boolean): number {
-  if (e instanceof KeyfoldError) {
-    if (json) {
-      io.stderr.write(encodeJson({ error: { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode } }, 0) + '\n');
-    } else {
-      io.stderr.write(`keyfold: ${oneLine(e.message)}${e.hint ? ` — ${oneLine(e.hint)}` : ''}\n`);
-    }
-    return e.exitCode;
+  /** A problem the command recovers from (the user is asked what to do next). */
+  error(text: string): void {
+    this.io.stderr.write(`keyfold: ${text}\n`);
   }
-  // An unexpected error may carry third-party text; print only its kind.
-  const kind = e instanceof Error ? e.name : typeof e;
-  if (io.env['KEYFOLD_DEBUG'] === '1' && e instanceof Error) io.stderr.write(`${e.stack}\n`);
-  const message = `internal error (${kind}); this is a bug in keyfold — rerun with KEYFOLD_DEBUG=1 and report it`;
-  io.stderr.write(json ? encodeJson({ error: { code: 'internal', message, exitCode: ExitCode.internal } }, 0) + '\n' : `keyfold: ${message}\n`);
-  return ExitCode.internal;
-}
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
+  /** A question on the terminal (stderr), as is. */
+  prompt(text: string): void {
+    this.io.stderr.write(text);
+  }
+
+  /** Progress on stderr for long runs, on a terminal only (undefined otherwise). */
+  progress(): ((done: number, total: number) => void) | undefined {
+    const stderr = this.io.stderr as NodeJS.WriteStream;
+    if (this.json || !stderr.isTTY) return undefined;
+    return (done, total) => {
+      if (total >= 20) stderr.write(`\r  ${done}/${total}${done === total ? '\n' : ''}`);
+    };
+  }
 }

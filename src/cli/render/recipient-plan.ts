@@ -1,7 +1,6 @@
 /** Printing recipient/rotation plans and their results. */
 import { AccessError, KeyfoldError } from '../../kernel/errors.js';
 import type { ApplyResult, RecipientPlanEntry, RecipientPlan } from '../../ops/policy/recipients-sync.js';
-import type { CommandContext } from '../program.js';
 
 export function planLines(plan: RecipientPlan): string[] {
   if (plan.changes.length === 0) return [`all ${plan.entries.length} file(s) match the policy`];
@@ -15,15 +14,6 @@ export function planLines(plan: RecipientPlan): string[] {
 function describe(e: RecipientPlanEntry): string {
   const who = [...e.added.map((m) => `+${m}`), ...e.removed.map((m) => `-${m}`)].join(' ');
   return who ? `${who} (${e.reason})` : e.reason;
-}
-
-/** Progress on stderr for long runs, on a terminal only. */
-export function progress(ctx: CommandContext): ((done: number, total: number) => void) | undefined {
-  const stderr = ctx.io.stderr as NodeJS.WriteStream;
-  if (ctx.out.json || !stderr.isTTY) return undefined;
-  return (done, total) => {
-    if (total >= 20) stderr.write(`\r  ${done}/${total}${done === total ? '\n' : ''}`);
-  };
 }
 
 export function resultLines(result: ApplyResult): string[] {

@@ -1,6 +1,14 @@
-/** Reading secrets and answers from standard input. */
-import { UsageError } from '../kernel/errors.js';
-import type { Io } from './render/output.js';
+/**
+ * Reading secrets and answers from standard input. The questions are shown through the
+ * caller's `Prompter` (render/output.ts), so this module writes nothing itself.
+ */
+import { UsageError } from '../../kernel/errors.js';
+import type { Io } from './io.js';
+
+/** Shows a question on the terminal, as is (no newline added). */
+export interface Prompter {
+  prompt(text: string): void;
+}
 
 export async function readAllStdin(stdin: Io['stdin']): Promise<string> {
   const chunks: Buffer[] = [];
@@ -8,10 +16,9 @@ export async function readAllStdin(stdin: Io['stdin']): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Prompt on stderr and read one line from a TTY without echoing it. */
-export async function promptHidden(io: Io, question: string): Promise<string> {
-  io.stderr.write(question);
-  const stdin = io.stdin;
+/** Ask, then read one line from a TTY without echoing it. */
+export async function promptHidden(stdin: Io['stdin'], screen: Prompter, question: string): Promise<string> {
+  screen.prompt(question);
   stdin.setRawMode?.(true);
   stdin.resume();
   let value = '';
@@ -28,13 +35,13 @@ export async function promptHidden(io: Io, question: string): Promise<string> {
   } finally {
     stdin.setRawMode?.(false);
     stdin.pause();
-    io.stderr.write('\n');
+    screen.prompt('\n');
   }
 }
 
-export async function askYesNo(io: Io, question: string): Promise<boolean> {
-  io.stderr.write(question);
-  for await (const chunk of io.stdin) {
+export async function askYesNo(stdin: Io['stdin'], screen: Prompter, question: string): Promise<boolean> {
+  screen.prompt(question);
+  for await (const chunk of stdin) {
     const answer = String(chunk).trim().toLowerCase();
     return answer === '' || answer === 'y' || answer === 'yes';
   }

@@ -1,0 +1,235 @@
+/**
+ * The command table: every command's name, arguments, summary, examples and options.
+ * program.ts turns it into commander commands; a handler module (and the heavy
+ * dependencies behind it) loads only when its command runs.
+ */
+import { defineCommand, type CommandSpec } from './define.js';
+import { choice, flag, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  defineCommand({
+    name: 'init',
+    args: '[dir]',
+    summary: 'scaffold a secrets repository: config, policy with tier roles, rules, generated .sops.yaml and CODEOWNERS, CI workflows; git init',
+    examples: ['keyfold init --admin carol --github carol', 'keyfold init ./secrets-repo --recipient age1…'],
+    options: [
+      value('--admin <name>', 'member name of the first admin'),
+      value('--recipient <age1…>', "the admin's age recipient (default: the identity found)"),
+      value('--github <login>', "the admin's GitHub login"),
+    ],
+    load: () => import('./init.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'keygen',
+    args: '',
+    summary: 'generate an age identity (age-keygen format)',
+    examples: ['keyfold keygen -o ~/.config/sops/age/keys.txt', 'keyfold keygen > key.txt'],
+    options: [value('-o, --output <file>', 'write the identity to FILE (created exclusively, mode 0600) and print only the recipient')],
+    load: () => import('./keygen.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'set',
+    args: '<ref> <key>',
+    summary: 'create or update one value (creates the file, encrypted to the policy)',
+    examples: [
+      'printf %s "$KEY" | keyfold set prod/providers/openrouter OPENROUTER_API_KEY --stdin',
+      'keyfold set dev/api/session SESSION_SECRET --generate=48',
+    ],
+    options: [
+      flag('--stdin', 'read the value from standard input (one trailing newline is removed)'),
+      value('--value <value>', 'the value itself (visible in shell history and ps; prefer --stdin)'),
+      optionalValue('--generate [length]', 'a random value of LENGTH characters [A-Za-z0-9] (default 32)'),
+    ],
+    load: () => import('./set.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'get',
+    args: '<ref> <key>',
+    summary: 'print one value',
+    examples: ['keyfold get dev/api/db DATABASE_URL', 'keyfold get dev/api/db db.password --json'],
+    load: () => import('./get.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'unset',
+    args: '<ref> <key>',
+    summary: 'remove one key',
+    examples: ['keyfold unset dev/api/db OLD_PASSWORD'],
+    load: () => import('./unset.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'show',
+    args: '<ref>',
+    summary: 'print a decrypted file',
+    examples: ['keyfold show dev/api/db', 'keyfold show dev/api/db --format dotenv > .env'],
+    options: [choice('-f, --format <format>', 'output format', ['yaml', 'json', 'dotenv'], 'yaml')],
+    load: () => import('./show.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'ls',
+    args: '[prefix]',
+    summary: 'list refs and their key names (no decryption)',
+    examples: ['keyfold ls', 'keyfold ls prod/providers --json'],
+    load: () => import('./ls.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'edit',
+    args: '<ref>',
+    summary: 'edit a decrypted copy in $EDITOR (private temp file, never in the repo)',
+    examples: ['EDITOR="code --wait" keyfold edit dev/api/db'],
+    load: () => import('./edit.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'encrypt',
+    args: '<file>',
+    summary: 'encrypt a plaintext YAML file, sops-style (to stdout, or --in-place)',
+    examples: ['keyfold encrypt config.yaml -r age1… > config.enc.yaml', 'keyfold encrypt secrets/dev/app.yaml --in-place'],
+    options: [
+      repeatable('-r, --recipient <age1…>', 'age recipient (repeatable; default: every member in the policy)'),
+      flag('-i, --in-place', 'replace the file'),
+    ],
+    load: () => import('./encrypt.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'decrypt',
+    args: '<paths...>',
+    summary: 'decrypt files or whole directories (recursively), sops-style',
+    examples: ['keyfold decrypt secrets/dev/api/db.yaml', 'keyfold decrypt secrets/ --json > all.json'],
+    options: [flag('-i, --in-place', 'replace each file with its plaintext (mode 0600)')],
+    load: () => import('./decrypt.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'recipients sync',
+    args: '',
+    summary: 're-wrap data keys so every file matches the policy (plan first; readers added keep ciphertext, readers removed force a fresh data key)',
+    examples: ['keyfold recipients sync --check', 'keyfold recipients sync --env prod'],
+    options: [
+      value('--env <env>', 'only this environment'),
+      flag('--check', 'report drift and exit 3 if any; needs no identity'),
+      flag('--rekey-merged', 'also give a fresh data key to files whose sops block changed since the last sync (S6)'),
+    ],
+    load: () => import('./recipients-sync.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'rotate',
+    args: '[prefix]',
+    summary: 'give files a fresh data key (every value re-encrypted); plan first',
+    examples: ['keyfold rotate prod/providers', 'keyfold rotate --dry-run'],
+    options: [flag('--dry-run', 'print the plan only')],
+    load: () => import('./rotate.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'member add',
+    args: '<name>',
+    summary: 'add a member to policies/access.yaml (then run `recipients sync`)',
+    examples: ['keyfold member add alice --recipient age1… --role developer --github alice', 'keyfold member add me --recipient age1…   # onboarding PR: no role'],
+    options: [
+      required('--recipient <age1…>', "the member's age recipient"),
+      value('--role <role>', 'a role to give them'),
+      value('--github <login>', 'their GitHub login (PR authorship)'),
+      choice('--kind <kind>', 'member kind', ['human', 'machine', 'agent'], 'human'),
+    ],
+    load: () => import('./member-add.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'member remove',
+    args: '<name>',
+    summary: 'remove a member from the policy and list every ref they can read (rotate those values)',
+    examples: ['keyfold member remove bob && keyfold recipients sync'],
+    load: () => import('./member-remove.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'validate',
+    args: '',
+    summary: 'everything CI checks: format, encryption, recipients vs policy, rules, secret scan; with --base, who may change what (no identity needed)',
+    examples: [
+      'keyfold validate',
+      'keyfold validate --base origin/main --author "$GITHUB_ACTOR" --format github --summary "$RUNNER_TEMP/summary.md"',
+    ],
+    options: [
+      value('--base <rev>', "judge the change since REV with REV's policy (authorization, rollback)"),
+      // A GitHub identity (PR authorship), unlike `log --git-author`.
+      repeatable('--author <login>', 'GitHub login or numeric id of an author (repeatable; default $GITHUB_ACTOR)'),
+      choice('--format <format>', 'output format', ['text', 'json', 'github'], 'text'),
+      value('--summary <file>', 'write the Markdown PR comment (changed key names, services, reviewers) to FILE'),
+    ],
+    load: () => import('./validate.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'access',
+    args: '[ref]',
+    summary: 'who can read and write what, now',
+    examples: ['keyfold access', 'keyfold access prod/providers/openrouter', 'keyfold access --member alice --json', 'keyfold access --at v1.2.0 prod/api/db', 'keyfold access --history prod/api/db'],
+    options: [
+      value('--member <name>', 'what one member can read and write'),
+      value('--at <rev>', "who could read each ref at a past revision (the files' recipients then)"),
+      flag('--history', 'how the readers of REF changed over its history'),
+    ],
+    load: () => import('./access.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'log',
+    args: '[target]',
+    summary: 'audit trail from git: per commit, which keys changed in which refs and who gained or lost access (no decryption)',
+    examples: ['keyfold log prod/providers/openrouter --key OPENROUTER_API_KEY', 'keyfold log prod --since 2026-01-01 --git-author alice --json'],
+    options: [
+      value('--key <key>', 'only commits that changed this key (nested: a.b)'),
+      value('--since <date>', 'commits after this date'),
+      value('--until <date>', 'commits before this date'),
+      // A git author pattern, unlike `validate --author`; `--author` still works (hidden).
+      withHiddenAlias(value('--git-author <pattern>', 'commits whose author matches PATTERN (git --author)'), '--author <pattern>'),
+      flag('--decrypt', 'confirm which values changed in re-encryption commits (needs a reader identity)'),
+    ],
+    load: () => import('./log.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'blame',
+    args: '<ref>',
+    summary: 'for every key of a ref, the last commit that changed its value',
+    examples: ['keyfold blame prod/providers/openrouter', 'keyfold blame prod/providers/openrouter --decrypt'],
+    options: [flag('--decrypt', 'count value changes made together with a data-key rotation (needs a reader identity)')],
+    load: () => import('./blame.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'rotation status',
+    args: '',
+    summary: 'for every key a removed member could ever read: rotated since the removal, or still pending',
+    examples: ['keyfold rotation status', 'keyfold rotation status --json'],
+    options: [flag('--decrypt', 'count value changes made together with a data-key rotation (needs a reader identity)')],
+    load: () => import('./rotation-status.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'report',
+    args: '',
+    summary: 'a self-contained HTML audit report: access matrix, timeline of changes, pending rotations (no values)',
+    examples: ['keyfold report --html access-report.html'],
+    options: [required('--html <file>', 'where to write the report')],
+    load: () => import('./report.js'),
+    json: true,
+  }),
+];
+
+/** The groups of two-word commands (`member add`), with their descriptions. */
+export const GROUPS: Record<string, string> = {
+  recipients: "make files' recipients match the access policy",
+  member: 'add or remove members of the access policy',
+  rotation: 'track value rotations owed after members leave',
+};

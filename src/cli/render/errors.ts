@@ -1,0 +1,45 @@
+/**
+ * Errors on stderr, and their exit codes. Errors are one line:
+ * `keyfold: <message> — <hint>`; with --json, a JSON object on stderr.
+ */
+import { ExitCode, KeyfoldError } from '../../kernel/errors.js';
+import { encodeJson } from '../../formats/json.js';
+import type { Io } from '../io/io.js';
+
+/** Print an error (never a stack trace unless KEYFOLD_DEBUG=1) and return its exit code. */
+export function reportError(e: unknown, io: Io, json: boolean): number {
+  if (e instanceof KeyfoldError) {
+    if (json) {
+      io.stderr.write(encodeJson({ error: { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode } }, 0) + '\n');
+    } else {
+      io.stderr.write(`keyfold: ${oneLine(e.message)}${e.hint ? ` — ${oneLine(e.hint)}` : ''}\n`);
+    }
+    return e.exitCode;
+  }
+  // An unexpected error may carry third-party text; print only its kind.
+  const kind = e instanceof Error ? e.name : typeof e;
+  if (io.env['KEYFOLD_DEBUG'] === '1' && e instanceof Error) io.stderr.write(`${e.stack}\n`);
+  const message = `internal error (${kind}); this is a bug in keyfold — rerun with KEYFOLD_DEBUG=1 and report it`;
+  io.stderr.write(json ? encodeJson({ error: { code: 'internal', message, exitCode: ExitCode.internal } }, 0) + '\n' : `keyfold: ${message}\n`);
+  return ExitCode.internal;
+}
+
+/**
+ * A command line commander rejected: one line naming the problem (the first line of
+ * commander's own message, else `fallback`) and where help is. Returns the usage exit code.
+ */
+export function reportUsage(io: Io, commanderText: string, fallback: string, command: string | undefined): number {
+  const message = (commanderText.split('\n').find((l) => l.trim()) ?? fallback).replace(/^error:\s*/, '');
+  io.stderr.write(`keyfold: ${message} — see \`keyfold ${command ? command + ' ' : ''}--help\`\n`);
+  return ExitCode.usage;
+}
+
+/** `keyfold` with no command: the help on stderr, usage exit. */
+export function reportNoCommand(io: Io, help: string): number {
+  io.stderr.write(help);
+  return ExitCode.usage;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
