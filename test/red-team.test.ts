@@ -160,4 +160,4 @@ describe('10. control-plane gaps', () => {
 // keep the imports used when a block is skipped
 void execFileSync;
 void makeIdentity;
-void outsider;
+

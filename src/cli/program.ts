@@ -58,20 +58,31 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
     .showSuggestionAfterError(true)
     .addHelpText('after', FOOTER);
 
+  // A handler may return its own exit status (`run`: the child's).
+  let exitStatus: number = ExitCode.ok;
   const groups = new Map<string, Command>();
   for (const spec of COMMANDS) {
     addCommand(program, groups, spec, async (args, opts) => {
       jsonMode = opts.json === true;
-      const global: GlobalOptions = { cwd: io.cwd, env: io.env, repo: opts.repo, identity: opts.identity };
+      const out = new Output(io, jsonMode);
+      const global: GlobalOptions = {
+        cwd: io.cwd,
+        env: io.env,
+        repo: opts.repo,
+        identity: opts.identity,
+        worktreePolicy: (opts as { worktreePolicy?: true }).worktreePolicy === true,
+        note: (message) => out.warn(message),
+      };
       const handler = (await spec.load()).default;
       // The row's defineCommand checked that the handler takes these options.
-      await handler({ out: new Output(io, jsonMode), io, global }, args, opts as never);
+      const status = await handler({ out, io, global }, args, opts as never);
+      if (typeof status === 'number') exitStatus = status;
     });
   }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
+    return exitStatus;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.ok;

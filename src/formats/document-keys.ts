@@ -27,7 +27,9 @@ export function envNames(doc: Document): Array<{ name: string; path: string[] }>
 }
 
 function keyText(p: Pair<unknown, unknown>): string {
-  return isScalar(p.key) ? String(p.key.source ?? p.key.value) : '?';
+  if (isScalar(p.key)) return String(p.key.source ?? p.key.value);
+  // Keys set through the API (doc.setIn) may be plain values rather than nodes.
+  return typeof p.key === 'string' || typeof p.key === 'number' || typeof p.key === 'bigint' ? String(p.key) : '?';
 }
 
 /** Leaf keys (values, lists) as map-key paths; maps are walked into. */

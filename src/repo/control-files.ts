@@ -1,6 +1,6 @@
 /**
- * The repository's control files read from disk: keyfold.yaml, the access policy and
- * the rotations ledger. Each is a regular file read with a size bound (never through a
+ * The repository's control files read from disk: keyfold.yaml, the access policy, the
+ * validation rules and the rotations ledger. Each is a regular file read with a size bound (never through a
  * symlink), then parsed by config/ and cross-checked by core/.
  */
 import { existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ACCESS_FILE, POLICY_HINT, type AccessPolicy } from '../config/access-policy.js';
 import { CONFIG_FILE, CONFIG_HINT, parseKeyfoldConfig, type KeyfoldConfig } from '../config/keyfold-config.js';
 import { ROTATIONS_FILE, parseRemovals, type Removal } from '../config/rotations.js';
+import { RULES_FILE, defaultRules, parseRules, type Rules } from '../config/rules.js';
 import { checkAccessPolicy } from '../core/policy-check.js';
 import { ConfigError, NotFoundError } from '../kernel/errors.js';
 import { readTextFile } from './secrets-tree.js';
@@ -34,6 +35,12 @@ export function loadAccessPolicy(root: string): AccessPolicy {
     throw new ConfigError(`${ACCESS_FILE}:${first.line}: ${first.path.join('.')}: ${first.message}`, { file: ACCESS_FILE, hint: POLICY_HINT });
   }
   return policy;
+}
+
+/** policies/rules.yaml; the defaults when the file does not exist. */
+export function loadRules(root: string): Rules {
+  if (!existsSync(join(root, RULES_FILE))) return defaultRules();
+  return parseRules(readTextFile(join(root, RULES_FILE), RULES_FILE, { root }));
 }
 
 /** Removals recorded by `member remove` (none when the file does not exist). */

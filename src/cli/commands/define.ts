@@ -6,7 +6,8 @@
 import type { CommandContext } from './context.js';
 import type { GLOBAL_OPTIONS, JSON_OPTIONS, Opts, Values } from './options.js';
 
-export type Handler<O> = (ctx: CommandContext, args: string[], opts: O) => Promise<void>;
+/** A handler; a number it returns is keyfold's exit status (`run` passes its child's through). */
+export type Handler<O> = (ctx: CommandContext, args: string[], opts: O) => Promise<void | number>;
 
 export interface CommandSpec {
   /** `get`, or `member add`: a sub-command under its group. */

@@ -74,5 +74,10 @@ export const GLOBAL_OPTIONS = [
   repeatable('--identity <file>', 'age identity file (repeatable; replaces every other identity source)'),
 ] as const;
 
+/** Commands that write secrets take this: recipients and write access follow the default branch's policy otherwise. */
+export const WRITE_OPTIONS = [
+  flag('--worktree-policy', "use the working tree's policies/access.yaml even when it differs from the default branch's (an unmerged policy)"),
+] as const;
+
 /** Commands that print data take --json. */
 export const JSON_OPTIONS = [flag('--json', 'machine-readable output')] as const;

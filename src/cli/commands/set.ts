@@ -15,6 +15,7 @@ export function generateValue(length: number): string {
 }
 
 interface Options {
+  allowEmpty?: true;
   stdin?: boolean;
   value?: string;
   /** A length, or true for the default one. */
@@ -37,6 +38,6 @@ export default async function setCommand(ctx: CommandContext, [ref, key]: string
   } else {
     value = new Secret(await promptHidden(ctx.io.stdin, ctx.out, `Value for ${key}: `));
   }
-  const r = await setValue(new Workspace(ctx.global), ref!, key!, value);
+  const r = await setValue(new Workspace(ctx.global), ref!, key!, value, { allowEmpty: opts.allowEmpty === true });
   ctx.out.result(r, () => `${r.action}: ${r.ref} ${r.key}${r.writeOnly ? ' (write-only: encrypted to the policy\'s readers; you cannot read it back)' : ''}`);
 }

@@ -4,7 +4,7 @@
  * dependencies behind it) loads only when its command runs.
  */
 import { defineCommand, type CommandSpec } from './define.js';
-import { choice, flag, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
+import { WRITE_OPTIONS, choice, flag, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand({
@@ -41,6 +41,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       flag('--stdin', 'read the value from standard input (one trailing newline is removed)'),
       value('--value <value>', 'the value itself (visible in shell history and ps; prefer --stdin)'),
       optionalValue('--generate [length]', 'a random value of LENGTH characters [A-Za-z0-9] (default 32)'),
+      flag('--allow-empty', 'accept an empty value (refused by default: usually an unset variable)'),
+      ...WRITE_OPTIONS,
     ],
     load: () => import('./set.js'),
     json: true,
@@ -58,6 +60,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<ref> <key>',
     summary: 'remove one key',
     examples: ['keyfold unset dev/api/db OLD_PASSWORD'],
+    options: [...WRITE_OPTIONS],
     load: () => import('./unset.js'),
     json: true,
   }),
@@ -83,6 +86,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<ref>',
     summary: 'edit a decrypted copy in $EDITOR (private temp file, never in the repo)',
     examples: ['EDITOR="code --wait" keyfold edit dev/api/db'],
+    options: [...WRITE_OPTIONS],
     load: () => import('./edit.js'),
     json: true,
   }),
@@ -94,6 +98,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       repeatable('-r, --recipient <age1…>', 'age recipient (repeatable; default: every member in the policy)'),
       flag('-i, --in-place', 'replace the file'),
+      ...WRITE_OPTIONS,
     ],
     load: () => import('./encrypt.js'),
     json: true,

@@ -2,12 +2,15 @@
  * Errors on stderr, and their exit codes. Errors are one line:
  * `keyfold: <message> — <hint>`; with --json, a JSON object on stderr.
  */
-import { ExitCode, KeyfoldError } from '../../kernel/errors.js';
+import { ExitCode, KeyfoldError, fromSystemError } from '../../kernel/errors.js';
 import { encodeJson } from '../../formats/json.js';
 import type { Io } from '../io/io.js';
 
 /** Print an error (never a stack trace unless KEYFOLD_DEBUG=1) and return its exit code. */
-export function reportError(e: unknown, io: Io, json: boolean): number {
+export function reportError(error: unknown, io: Io, json: boolean): number {
+  // A file-system failure that escaped its boundary (a missing folder, no permission) is
+  // still the user's problem to fix, not a bug.
+  const e = fromSystemError(error) ?? error;
   if (e instanceof KeyfoldError) {
     if (json) {
       io.stderr.write(encodeJson({ error: { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode } }, 0) + '\n');
@@ -29,7 +32,10 @@ export function reportError(e: unknown, io: Io, json: boolean): number {
  * commander's own message, else `fallback`) and where help is. Returns the usage exit code.
  */
 export function reportUsage(io: Io, commanderText: string, fallback: string, command: string | undefined): number {
-  const message = (commanderText.split('\n').find((l) => l.trim()) ?? fallback).replace(/^error:\s*/, '');
+  const lines = commanderText.split('\n').filter((l) => l.trim());
+  // Commander's suggestion for a typo: "(Did you mean set?)".
+  const suggestion = lines.find((l) => /^\(Did you mean /.test(l));
+  const message = (lines[0] ?? fallback).replace(/^error:\s*/, '') + (suggestion ? ` ${suggestion.replace('(Did', '(did')}` : '');
   io.stderr.write(`keyfold: ${message} — see \`keyfold ${command ? command + ' ' : ''}--help\`\n`);
   return ExitCode.usage;
 }

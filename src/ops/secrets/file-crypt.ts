@@ -15,9 +15,9 @@ import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { assertNoSymlinks, nearestRepoRoot, readTextFile } from '../../repo/secrets-tree.js';
 import type { RecipientLayout } from '../../core/policy.js';
-import type { Workspace } from '../context/workspace.js';
+import { Workspace } from '../context/workspace.js';
 import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
-import { sealSopsText, writeSopsFile } from './store.js';
+import { checkWrite, sealSopsText, writeSopsFile } from './store.js';
 
 /** The keyfold repository containing `path`, if any. */
 const repoOf = (path: string): string | undefined => nearestRepoRoot(dirname(resolve(path)));
@@ -51,10 +51,15 @@ async function encryptOne(ws: Workspace, path: string, root: string | undefined,
   }
   let layout: RecipientLayout = { groups: [(options.recipients ?? []).map((r, i) => recipientArg(r, `-r #${i + 1}`))], threshold: 1 };
   const ref = secretsRoot ? pathToRef(secretsRoot, path) : undefined;
-  if (layout.groups[0]!.length === 0 && root && ref) {
-    // A file in the secrets tree gets the policy's recipients (and key groups) for its ref.
-    const [{ loadAccessPolicy }, { recipientLayout }] = await Promise.all([import('../../repo/control-files.js'), import('../../core/policy.js')]);
-    layout = recipientLayout(loadAccessPolicy(root), ref);
+  if (secretsRoot && ref) {
+    // A file in a secrets tree is written like any ref there: write access and key names
+    // checked, and (without -r) the write policy's recipients and key groups for its ref.
+    const repo = new Workspace({ ...ws.options, repo: secretsRoot });
+    await checkWrite(repo, ref, plain);
+    if (layout.groups[0]!.length === 0) {
+      const { recipientLayout } = await import('../../core/policy.js');
+      layout = recipientLayout((await repo.writePolicy()).policy, ref);
+    }
   }
   if (layout.groups.every((g) => g.length === 0)) {
     throw new UsageError('no recipients for the encrypted file', {

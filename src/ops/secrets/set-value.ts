@@ -26,7 +26,11 @@ const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (do
  * cannot read an existing file (write-only, DESIGN §4) may replace it only when every
  * key it holds is the one being set; anything else is refused.
  */
-export async function setValue(ws: Workspace, ref: string, key: string, value: Secret<string>): Promise<SetResult> {
+export async function setValue(ws: Workspace, ref: string, key: string, value: Secret<string>, options: { allowEmpty?: boolean } = {}): Promise<SetResult> {
+  // An empty value is almost always a mistake (`printf %s "$UNSET" | keyfold set …`).
+  if (value.reveal() === '' && !options.allowEmpty) {
+    throw new UsageError(`refused to set ${key.slice(0, 100)} to an empty value`, { hint: 'check the input (an unset variable?); pass --allow-empty if empty is what you mean' });
+  }
   const loc = locateRef(ws, ref);
   return withRepoLock(ws.root, async () => {
     const parsed = parseRefFile(ws, loc);

@@ -6,10 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { Document } from 'yaml';
-import { NotFoundError, UsageError } from '../../kernel/errors.js';
+import { AccessError, NotFoundError, UsageError } from '../../kernel/errors.js';
+import { printableName } from '../../kernel/names.js';
+import { keyNameProblems } from '../../core/key-name-rules.js';
+import { envNames, topLevelKeys } from '../../formats/document-keys.js';
 import { openSopsFile, parseSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../../sops/file.js';
 import { sealDocument, type Keying } from '../../sops/seal.js';
-import { recipientLayout, type RecipientLayout } from '../../core/policy.js';
+import { memberCan, recipientLayout, rolesOf, type RecipientLayout } from '../../core/policy.js';
 import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
 import { assertNoSymlinks, readTextFile } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';
@@ -107,15 +110,47 @@ export function writeSopsFile(target: SopsFileTarget, plain: Document, keying: K
  * Returns the keying used. Call inside the repository lock.
  */
 export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<Keying> {
+  await checkWrite(ws, loc.ref, plain);
   const keying: Keying = opened ? { kind: 'keep', opened } : { kind: 'fresh', layout: await policyLayout(ws, loc) };
   writeSopsFile({ path: loc.path, display: loc.display, repoRoot: ws.root }, plain, keying);
   return keying;
 }
 
-/** The recipients the policy gives a ref (checking its environment); refuses a ref nobody may read. */
+/**
+ * What every write of a ref checks before touching it: our identities (when we have
+ * any) are members whose roles may write the ref (by the write policy: the default branch's, see Workspace), and
+ * every key name follows the repository's rules (policies/rules.yaml, the names that
+ * change how programs start). AccessError (exit 4) or UsageError (exit 2).
+ */
+export async function checkWrite(ws: Workspace, ref: string, plain: Document): Promise<void> {
+  // With no identity at all (encrypting to the policy needs none) the writer is unknown
+  // here; `validate --base` judges the change in CI.
+  if (ws.identities.length > 0) await assertMayWrite(ws, ref);
+  const rules = await ws.rules();
+  const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n.slice(0, 100))}"`);
+  if (problems[0]) throw new UsageError(`refused key name in ${ref}: ${problems[0].message}`, { hint: 'choose another name (policies/rules.yaml sets key_pattern)' });
+}
+
+async function assertMayWrite(ws: Workspace, ref: string): Promise<void> {
+  const { policy, source } = await ws.writePolicy();
+  const members = ws.membersOf(policy);
+  if (members.length === 0) {
+    throw new AccessError(`you may not write ${ref}: none of your identities is a member of the policy${source === 'working tree' ? '' : ` on ${source}`}`, {
+      hint: 'ask an admin to add you (`keyfold whoami` prints your recipient), or pass --identity',
+    });
+  }
+  if (!members.some((m) => memberCan(policy, m, 'write', ref))) {
+    const roles = [...new Set(members.flatMap((m) => rolesOf(policy, m)))];
+    throw new AccessError(`${members.join(', ')} may not write ${ref}: no grant of ${roles.length ? `role ${roles.join(', ')}` : 'theirs (no role)'} has write on it`, {
+      hint: 'ask an admin for a write grant, or propose the change for an admin to make',
+    });
+  }
+}
+
+/** The recipients the write policy gives a ref (checking its environment); refuses a ref nobody may read. */
 export async function policyLayout(ws: Workspace, loc: RefLocation): Promise<RecipientLayout> {
   await checkEnvironment(ws, loc);
-  const layout = recipientLayout(await ws.policy(), loc.ref);
+  const layout = recipientLayout((await ws.writePolicy()).policy, loc.ref);
   if (layout.groups.every((g) => g.length === 0)) {
     throw new UsageError(`no member may read ${loc.ref}, so its file would have no recipients`, {
       hint: 'grant a role read access to it in policies/access.yaml',

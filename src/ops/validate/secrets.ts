@@ -4,13 +4,13 @@
  * policy in both directions (S2), key names, required keys and parity between
  * environments.
  */
+import { keyNameProblems } from '../../core/key-name-rules.js';
 import { join } from 'node:path';
 import { isMap, type Document, type YAMLMap } from 'yaml';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import type { Rules } from '../../config/rules.js';
 import { topLevelKeys, envNames } from '../../formats/document-keys.js';
 import { isKeyfoldError } from '../../kernel/errors.js';
-import { dangerousNameReason } from '../../kernel/names.js';
 import { diffLayout } from '../../core/layout-diff.js';
 import { findPlaintext } from '../../sops/plaintext-values.js';
 import { layoutKey, matchesAny, recipientLayout, type RecipientLayout } from '../../core/policy.js';
@@ -112,14 +112,7 @@ function checkEncrypted(entry: SecretFile, add: Report): void {
 
 /** Top-level names match key_pattern; no name (nested ones flattened) changes how programs start. */
 function checkNames(entry: SecretFile, keyPattern: RegExp, source: string, add: Report): void {
-  for (const key of entry.keys) {
-    const bare = key.endsWith('_unencrypted') ? key.slice(0, -'_unencrypted'.length) : key;
-    if (!keyPattern.test(bare)) add(lineOfPath(entry.text!, [key]), 'key-name', `${printable(key)} does not match key_pattern ${source}`);
-  }
-  for (const { name, path } of envNames(entry.parsed!.doc)) {
-    const reason = dangerousNameReason(name);
-    if (reason) add(lineOfPath(entry.text!, path), 'key-name', `refused name ${printable(name)}: ${reason}`);
-  }
+  for (const p of keyNameProblems(entry.keys, envNames(entry.parsed!.doc), keyPattern, source, printable)) add(lineOfPath(entry.text!, p.path), 'key-name', p.message);
 }
 
 function checkRequired(entry: SecretFile, rules: Rules, add: Report): void {

@@ -23,6 +23,29 @@ export async function requireCommit(root: string, rev: string): Promise<string> 
   });
 }
 
+/** A branch a default is taken from: its full ref and how to show it. */
+export interface DefaultBranch {
+  ref: string;
+  name: string;
+}
+
+/**
+ * The default branch: the remote's (`origin/HEAD`), else the local one
+ * (`init.defaultBranch`, then `main`, then `master`) when it exists.
+ */
+export async function defaultBranch(root: string): Promise<DefaultBranch | undefined> {
+  const remote = await runGit(root, ['symbolic-ref', '-q', 'refs/remotes/origin/HEAD']);
+  const target = remote.stdout.toString('utf8').trim();
+  if (remote.code === 0 && target.startsWith('refs/remotes/') && (await resolveCommit(root, target))) {
+    return { ref: target, name: target.slice('refs/remotes/'.length) };
+  }
+  const configured = (await runGit(root, ['config', '--get', 'init.defaultBranch'])).stdout.toString('utf8').trim();
+  for (const name of [configured, 'main', 'master']) {
+    if (name && /^[\w./-]+$/.test(name) && (await resolveCommit(root, `refs/heads/${name}`))) return { ref: `refs/heads/${name}`, name };
+  }
+  return undefined;
+}
+
 /** Whether `ancestor` is an ancestor of (or equal to) `descendant`. */
 export async function isAncestor(root: string, ancestor: string, descendant: string): Promise<boolean> {
   const r = await runGit(root, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant]);
