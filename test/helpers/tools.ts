@@ -116,13 +116,15 @@ export function skipLine(tool: LiveTool, n: number): string {
  * Prints the skip lines of this file. Suite factories run after the module has been
  * evaluated, in registration order; a nameless describe registered from a microtask
  * (right after the module body) is collected last, once every live suite's tests are
- * known. It is registered skipped and has no tests, so it adds nothing to the report.
+ * known. It is registered skipped and has no tests, so it adds nothing to the report (and
+ * only when a tool is missing).
  */
 function scheduleSummary(): Counted[] {
   if (pending) return pending;
   const entries: Counted[] = (pending = []);
   queueMicrotask(() => {
     pending = undefined;
+    if (entries.every((e) => e.tool.present)) return;
     describe.skip('', () => {
       const lines = entries
         .filter((e) => !e.tool.present)
