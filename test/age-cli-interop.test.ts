@@ -9,12 +9,14 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse as parseYamlText } from 'yaml';
 import { decrypt, decryptArmored, parseIdentities } from '../src/crypto/age/index.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { makeIdentity, makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
+import { AGE_CLI, liveChecks } from './helpers/tools.js';
 
+const ageCli = liveChecks(AGE_CLI);
 const ENC_RE = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/]*={0,2}),iv:([A-Za-z0-9+/]+={0,2}),tag:([A-Za-z0-9+/]+={0,2}),type:([a-z]+)\]$/;
 
 const ageDecrypt = (input: string | Buffer, identityFile: string): Buffer =>
@@ -55,7 +57,7 @@ const encBlock = (armored: string, indent: string) =>
 const tmp = tempDir('keyfold-age-');
 afterAll(() => tmp.cleanup());
 
-describe('a file written by keyfold, read with the age CLI and node:crypto only', () => {
+ageCli.describe('a file written by keyfold, read with the age CLI and node:crypto only', () => {
   let a: TestIdentity;
   let b: TestIdentity;
   let encText: string;
@@ -110,7 +112,7 @@ describe('a file written by keyfold, read with the age CLI and node:crypto only'
   });
 });
 
-describe('files from the age CLI open with keyfold’s age layer', () => {
+ageCli.describe('files from the age CLI open with keyfold’s age layer', () => {
   let a: TestIdentity;
   let b: TestIdentity;
   beforeAll(() => {
@@ -143,7 +145,7 @@ describe('files from the age CLI open with keyfold’s age layer', () => {
   });
 });
 
-describe('an independent SOPS writer: envelope from `age -e -a`, values and MAC by hand', () => {
+ageCli.describe('an independent SOPS writer: envelope from `age -e -a`, values and MAC by hand', () => {
   let repo: TestRepo;
   let dataKey: Buffer;
   const LASTMODIFIED = '2024-05-01T12:00:00Z';

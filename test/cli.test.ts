@@ -7,12 +7,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYamlText } from 'yaml';
+import { identityToRecipient, parseIdentities } from '../src/crypto/age/index.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { makeIdentity, makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
+import { AGE_CLI, liveChecks } from './helpers/tools.js';
 
 const RECIPIENT_RE = /^age1[02-9ac-hj-np-z]{58}$/;
 const IDENTITY_FILE_RE = /^# created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n# public key: (age1[02-9ac-hj-np-z]{58})\n(AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})\n$/;
 
+const ageCli = liveChecks(AGE_CLI);
 const tmp = tempDir('keyfold-cli-');
 afterAll(() => tmp.cleanup());
 let n = 0;
@@ -29,7 +32,7 @@ function freshDir(name: string): { dir: string; home: string } {
 const ageKeygenY = (file: string) => execFileSync('age-keygen', ['-y', file], { encoding: 'utf8' }).trim();
 
 describe('keygen', () => {
-  it('without -o: the identity in age-keygen format on stdout, "Public key: age1…" on stderr; the real age CLI uses it', async () => {
+  ageCli.it('without -o: the identity in age-keygen format on stdout, "Public key: age1…" on stderr; the real age CLI uses it', async () => {
     const { dir, home } = freshDir('keygen');
     const r = await runCli(['keygen'], { cwd: dir, env: { HOME: home } });
     expect(r.code).toBe(0);
@@ -48,7 +51,7 @@ describe('keygen', () => {
     expect(IDENTITY_FILE_RE.exec(again.stdout)![2]).not.toBe(m![2]);
   });
 
-  it('with -o: creates FILE with mode 0600, prints exactly the recipient, never overwrites', async () => {
+  ageCli.it('with -o: creates FILE with mode 0600, prints exactly the recipient, never overwrites', async () => {
     const { dir, home } = freshDir('keygen-o');
     const r = await runCli(['keygen', '-o', 'id.txt'], { cwd: dir, env: { HOME: home } });
     expect(r.code, r.stderr).toBe(0);
@@ -64,6 +67,32 @@ describe('keygen', () => {
     expect(again.stderr).toMatch(/already exists/);
     expect(readFileSync(file).equals(before), 'the existing key file is unchanged').toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  // Runs everywhere (no age CLI): the tests above minus the age CLI. That keyfold derives
+  // the recipient age-keygen -y does, from files of the same shape, is pinned by the
+  // recorded age-keygen output in test/fixtures/age-cli (test/age-fixtures.test.ts).
+  it('keygen and keygen -o without the age CLI: age-keygen format, the recipient keyfold derives from it, 0600, never overwrites', async () => {
+    const { dir, home } = freshDir('keygen-offline');
+    const r = await runCli(['keygen'], { cwd: dir, env: { HOME: home } });
+    expect(r.code).toBe(0);
+    const m = IDENTITY_FILE_RE.exec(r.stdout);
+    expect(m, 'age-keygen format').not.toBeNull();
+    expect(identityToRecipient(m![2]!)).toBe(m![1]);
+    expect(r.stderr).toBe(`Public key: ${m![1]}\n`);
+
+    const o = await runCli(['keygen', '-o', 'id.txt'], { cwd: dir, env: { HOME: home } });
+    expect(o.code, o.stderr).toBe(0);
+    const file = join(dir, 'id.txt');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const f = IDENTITY_FILE_RE.exec(readFileSync(file, 'utf8'));
+    expect(f, 'age-keygen format').not.toBeNull();
+    expect(o.stdout).toBe(`${f![1]}\n`);
+    expect(parseIdentities(readFileSync(file, 'utf8')).map((i) => i.recipient)).toEqual([f![1]]);
+    const before = readFileSync(file);
+    const again = await runCli(['keygen', '-o', 'id.txt'], { cwd: dir, env: { HOME: home } });
+    expect(again.code).not.toBe(0);
+    expect(readFileSync(file).equals(before)).toBe(true);
   });
 });
 

@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { AccessError } from '../../kernel/errors.js';
+import { AGE_CLI, liveChecks } from '../../../test/helpers/tools.js';
 import { decrypt, decryptArmored, encrypt, encryptArmored, generateIdentity, parseIdentities } from './index.js';
 
+const ageCli = liveChecks(AGE_CLI);
 const KiB = 1024;
 const dir = mkdtempSync(join(tmpdir(), 'keyfold-age-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ function keygen() {
 const age = (args: string[], input: Uint8Array | string): Buffer =>
   execFileSync('age', args, { input, maxBuffer: 64 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
 
-describe('interoperability with the age CLI', () => {
+ageCli.describe('interoperability with the age CLI', () => {
   it('parses identity files written by age-keygen and derives the same recipient', () => {
     const k = keygen();
     expect(k.text).toMatch(/^# created: /);

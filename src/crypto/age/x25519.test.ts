@@ -3,10 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { generateIdentity as typageGenerate, identityToRecipient as typageToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
+import { AGE_CLI, liveChecks } from '../../../test/helpers/tools.js';
 import { FormatError, IntegrityError } from '../../kernel/errors.js';
 import type { Stanza } from './format.js';
 import { bech32Encode } from './bech32.js';
 import { X25519Identity, X25519Recipient, generateX25519Identity } from './x25519.js';
+
+const ageCli = liveChecks(AGE_CLI);
 
 const fileKey = () => randomBytes(16);
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -23,7 +26,7 @@ describe('X25519 identities and recipients', () => {
     }
   });
 
-  it('derive the same recipient as age-keygen -y', () => {
+  ageCli.it('derive the same recipient as age-keygen -y', () => {
     const id = generateX25519Identity();
     const out = execFileSync('age-keygen', ['-y'], { input: id + '\n' }).toString().trim();
     expect(X25519Identity.parse(id).recipient).toBe(out);
