@@ -206,7 +206,7 @@ ageCli.describe('an independent SOPS writer: envelope from `age -e -a`, values a
   };
 
   beforeAll(async () => {
-    repo = await makeRepo();
+    repo = await makeRepo({ keyPattern: '.+' });
     dataKey = randomBytes(32);
     mkdirSync(join(repo.dir, 'secrets', 'dev', 'hand'), { recursive: true });
   });

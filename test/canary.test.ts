@@ -142,7 +142,7 @@ function expectPrivateTempOutsideRepo(rec: string): string {
 }
 
 beforeAll(async () => {
-  repo = await makeRepo({ members: ['eve'] });
+  repo = await makeRepo({ members: ['eve'], keyPattern: '.+' });
   const r1 = await repo.run(['set', REF, 'FROM_STDIN', '--stdin'], { input: C_STDIN + '\n' });
   expect(r1.code).toBe(0);
   quiet.push(['set --stdin', r1]);

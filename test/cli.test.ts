@@ -183,7 +183,7 @@ describe('init', () => {
 describe('set, get, unset, show, ls', () => {
   let repo: TestRepo;
   beforeAll(async () => {
-    repo = await makeRepo({ members: ['eve'] });
+    repo = await makeRepo({ members: ['eve'], keyPattern: '^[A-Za-z_][A-Za-z0-9_]*$' });
   });
   afterAll(() => repo?.cleanup());
 

@@ -17,7 +17,7 @@ const original = (i: number) => `value-${i}-${'x'.repeat(i)}`;
 let repo: TestRepo;
 
 beforeAll(async () => {
-  repo = await makeRepo();
+  repo = await makeRepo({ keyPattern: '.+' });
   const plain = Array.from({ length: 50 }, (_, i) => `${key(i)}: ${original(i)}\n`).join('');
   mkdirSync(join(repo.dir, 'secrets', 'dev', 'app'), { recursive: true });
   writeFileSync(join(repo.dir, FILE), plain);

@@ -84,7 +84,7 @@ let db: string; // secrets/dev/app/db.yaml with A, B, C (+ an _unencrypted note)
 let list: string; // secrets/dev/app/list.yaml with a list, encrypted by `keyfold encrypt`
 
 beforeAll(async () => {
-  repo = await makeRepo({ members: ['outsider'] });
+  repo = await makeRepo({ members: ['outsider'], keyPattern: '.+' });
   outside = join(repo.dir, '..', 'outside');
   mkdirSync(outside);
   for (const [key, value] of Object.entries(VALUES)) {

@@ -13,7 +13,8 @@ import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
 import { generateCodeowners } from '../src/core/codeowners.js';
 import { recipientLayout } from '../src/core/policy.js';
 import { openSopsFile, parseSopsFile } from '../src/sops/file.js';
-import { sealSopsFile } from '../src/sops/seal.js';
+import { Document } from 'yaml';
+import { sealDocument, sealSopsFile, type Keying } from '../src/sops/seal.js';
 import { generateSopsConfig } from '../src/core/sops-config.js';
 import { generateIdentity } from '../src/crypto/age/index.js';
 import { wrapDataKey } from '../src/crypto/data-key.js';
@@ -188,6 +189,29 @@ beforeAll(async () => {
   baseSha = seeded.commit('rotate openrouter');
 }, 120_000);
 
+/**
+ * A value written as another tool (or a modified keyfold) would write it, skipping the
+ * checks keyfold's own writers make (write grant, key names): validate must catch what
+ * such a file does. An existing file `as` can read keeps its keys; otherwise the file is
+ * replaced, encrypted to the policy.
+ */
+function forceSet(r: Repo, as: TestIdentity, ref: string, key: string, value: string): void {
+  const rel = `secrets/${ref}.yaml`;
+  let plain: Document;
+  let keying: Keying;
+  try {
+    const opened = openSopsFile(parseSopsFile(r.read(rel), rel, { strict: true }), loadIdentities({ files: [as.file] }), rel);
+    plain = opened.plain;
+    keying = { kind: 'keep', opened };
+  } catch {
+    plain = new Document({}, { intAsBigInt: true });
+    keying = { kind: 'fresh', layout: recipientLayout(checkAccessPolicy(r.read('policies/access.yaml')).policy, ref) };
+  }
+  if (key.includes('.')) plain.setIn(key.split('.'), value);
+  else plain.set(key, value);
+  r.write(rel, sealDocument(plain, keying, rel));
+}
+
 /** `set` with the value on stdin. */
 function setAs(r: Repo, as: TestIdentity, ref: string, key: string, value: string): Promise<CliResult> {
   return runCli(['set', ref, key, '--stdin', '--identity', as.file], { cwd: r.dir, env: { HOME: base.home }, input: value });
@@ -253,13 +277,15 @@ describe('validate: files under secrets/ (no --base)', () => {
 
   it('a key name breaking the pattern, and a name that changes how programs start', async () => {
     const r = clone();
-    expect((await setAs(r, base.admin, 'dev/api/db', 'lowercase_key', 'x')).code).toBe(0);
-    // set refuses the nested name that flattens to LD_PRELOAD; a file written by other
-    // tools (here: encrypt) can still carry it, and validate catches that.
+    // keyfold's writers refuse both names (set and encrypt alike); a file written by other
+    // tools can still carry them, and validate catches that.
+    expect((await setAs(r, base.admin, 'dev/api/db', 'lowercase_key', 'x')).code).toBe(2);
     expect((await setAs(r, base.admin, 'dev/api/db', 'LD.PRELOAD', 'y')).code).toBe(2);
     r.write('secrets/dev/api/ld.yaml', 'LD:\n    PRELOAD: y\n');
     const enc = await runCli(['encrypt', 'secrets/dev/api/ld.yaml', '--in-place'], { cwd: r.dir, env: { HOME: base.home } });
-    expect(enc.code, enc.stderr).toBe(0);
+    expect(enc.code, enc.stderr).toBe(2);
+    forceSet(r, base.admin, 'dev/api/db', 'lowercase_key', 'x');
+    forceSet(r, base.admin, 'dev/api/ld', 'LD.PRELOAD', 'y');
     const res = await r.validate();
     expectViolation(res, 'secrets/dev/api/db.yaml', 'key-name', /lowercase_key does not match key_pattern \^\[A-Z\]\[A-Z0-9_\]\*\$/);
     expectViolation(res, 'secrets/dev/api/ld.yaml', 'key-name', /refused name LD_PRELOAD: LD_\* variables change how programs start/);
@@ -404,9 +430,12 @@ describe('validate --base: who may change what (S3, S4)', () => {
 
   it('a developer changing a prod ref outside their write grant', async () => {
     const r = clone();
-    // Write-only replacement of a file whose only key alice sets: `set` allows it; the grant does not.
+    // Write-only replacement of a file whose only key alice sets: keyfold's set refuses it
+    // locally now (no write grant); a hand-made replacement is caught by validate.
     const set = await setAs(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker');
-    expect(set.code, set.stderr).toBe(0);
+    expect(set.code, set.stderr).toBe(4);
+    expect(set.stderr).toMatch(/alice may not write prod\/api\/db: no grant of role developer has write on it/);
+    forceSet(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker');
     r.commit('alice replaces the prod database URL');
     const res = await r.validate('--base', baseSha, '--author', 'alice-gh');
     expectViolation(res, 'secrets/prod/api/db.yaml', 'write-access', /alice may not write prod\/api\/db \(modified\)/);
@@ -446,7 +475,11 @@ describe('validate --base: who may change what (S3, S4)', () => {
     const policy = policyText(r.id).replace('write: ["dev/**", "*/providers/**"]', 'write: ["dev/**", "*/providers/**", "prod/**"]');
     r.write('policies/access.yaml', policy);
     writeGenerated(r); // the generated files follow the head policy, as an honest PR would
-    expect((await setAs(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker')).code).toBe(0);
+    // keyfold's set follows the default branch's policy, not the unmerged one, and refuses.
+    const set = await setAs(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker');
+    expect(set.code, set.stderr).toBe(4);
+    expect(set.stderr).toMatch(/policies\/access\.yaml differs from \S+: recipients and write access follow/);
+    forceSet(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker');
     r.commit('alice grants herself prod and uses it');
     const res = await r.validate('--base', baseSha, '--author', 'alice-gh');
     expectViolation(res, 'secrets/prod/api/db.yaml', 'write-access', /alice may not write prod\/api\/db/);
@@ -468,7 +501,7 @@ describe('validate --base: who may change what (S3, S4)', () => {
 
   it("an admin's commit added on top of a developer's prod change: the least privileged decides (S4)", async () => {
     const r = clone();
-    expect((await setAs(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker')).code).toBe(0);
+    forceSet(r, r.id('alice'), 'prod/api/db', 'DATABASE_URL', 'postgres://attacker');
     r.commit('alice: prod change');
     r.write('README.md', 'update branch\n');
     r.commit('admin: update branch');

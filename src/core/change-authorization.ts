@@ -156,5 +156,5 @@ export function authorizeChanges(input: AuthorizationInput): ChangeViolation[] {
 
 /** A login from the command line or environment, safe to print. */
 function quoteLogin(s: string): string {
-  return /^[A-Za-z0-9_.-]{1,100}$/.test(s) ? `"${s}"` : '(unprintable login)';
+  return /^[A-Za-z0-9_.:,-]{1,200}$/.test(s) ? `"${s}"` : '(unprintable login)';
 }

@@ -1,6 +1,6 @@
 /** Throw-away keyfold repositories in real temp git repos. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from '../../src/crypto/age/index.js';
 import { runCli, tempDir, type CliOptions, type CliResult } from './cli.js';
@@ -33,7 +33,7 @@ export function makeIdentity(dir: string, name: string): TestIdentity {
  * A repository made by `keyfold init` with one admin, in a git repo configured as in
  * changesets' test utils (local user, no signing, no gc).
  */
-export async function makeRepo(options: { members?: string[] } = {}): Promise<TestRepo> {
+export async function makeRepo(options: { members?: string[]; keyPattern?: string } = {}): Promise<TestRepo> {
   const tmp = tempDir();
   const home = join(tmp.path, 'home');
   const keys = join(tmp.path, 'keys');
@@ -55,6 +55,11 @@ export async function makeRepo(options: { members?: string[] } = {}): Promise<Te
   git('config', 'commit.gpgSign', 'false');
   git('config', 'gc.auto', '0');
   for (const m of options.members ?? []) ids.set(m, makeIdentity(keys, m));
+  if (options.keyPattern !== undefined) {
+    // Tests of other features that use lower-case or number-like key names relax the rule.
+    const rules = join(dir, 'policies', 'rules.yaml');
+    writeFileSync(rules, readFileSync(rules, 'utf8').replace(/^key_pattern: .*$/m, `key_pattern: ${JSON.stringify(options.keyPattern)}`));
+  }
   return {
     dir,
     home,
