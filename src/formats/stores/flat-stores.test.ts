@@ -22,7 +22,7 @@ const META = {
 };
 
 describe('metadata flattening (stores/flatten.go)', () => {
-  it('flattens as sops ≥ 3.9 writes it: sorted keys, __list_N__map_ paths, Go scalars', () => {
+  it('flattens as recent sops versions write it: sorted keys, __list_N__map_ paths, Go scalars', () => {
     expect(flattenMetadata({ ...META, shamir_threshold: 2, mac_only_encrypted: true }).map(([k]) => k)).toEqual([
       'age__list_0__map_enc',
       'age__list_0__map_recipient',

@@ -1,7 +1,7 @@
 /**
  * sops' metadata flattening (`stores/flatten.go`) for the formats without nesting:
  * `age: [{recipient: …}]` is `age__list_0__map_recipient`. Map keys are written sorted
- * at every level and list items in order, as sops ≥ 3.9 writes them; scalars as Go
+ * at every level and list items in order, as recent sops versions write them; scalars as Go
  * prints them (`2`, `true`).
  */
 import { FormatError } from '../../kernel/errors.js';
