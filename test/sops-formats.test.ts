@@ -340,3 +340,16 @@ describe('editPath: sops edit FILE in any format', () => {
     expect(readFileSync(join(tmp.path, j)).equals(before)).toBe(true);
   });
 });
+
+describe('bytes that are not UTF-8 in other outputs', () => {
+  it('decrypt --json style output and env-style output carry their text, never an object of indices', async () => {
+    const { encodeDocumentMap } = await import('../src/formats/registry.js');
+    const { flattenVariables } = await import('../src/formats/env-vars.js');
+    const file = write('raw.bin', Buffer.from([0x41, 0xff, 0x42]));
+    const enc = write('raw.enc.bin', (await encryptSopsFile(ws(), file, { recipients: [me.recipient] })).text);
+    const [d] = decryptSopsPaths(ws(), [enc]);
+    expect(JSON.parse(encodeDocumentMap([['f', d!.doc]], 'json'))).toEqual({ f: { data: 'A\ufffdB' } });
+    expect(flattenVariables(d!.doc.toJS({ mapAsMap: true }))).toEqual([{ name: 'data', path: ['data'], text: 'A\ufffdB' }]);
+    expect(d!.plaintext().equals(Buffer.from([0x41, 0xff, 0x42]))).toBe(true);
+  });
+});
