@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachSopsBlock } from '../src/sops/sops-block.js';
+import { attachSopsBlock } from '../src/formats/stores/nested-metadata.js';
 import { encryptTree } from '../src/sops/encrypt-tree.js';
 import { emitSopsMetadata, nextLastModified, SOPS_VERSION, type Selection, type SopsMetadata } from '../src/sops/metadata.js';
 import { encryptArmored } from '../src/crypto/age/index.js';
@@ -43,7 +43,7 @@ function buildSopsFile(v: Variant, admin: TestIdentity): string {
   const dataKey = newDataKey();
   const selection: Selection = v.selection ?? { kind: 'unencrypted_suffix', value: '_unencrypted' };
   const lastModified = nextLastModified(new Date());
-  const { doc, mac } = encryptTree(parseYaml(PLAIN_TEXT, 'fixture'), dataKey, selection, lastModified, undefined, 'fixture');
+  const { doc, mac } = encryptTree(parseYaml(PLAIN_TEXT, 'fixture'), dataKey, { selection, macOnlyEncrypted: v.macOnlyEncrypted ?? false }, lastModified, undefined, 'fixture');
   const { groups, threshold } = v.groups?.(dataKey) ?? { groups: [[{ recipient: admin.recipient, enc: encryptArmored(dataKey, [admin.recipient]) }]], threshold: 1 };
   const meta: SopsMetadata = {
     groups,

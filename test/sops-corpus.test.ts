@@ -1,6 +1,7 @@
 /**
  * Files written by the real sops, checked against the independent reference reader
- * (test/helpers/reference-sops.ts, which shares no code with src/):
+ * (test/helpers/reference-sops.ts, which shares no code with src/) and against keyfold
+ * itself, through the library and the built CLI (`keyfold decrypt --json FILE`):
  *
  * - test/fixtures/sops/: the interop vectors (always present);
  * - the sops corpus: files from other projects' public test suites, each with the test
@@ -9,14 +10,22 @@
  *   file and format. Without it those cases are skipped, and the skip says why.
  *
  * Each file must decrypt to its expected.json with the MAC verified; a copy with one
- * flipped byte in an encrypted value, and a copy with a changed MAC, must be refused.
- * A corpus folder with expected-error.txt instead holds a file its project publishes as
- * broken: the reader must refuse it as it stands.
+ * flipped byte in an encrypted value, and a copy with a changed MAC, must be refused
+ * (by keyfold's CLI with exit 5). A corpus folder with expected-error.txt instead holds
+ * a file its project publishes as broken: every reader must refuse it as it stands.
+ *
+ * keyfold's age has no post-quantum (ML-KEM hybrid) identities yet: the files encrypted
+ * only to `age1pq1…` recipients are checked to be refused with a clear error.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseIdentities } from '../src/crypto/age/index.js';
+import { formatForPath } from '../src/formats/stores/registry.js';
+import { normalizeNumbers } from '../src/formats/json.js';
+import { openSopsFile, parseSopsFile } from '../src/sops/file.js';
+import { runCli, tempDir } from './helpers/cli.js';
 import { decryptSopsReference, parseIdentityFile, type SopsFormat } from './helpers/reference-sops.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,15 +78,43 @@ function flip(text: string, at: number): string {
   return text.slice(0, at) + (c === 'A' ? 'B' : 'A') + text.slice(at + 1);
 }
 
+const work = tempDir('keyfold-corpus-');
+afterAll(() => work.cleanup());
+
+/** The built CLI reads `--input-type` (the command table wires it); without it, files named against their format are skipped. */
+const cliInputType = (await runCli(['decrypt', '--help'], { cwd: work.path })).stdout.includes('--input-type');
+
+/** keyfold's library: the document as expected.json writes it. */
+function keyfoldOpen(text: string, c: Case, identityText: string): unknown {
+  const opened = openSopsFile(parseSopsFile(text, c.file, { strict: false, format: c.format }), parseIdentities(identityText), c.file);
+  return JSON.parse(JSON.stringify(normalizeNumbers(opened.plain.toJS()), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+/** keyfold's CLI on a copy of `text` named like the case's file: its exit code and the decrypted document. */
+async function keyfoldCli(text: string, c: Case, tag: string): Promise<{ code: number; doc: unknown; stderr: string }> {
+  const name = `${c.name}-${tag}-${c.file}`;
+  writeFileSync(join(work.path, name), text);
+  const typeArgs = formatForPath(c.file) === c.format ? [] : ['--input-type', c.format];
+  const r = await runCli(['decrypt', '--json', name, ...typeArgs, '--identity', join(c.dir, 'identity.txt')], { cwd: work.path });
+  return { code: r.code, stderr: r.stderr, doc: r.code === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>)[name] : undefined };
+}
+
 function defineCases(cases: Case[]): void {
   for (const c of cases) {
     const text = readFileSync(join(c.dir, c.file), 'utf8');
-    const identities = parseIdentityFile(readFileSync(join(c.dir, 'identity.txt'), 'utf8'));
+    const identityText = readFileSync(join(c.dir, 'identity.txt'), 'utf8');
+    const identities = parseIdentityFile(identityText);
     const run = (t: string) => decryptSopsReference(t, c.format, identities);
+    const postQuantum = identities.every((id) => id.startsWith('AGE-SECRET-KEY-PQ-'));
+    const needsType = formatForPath(c.file) !== c.format;
 
     if (existsSync(join(c.dir, 'expected-error.txt'))) {
       it(`${c.name}: published as broken, and refused`, async () => {
         await expect(run(text)).rejects.toThrow();
+      });
+      it(`${c.name}: published as broken, and refused by keyfold (library, and CLI with exit 5)`, async () => {
+        expect(() => keyfoldOpen(text, c, identityText)).toThrow();
+        expect((await keyfoldCli(text, c, 'broken')).code).toBe(5);
       });
       continue;
     }
@@ -103,6 +140,31 @@ function defineCases(cases: Case[]): void {
         await expect(run(flip(text, fields.values[0]!))).rejects.toThrow();
       });
     }
+
+    if (postQuantum) {
+      it(`${c.name}: keyfold does not read post-quantum age identities yet, and says so`, async () => {
+        expect(() => parseIdentities(identityText)).toThrow(/not an X25519 identity/);
+        const r = await keyfoldCli(text, c, 'pq');
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/not an X25519 identity/);
+      });
+      continue;
+    }
+
+    it(`${c.name}: keyfold's library decrypts it to expected.json, and refuses tampered copies`, () => {
+      expect(keyfoldOpen(text, c, identityText)).toEqual(expected);
+      expect(() => keyfoldOpen(flip(text, fields.mac[0]!), c, identityText)).toThrow(/MAC|tampered/);
+      if (fields.values.length > 0) expect(() => keyfoldOpen(flip(text, fields.values[0]!), c, identityText)).toThrow();
+    });
+
+    it.skipIf(needsType && !cliInputType)(`${c.name}: \`keyfold decrypt --json\` prints expected.json; a tampered copy exits 5`, async () => {
+      const r = await keyfoldCli(text, c, 'ok');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.doc).toEqual(expected);
+      const tampered = flip(text, fields.values.length > 0 ? fields.values[0]! : fields.mac[0]!);
+      expect((await keyfoldCli(tampered, c, 'tampered')).code).toBe(5);
+    });
   }
 }
 

@@ -22,7 +22,7 @@ export function flattenVariables(doc: unknown): EnvVar[] {
       for (const [k, x] of v) visit(x, [...path, String(k)]);
       return;
     }
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, [...path, k]);
       return;
     }
@@ -35,6 +35,6 @@ export function flattenVariables(doc: unknown): EnvVar[] {
 
 function envText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return scalarText(v);
+  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Uint8Array) return scalarText(v);
   return JSON.stringify(v, (_k, x: unknown) => (x instanceof Map ? Object.fromEntries(x) : typeof x === 'bigint' ? x.toString(10) : x));
 }

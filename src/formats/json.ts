@@ -9,6 +9,8 @@ function write(v: unknown, indent: number, pad: string): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
   if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  // Bytes that are not UTF-8 (a binary file's data): JSON has no bytes, so their text.
+  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
   const inner = indent ? pad + ' '.repeat(indent) : '';
   const nl = indent ? '\n' : '';
   const sep = indent ? ': ' : ':';
@@ -32,7 +34,7 @@ function write(v: unknown, indent: number, pad: string): string {
 export function normalizeNumbers(v: unknown): unknown {
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   if (Array.isArray(v)) return v.map(normalizeNumbers);
-  if (v && typeof v === 'object') {
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, normalizeNumbers(x)]));
   }
   return v;

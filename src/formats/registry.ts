@@ -44,6 +44,6 @@ export function encodeDocumentMap(docs: ReadonlyArray<readonly [string, Document
 /** One value as `get` prints it: a scalar as plain text, `null` as `null`, a map or list as YAML. */
 export function encodeValue(v: unknown): string {
   if (v === null) return 'null';
-  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return scalarText(v);
+  if (typeof v === 'string' || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Uint8Array) return scalarText(v);
   return new Document(v).toString({ indent: 2 });
 }

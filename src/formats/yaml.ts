@@ -5,6 +5,8 @@
 import { Document, LineCounter, Scalar, isAlias, isCollection, isPair, parseDocument, visit, type Node } from 'yaml';
 import { FormatError } from '../kernel/errors.js';
 import { MAX_DEPTH, MAX_FILE_BYTES } from '../kernel/limits.js';
+import { yamlTimestamp } from './go-time.js';
+import { isTimeNode, markTime } from './scalar-codec.js';
 
 const REASONS: Record<string, string> = {
   DUPLICATE_KEY: 'duplicate map key',
@@ -49,7 +51,30 @@ export function parseYaml(text: string, file: string): Document {
     throw new FormatError(`${file}:${line}: not valid YAML (${reason})`, { file, hint: 'fix the YAML syntax' });
   }
   checkShape(doc.contents as Node | null, file, lineCounter);
+  resolveTimes(doc, false);
   return doc;
+}
+
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
+
+/**
+ * Times as sops ≥ 3.10 reads them (go-yaml v3): a scalar tagged `!!timestamp` becomes a
+ * time value (its text, marked with `markTime`; never a Date); with `plain`, so does an
+ * unquoted scalar that go-yaml resolves as a timestamp.
+ */
+export function resolveTimes(doc: Document, plain: boolean): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.tag === TIMESTAMP_TAG) {
+        node.value = node.source ?? String(node.value);
+        delete node.tag;
+        node.type = Scalar.PLAIN;
+        markTime(node);
+      } else if (plain && !node.tag && node.type === Scalar.PLAIN && typeof node.value === 'string' && yamlTimestamp(node.value) !== undefined) {
+        markTime(node);
+      }
+    },
+  });
 }
 
 /** Refuse aliases (an alias bomb, and values that would be encrypted twice) and deep nesting. */
@@ -105,7 +130,7 @@ export function detectIndent(text: string): number {
 }
 
 /**
- * The yaml package writes a block scalar's indentation indicator as if every indent
+ * Quoting the YAML layout needs. The yaml package writes a block scalar's indentation indicator as if every indent
  * step were 2 (`|2`), so with 4-space indentation a multi-line string whose first line
  * starts with a space would read back with extra (or fewer) leading spaces — a changed
  * value, and a MAC mismatch for unencrypted ones. Such strings are written
@@ -114,7 +139,12 @@ export function detectIndent(text: string): number {
 function quoteIndentedBlockScalars(doc: Document): void {
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && node.value.includes('\n') && /^\n* /.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value !== 'string') return;
+      if (node.value.includes('\n') && /^\n* /.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      // A string go-yaml would read as a timestamp is quoted, so sops (≥ 3.10) keeps it a
+      // string; a time value is written plain, as sops writes it.
+      else if (isTimeNode(node)) node.type = Scalar.PLAIN;
+      else if ((node.type === undefined || node.type === Scalar.PLAIN) && yamlTimestamp(node.value) !== undefined) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
 }

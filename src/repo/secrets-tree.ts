@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE } from '../config/keyfold-config.js';
 import { SECRETS_DIR, isUnderSecrets, pathToRef, refUnder } from '../kernel/ref.js';
 import { IntegrityError, NotFoundError } from '../kernel/errors.js';
-import { readUtf8File } from './read-file.js';
+import { readRegularFile, readUtf8File } from './read-file.js';
 
 
 /** The repository root: `explicit`, else the nearest parent of `cwd` with keyfold.yaml. */
@@ -76,11 +76,20 @@ export interface ReadTextOptions {
  * component may be one (S10). `display` names the file in errors.
  */
 export function readTextFile(path: string, display: string, options: ReadTextOptions = {}): string {
+  return readUtf8File(path, display, { noFollow: noFollow(path, options) });
+}
+
+/** `readTextFile` for any bytes (a binary plaintext). */
+export function readFileBytes(path: string, display: string, options: ReadTextOptions = {}): Buffer {
+  return readRegularFile(path, display, { noFollow: noFollow(path, options) });
+}
+
+function noFollow(path: string, options: ReadTextOptions): boolean {
   const underSecrets = options.root !== undefined && isUnderSecrets(options.root, path);
   if (underSecrets && !options.dirsChecked) assertNoSymlinks(options.root!, dirname(path));
   // Inside the repository the file itself is never a symlink (O_NOFOLLOW checks it in the open).
   const inRepo = options.root !== undefined && !relative(options.root, resolve(path)).startsWith('..');
-  return readUtf8File(path, display, { noFollow: underSecrets || inRepo });
+  return underSecrets || inRepo;
 }
 
 export interface RefEntry {

@@ -1,11 +1,12 @@
 /** Decrypting the encrypted document with the data key, and verifying its MAC (DESIGN §3). */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Document, Scalar } from 'yaml';
 import { decryptValue } from '../crypto/aes-gcm.js';
 import { IntegrityError } from '../kernel/errors.js';
-import { decodeScalar, encodeScalar, type ScalarValue } from '../formats/scalar-codec.js';
-import type { SopsMetadata } from './metadata.js';
-import { CipherCache } from './cipher-cache.js';
+import { decodeScalar, encodeScalar, isTimeNode, macText, markTime, plaintextBytes, type ScalarValue } from '../formats/scalar-codec.js';
+import { macAad, type SopsMetadata } from './metadata.js';
+import { CipherCache, cacheText } from './cipher-cache.js';
+import { MacHash } from './mac.js';
 import { aadOf, scalarValue, walk } from './tree-walk.js';
 
 export interface DecryptedTree {
@@ -20,13 +21,19 @@ export interface DecryptedTree {
  */
 export function decryptTree(doc: Document, dataKey: Uint8Array, meta: SopsMetadata, file: string): DecryptedTree {
   const cache = new CipherCache();
-  const hash = createHash('sha512');
+  const mac = new MacHash(meta.macOnlyEncrypted);
   walk(doc, meta.selection, meta.commentSelection, file, {
     scalar(node, leaf) {
       const raw = scalarValue(node, leaf);
       if (raw === null) return;
       if (!leaf.encrypted || raw === '') {
-        if (!meta.macOnlyEncrypted) hash.update(encodeScalar(raw).text, 'utf8');
+        const time = isTimeNode(node);
+        const e = encodeScalar(raw, time);
+        if (time) cache.values.set(leaf.slot, { text: cacheText(e), type: 'time', enc: '' });
+        // Before keyfold read values as sops ≥ 3.10 does, it hashed a timestamp's text
+        // and a huge integer's digits; such a file still verifies.
+        const legacy = time ? (raw as string) : typeof raw === 'bigint' ? raw.toString(10) : undefined;
+        if (!meta.macOnlyEncrypted || leaf.encrypted) mac.add(plaintextBytes(e), legacy === undefined ? undefined : Buffer.from(legacy, 'utf8'));
         return;
       }
       if (typeof raw !== 'string' || !raw.startsWith('ENC[')) {
@@ -36,9 +43,14 @@ export function decryptTree(doc: Document, dataKey: Uint8Array, meta: SopsMetada
       }
       const { plaintext, type } = decryptValue(raw, dataKey, aadOf(leaf.keys), leaf.where);
       const text = plaintext.toString('utf8');
-      hash.update(plaintext);
-      cache.values.set(leaf.slot, { text, type, enc: raw });
-      setPlainScalar(node, decodeScalar(text, type, leaf.where));
+      let value = decodeScalar(text, type, leaf.where);
+      // Bytes that are not UTF-8 stay bytes (a binary file's data, say).
+      if (typeof value === 'string' && !Buffer.from(text, 'utf8').equals(plaintext)) value = new Uint8Array(plaintext);
+      mac.add(macText(value as Exclude<ScalarValue, null>, type, plaintext));
+      const cached = value instanceof Uint8Array ? encodeScalar(value) : { text, type: 'str' as const };
+      cache.values.set(leaf.slot, { text: cacheText(cached), type, enc: raw });
+      setPlainScalar(node, value);
+      markTime(node, type === 'time');
     },
     comment(line, keys, encrypted, where) {
       if (!encrypted || !line.startsWith('ENC[')) return line;
@@ -47,7 +59,7 @@ export function decryptTree(doc: Document, dataKey: Uint8Array, meta: SopsMetada
       return text;
     },
   });
-  verifyMac(hash.digest('hex').toUpperCase(), dataKey, meta, file);
+  verifyMac(mac.digests(), dataKey, meta, file);
   return { plain: doc, cache };
 }
 
@@ -76,11 +88,11 @@ function setPlainScalar(node: Scalar, value: ScalarValue): void {
   if (typeof value === 'number' && Number.isInteger(value)) node.minFractionDigits = 1;
 }
 
-function verifyMac(computed: string, dataKey: Uint8Array, meta: SopsMetadata, file: string): void {
+function verifyMac(computed: string[], dataKey: Uint8Array, meta: SopsMetadata, file: string): void {
   if (!meta.mac) throw new IntegrityError(`${file}: the file has no MAC`, { file });
   let stored: string;
   try {
-    stored = decryptValue(meta.mac, dataKey, meta.lastModified, `${file}: sops.mac`).plaintext.toString('utf8');
+    stored = decryptValue(meta.mac, dataKey, macAad(meta.lastModified), `${file}: sops.mac`).plaintext.toString('utf8');
   } catch {
     throw new IntegrityError(`${file}: MAC or lastmodified was tampered with`, {
       file,
@@ -88,8 +100,11 @@ function verifyMac(computed: string, dataKey: Uint8Array, meta: SopsMetadata, fi
     });
   }
   const a = Buffer.from(stored.toUpperCase(), 'utf8');
-  const b = Buffer.from(computed, 'utf8');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+  const ok = computed.some((c) => {
+    const b = Buffer.from(c, 'utf8');
+    return a.length === b.length && timingSafeEqual(a, b);
+  });
+  if (!ok) {
     throw new IntegrityError(`${file}: MAC mismatch (values were changed, moved, added or removed)`, {
       file,
       hint: 'restore the file from git history',

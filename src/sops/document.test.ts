@@ -51,14 +51,19 @@ function open(text: string): Document {
 
 type Canon = null | boolean | string | ['int', string] | ['float', string] | ['str', string] | ['seq', Canon[]] | ['map', Array<[string, Canon]>];
 
-function canonJs(v: unknown): Canon {
+/**
+ * An encrypted integer beyond int64 comes back a float, as sops writes it (an
+ * unencrypted one keeps its digits); `plain` says the value sits under an
+ * `_unencrypted` key.
+ */
+function canonJs(v: unknown, plain = false): Canon {
   if (v === null || v === undefined) return null;
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return ['int', v.toString()];
+  if (typeof v === 'bigint') return !plain && (v < -(2n ** 63n) || v >= 2n ** 63n) ? canonJs(Number(v)) : ['int', v.toString()];
   if (typeof v === 'number') return ['float', Object.is(v, -0) ? '-0' : String(v)];
   if (typeof v === 'string') return ['str', v];
-  if (Array.isArray(v)) return ['seq', v.map(canonJs)];
-  if (v instanceof Map) return ['map', [...v.entries()].map(([k, x]) => [String(k), canonJs(x)] as [string, Canon])];
+  if (Array.isArray(v)) return ['seq', v.map((x) => canonJs(x, plain))];
+  if (v instanceof Map) return ['map', [...v.entries()].map(([k, x]) => [String(k), canonJs(x, plain || String(k).endsWith('_unencrypted'))] as [string, Canon])];
   throw new Error(`unexpected ${typeof v}`);
 }
 
@@ -244,6 +249,7 @@ describe('tamper detection', () => {
 
 describe('what the format does not authenticate (documented behaviour)', () => {
   const encOf = (text: string, key: string) => new RegExp(`^${key}: (ENC\\[[^\\]]+\\])$`, 'm').exec(text)![1]!;
+  const retype = (t: string, key: string, from: string, to: string) => t.replace(encOf(t, key), encOf(t, key).replace(`,type:${from}]`, `,type:${to}]`));
 
   it('type: str → int on a numeric-looking string is NOT detected: it decrypts to the integer', () => {
     const text = seal(toDocument(new Map<string, unknown>([['PIN', '12345'], ['OTHER', 'x']])));
@@ -256,14 +262,20 @@ describe('what the format does not authenticate (documented behaviour)', () => {
     expect(plain.get('OTHER')).toBe('x');
   });
 
-  it('type: int → str, and str → bool / float on matching text, are likewise not detected', () => {
-    const text = seal(toDocument(new Map<string, unknown>([['N', 42n], ['B', 'true'], ['F', '1e3']])));
-    const retype = (t: string, key: string, from: string, to: string) => t.replace(encOf(t, key), encOf(t, key).replace(`,type:${from}]`, `,type:${to}]`));
+  it('type: int → str, and str → bool / float on canonical text, are likewise not detected', () => {
+    const text = seal(toDocument(new Map<string, unknown>([['N', 42n], ['B', 'True'], ['F', '1000']])));
     const tampered = retype(retype(retype(text, 'N', 'int', 'str'), 'B', 'str', 'bool'), 'F', 'str', 'float');
     const plain = open(tampered);
     expect(plain.get('N')).toBe('42');
     expect(plain.get('B')).toBe(true);
     expect(plain.get('F')).toBe(1000);
+  });
+
+  it('a new type whose canonical text differs is detected: the MAC covers the decoded value (sops ToBytes)', () => {
+    const text = seal(toDocument(new Map<string, unknown>([['B', 'true'], ['F', '1e3'], ['I', '007']])));
+    expect(() => open(retype(text, 'B', 'str', 'bool'))).toThrow(/MAC mismatch/);
+    expect(() => open(retype(text, 'F', 'str', 'float'))).toThrow(/MAC mismatch/);
+    expect(() => open(retype(text, 'I', 'str', 'int'))).toThrow(/MAC mismatch/);
   });
 
   it('a type that does not fit the plaintext is an IntegrityError', () => {

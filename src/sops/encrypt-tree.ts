@@ -2,12 +2,13 @@
  * Encrypting a plaintext document with the data key, and its MAC (DESIGN §3), reusing
  * the cached ciphertext of unchanged values and comments (stable ciphertext).
  */
-import { createHash } from 'node:crypto';
-import type { Document } from 'yaml';
+import { Scalar, type Document } from 'yaml';
 import { encryptValue } from '../crypto/aes-gcm.js';
-import { encodeScalar } from '../formats/scalar-codec.js';
-import type { Selection } from './metadata.js';
-import type { CipherCache } from './cipher-cache.js';
+import { timeText } from '../formats/go-time.js';
+import { encodeScalar, isTimeNode, markTime, plaintextBytes } from '../formats/scalar-codec.js';
+import { macAad, type Selection } from './metadata.js';
+import { cacheText, type CipherCache } from './cipher-cache.js';
+import { MacHash } from './mac.js';
 import { aadOf, scalarValue, walk } from './tree-walk.js';
 
 export interface EncryptedTree {
@@ -17,6 +18,13 @@ export interface EncryptedTree {
   mac: string;
 }
 
+/** Which values are encrypted, and which the MAC covers. */
+export interface EncryptionRules {
+  selection: Selection;
+  /** The MAC covers only encrypted values (sops `mac_only_encrypted`). */
+  macOnlyEncrypted?: boolean;
+}
+
 /**
  * Encrypt a copy of `plain`: every value is bound to its path; values (and comments)
  * whose plaintext, type and position match `cache` keep their ciphertext verbatim.
@@ -24,31 +32,36 @@ export interface EncryptedTree {
 export function encryptTree(
   plain: Document,
   dataKey: Uint8Array,
-  selection: Selection,
+  rules: EncryptionRules,
   lastModified: string,
   cache: CipherCache | undefined,
   file: string,
 ): EncryptedTree {
   const doc = plain.clone();
-  const hash = createHash('sha512');
-  walk(doc, selection, undefined, file, {
+  const mac = new MacHash(rules.macOnlyEncrypted === true);
+  walk(doc, rules.selection, undefined, file, {
     scalar(node, leaf) {
       const raw = scalarValue(node, leaf);
       if (raw === null) return;
-      const { text, type } = encodeScalar(raw);
+      const old = cache?.values.get(leaf.slot);
+      // A time stays a time: marked when it was read, or written plain where the file
+      // being rewritten had one (an edited text has no marks).
+      const wasTime = isTimeNode(node) || (old?.type === 'time' && node.type === Scalar.PLAIN);
+      const time = wasTime && typeof raw === 'string' && timeText(raw) !== undefined;
+      markTime(node, time);
+      const e = encodeScalar(raw, time);
       if (!leaf.encrypted || raw === '') {
         // An integral float left in plaintext must print as a float (`-0.0`, not `-0`),
         // or it reads back as an int: another type, and for -0 another MAC input.
         if (typeof raw === 'number' && Number.isInteger(raw) && !node.minFractionDigits) node.minFractionDigits = 1;
-        hash.update(text, 'utf8');
+        if (!rules.macOnlyEncrypted || leaf.encrypted) mac.add(plaintextBytes(e));
         return;
       }
-      hash.update(text, 'utf8');
-      const old = cache?.values.get(leaf.slot);
-      const enc =
-        old && old.text === text && old.type === type ? old.enc : encryptValue(Buffer.from(text, 'utf8'), dataKey, aadOf(leaf.keys), type);
+      mac.add(plaintextBytes(e));
+      const enc = old && old.enc && old.text === cacheText(e) && old.type === e.type ? old.enc : encryptValue(plaintextBytes(e), dataKey, aadOf(leaf.keys), e.type);
       node.value = enc;
       node.type = 'PLAIN';
+      markTime(node, false);
       delete node.source;
       delete node.minFractionDigits;
     },
@@ -57,6 +70,6 @@ export function encryptTree(
       return cache?.comments.get(`${aadOf(keys)}\u0000${line}`) ?? encryptValue(Buffer.from(line, 'utf8'), dataKey, aadOf(keys), 'comment');
     },
   });
-  const macText = hash.digest('hex').toUpperCase();
-  return { doc, mac: encryptValue(Buffer.from(macText, 'utf8'), dataKey, lastModified, 'str') };
+  const macText = mac.digests()[0]!;
+  return { doc, mac: encryptValue(Buffer.from(macText, 'utf8'), dataKey, macAad(lastModified), 'str') };
 }

@@ -1,25 +1,24 @@
 /**
- * A whole SOPS file, read side: text → (plaintext document, data key, metadata). No
- * I/O: the caller reads the bytes and supplies identities. Sealing is in seal.ts.
+ * A whole SOPS file, read side: text → (plaintext document, data key, metadata), for
+ * any sops format (the store of `formats/stores` splits the file). No I/O: the caller
+ * reads the bytes and supplies identities. Sealing is in seal.ts.
  */
 import type { Document } from 'yaml';
 import { unwrapDataKey } from '../crypto/data-key.js';
 import { inspectArmored, type X25519Identity } from '../crypto/age/index.js';
-import { parseSopsLayout } from './layout.js';
-import { MAX_FILE_BYTES } from '../kernel/limits.js';
-import { detectIndent, parseYaml } from '../formats/yaml.js';
+import { sopsStore, type Indent, type SopsFormat } from '../formats/stores/registry.js';
 import { checkMetadataAllowlist, parseSopsMetadata, type SopsMetadata } from './metadata.js';
 import type { CipherCache } from './cipher-cache.js';
 import { decryptTree } from './decrypt-tree.js';
-import { detachSopsBlock } from './sops-block.js';
 
 export interface ParsedSopsFile {
-  /** The document without its `sops` key; values still encrypted. */
+  /** The document without its metadata; values still encrypted. */
   doc: Document;
   raw: Record<string, unknown>;
   meta: SopsMetadata;
   /** The file's text as read (its layout is kept when the file is rewritten). */
   text: string;
+  format: SopsFormat;
 }
 
 export interface ParseOptions {
@@ -31,17 +30,19 @@ export interface ParseOptions {
    * keeps comments and layout.
    */
   readOnly?: boolean;
+  /** The file's sops format (default yaml). */
+  format?: SopsFormat;
 }
 
 /** Parse an encrypted file without decrypting anything. */
 export function parseSopsFile(text: string, file: string, options: ParseOptions): ParsedSopsFile {
-  const doc = (options.readOnly && Buffer.byteLength(text, 'utf8') <= MAX_FILE_BYTES && parseSopsLayout(text)) || parseYaml(text, file);
-  const raw = detachSopsBlock(doc, file);
+  const format = options.format ?? 'yaml';
+  const { doc, meta: raw } = sopsStore(format).load(text, file, { readOnly: options.readOnly });
   const meta = parseSopsMetadata(raw, file);
   if (options.strict) {
     checkMetadataAllowlist(raw, meta, file, (armored) => inspectArmored(armored).stanzas.map((s) => s.type));
   }
-  return { doc, raw, meta, text };
+  return { doc, raw, meta, text, format };
 }
 
 /** A decrypted file, ready to be edited and sealed again with stable ciphertext. */
@@ -51,8 +52,9 @@ export interface OpenedSopsFile {
   cache: CipherCache;
   dataKey: Uint8Array;
   meta: SopsMetadata;
-  /** Spaces per indentation level of the file as read. */
-  readonly indent: number;
+  format: SopsFormat;
+  /** Indentation of the file as read (undefined: the format's default). */
+  readonly indent: Indent | undefined;
 }
 
 /** Decrypt a parsed file (consumes `parsed.doc`). */
@@ -65,9 +67,10 @@ export function openSopsFile(parsed: ParsedSopsFile, identities: X25519Identity[
     cache,
     dataKey,
     meta: parsed.meta,
+    format: parsed.format,
     // Only writers need it; bulk readers should not pay for the scan.
     get indent() {
-      return detectIndent(parsed.text);
+      return sopsStore(parsed.format).indentOf(parsed.text);
     },
   };
 }

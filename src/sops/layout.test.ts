@@ -10,7 +10,7 @@ import { Document } from 'yaml';
 import { sealSopsFile } from './seal.js';
 import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { parseSopsLayout } from './layout.js';
+import { parseSopsLayout } from '../formats/stores/yaml-layout.js';
 import { parseYaml } from '../formats/yaml.js';
 
 const INTEROP = join(import.meta.dirname, '..', '..', '..', 'shared', 'interop');

@@ -82,7 +82,7 @@ const SEMVER_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
  * block is not sops metadata keyfold understands.
  */
 export function parseSopsMetadata(raw: unknown, file: string): SopsMetadata {
-  const parsed = SopsMetadataSchema.safeParse(raw);
+  const parsed = SopsMetadataSchema.safeParse(weaklyTyped(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') || 'sops';
@@ -136,6 +136,23 @@ export function parseSopsMetadata(raw: unknown, file: string): SopsMetadata {
     meta.commentSelection = { kind: 'encrypted_comment_regex', value: compileRegex(m.encrypted_comment_regex, file) };
   }
   return meta;
+}
+
+/**
+ * sops decodes its metadata weakly typed (mapstructure): the flattened formats (dotenv,
+ * INI) hold every field as a string, so `shamir_threshold` and `mac_only_encrypted`
+ * arrive as text.
+ */
+function weaklyTyped(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const m = { ...(raw as Record<string, unknown>) };
+  const t = m['shamir_threshold'];
+  if (typeof t === 'string' && /^\d{1,9}$/.test(t)) m['shamir_threshold'] = Number(t);
+  const only = m['mac_only_encrypted'];
+  if (typeof only === 'string') {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(only)) m['mac_only_encrypted'] = /^(1|t|true)$/i.test(only);
+  } else if (typeof only === 'number') m['mac_only_encrypted'] = only !== 0;
+  return m;
 }
 
 function compileRegex(source: string, file: string): RegExp {
@@ -239,6 +256,17 @@ export function emitSopsMetadata(meta: SopsMetadata): Record<string, unknown> {
   if (meta.macOnlyEncrypted) out['mac_only_encrypted'] = true;
   out['version'] = meta.version;
   return out;
+}
+
+/**
+ * The MAC's additional data: sops parses `lastmodified` as RFC 3339 and formats it back
+ * (no fraction, `Z` for a zero offset). Other text is used as is (and fails to match).
+ */
+export function macAad(lastModified: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.exec(lastModified);
+  if (!m) return lastModified;
+  const zone = /^[Zz]$|^[+-]00:00$/.test(m[3]!) ? 'Z' : m[3]!;
+  return `${m[1]}T${m[2]}${zone}`;
 }
 
 /** RFC 3339 UTC with seconds, as sops writes `lastmodified`; never before `previous`. */

@@ -21,3 +21,13 @@ describe('findPlaintext', () => {
     ]);
   });
 });
+
+describe('findPlaintext and the types sops writes', () => {
+  it('accepts bytes and time values as sops writes them; an unknown type stays malformed', () => {
+    const doc = parseYaml(
+      `A: ${ENC.replace('type:str', 'type:bytes')}\nB: ${ENC.replace('type:str', 'type:time')}\nC: ${ENC.replace('type:str', 'type:date')}\n`,
+      'f',
+    );
+    expect(findPlaintext(doc, SEL).map((f) => [f.kind, f.name])).toEqual([['malformed', 'C']]);
+  });
+});

@@ -8,8 +8,8 @@ import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yam
 import { selectionEncrypts } from './tree-walk.js';
 import type { Selection } from './metadata.js';
 
-/** `ENC[…]` exactly as sops writes a value (types sops knows). */
-const ENC_VALUE_RE = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},type:(?:str|int|float|bool)\]$/;
+/** `ENC[…]` exactly as sops writes a value (every type sops reads: str, int, float, bool, bytes, time). */
+const ENC_VALUE_RE = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},type:(?:str|int|float|bool|bytes|time)\]$/;
 const ENC_COMMENT_RE = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/]*={0,2},iv:[A-Za-z0-9+/]+={0,2},tag:[A-Za-z0-9+/]+={0,2},type:comment\]$/;
 
 export interface PlaintextFinding {

@@ -1,17 +1,17 @@
 /**
- * Sealing a SOPS file: the one place a plaintext document becomes SOPS YAML text. The
+ * Sealing a SOPS file: the one place a plaintext document becomes the text of an
+ * encrypted file, in any sops format (its store in `formats/stores` writes it). The
  * keying (which data key, which envelopes, which ciphertexts to keep) comes in as
  * data; see `Keying`. No I/O: writing is the caller's (ops/secrets/store.ts).
  */
-import { Scalar, isMap, isScalar, type Document, type YAMLMap } from 'yaml';
+import type { Document } from 'yaml';
 import { newDataKey, wrapDataKey, type AgeEnvelope } from '../crypto/data-key.js';
 import { FormatError, UsageError } from '../kernel/errors.js';
 import { MAX_FILE_BYTES } from '../kernel/limits.js';
-import { stringifyYaml } from '../formats/yaml.js';
+import { sopsStore, type Indent, type SopsFormat } from '../formats/stores/registry.js';
 import { emitSopsMetadata, nextLastModified, SOPS_VERSION, DEFAULT_UNENCRYPTED_SUFFIX, type SopsMetadata } from './metadata.js';
 import type { CipherCache } from './cipher-cache.js';
 import { encryptTree } from './encrypt-tree.js';
-import { attachSopsBlock } from './sops-block.js';
 import type { OpenedSopsFile } from './file.js';
 
 /**
@@ -38,11 +38,12 @@ export type Keying =
   | { kind: 'add-readers'; opened: OpenedSopsFile; layout: RecipientGroups }
   /**
    * A new data key wrapped for `layout`; every value encrypted anew. The file being
-   * replaced, if any, keeps its selection, lastmodified ordering and indentation.
+   * replaced, if any, keeps its format, selection, lastmodified ordering and
+   * indentation; otherwise `format` (default yaml) is written.
    */
-  | { kind: 'fresh'; layout: RecipientGroups; previous?: OpenedSopsFile };
+  | { kind: 'fresh'; layout: RecipientGroups; previous?: OpenedSopsFile; format?: SopsFormat };
 
-/** Encrypt a plaintext document into SOPS YAML text, keyed as `keying` says. */
+/** Encrypt a plaintext document into the text of a SOPS file, keyed as `keying` says. */
 export function sealDocument(plain: Document, keying: Keying, file: string): string {
   return sealSopsFile(plain, sealParams(keying), file);
 }
@@ -51,16 +52,19 @@ function sealParams(keying: Keying): SealParams {
   switch (keying.kind) {
     case 'keep': {
       const { opened } = keying;
-      return { dataKey: opened.dataKey, groups: opened.meta.groups, threshold: opened.meta.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent };
+      const of = { cache: opened.cache, previous: opened.meta, indent: opened.indent, format: opened.format };
+      return { dataKey: opened.dataKey, groups: opened.meta.groups, threshold: opened.meta.threshold, ...of };
     }
     case 'add-readers': {
       const { opened, layout } = keying;
-      return { dataKey: opened.dataKey, groups: addReaders(opened, layout), threshold: layout.threshold, cache: opened.cache, previous: opened.meta, indent: opened.indent };
+      const of = { cache: opened.cache, previous: opened.meta, indent: opened.indent, format: opened.format };
+      return { dataKey: opened.dataKey, groups: addReaders(opened, layout), threshold: layout.threshold, ...of };
     }
     case 'fresh': {
       const { layout, previous } = keying;
       const dataKey = newDataKey();
-      return { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold, previous: previous?.meta, indent: previous?.indent };
+      const format = previous?.format ?? keying.format;
+      return { dataKey, groups: wrapDataKey(dataKey, layout.groups, layout.threshold), threshold: layout.threshold, previous: previous?.meta, indent: previous?.indent, format };
     }
   }
 }
@@ -82,41 +86,41 @@ export interface SealParams {
   /** Ciphertexts to reuse for unchanged values (omit after a data-key change). */
   cache?: CipherCache;
   previous?: SopsMetadata;
-  indent?: number;
+  indent?: Indent;
+  /** The file's sops format (default yaml). */
+  format?: SopsFormat;
   now?: Date;
 }
 
 /**
- * Encrypt a plaintext document into SOPS YAML text with explicit keying. Callers use
- * `sealDocument`; tests use this to craft files with unusual envelopes or clocks.
+ * Encrypt a plaintext document into the text of a SOPS file with explicit keying.
+ * Callers use `sealDocument`; tests use this to craft files with unusual envelopes or
+ * clocks.
  */
 export function sealSopsFile(plain: Document, params: SealParams, file: string): string {
-  // The plaintext may not hold the metadata's own key (the file would have two).
-  if (isMap(plain.contents) && (plain.contents as YAMLMap).has('sops')) {
-    throw new UsageError(`${file}: a top-level key named "sops" is reserved for the SOPS metadata`, { file, hint: 'choose another key name' });
+  const store = sopsStore(params.format ?? 'yaml');
+  // The plaintext may not hold the metadata's own keys (the file would have two).
+  if (store.hasMetadata(plain)) {
+    const what = store.name === 'dotenv' ? 'keys starting with "sops_" are' : store.name === 'ini' ? 'a section named "sops" is' : 'a top-level key named "sops" is';
+    throw new UsageError(`${file}: ${what} reserved for the SOPS metadata`, { file, hint: 'choose another key name' });
   }
   const prev = params.previous;
   const selection = prev?.selection ?? { kind: 'unencrypted_suffix' as const, value: DEFAULT_UNENCRYPTED_SUFFIX };
+  // A file whose MAC covers only encrypted values keeps that rule (sops keeps it too).
+  const macOnlyEncrypted = prev?.macOnlyEncrypted === true;
   const lastModified = nextLastModified(params.now ?? new Date(), prev?.lastModified);
-  const { doc, mac } = encryptTree(plain, params.dataKey, selection, lastModified, params.cache, file);
+  const { doc, mac } = encryptTree(plain, params.dataKey, { selection, macOnlyEncrypted }, lastModified, params.cache, file);
   const meta: SopsMetadata = {
     groups: params.groups,
     threshold: params.groups.length > 1 ? params.threshold : 1,
     lastModified,
     mac,
     selection,
-    macOnlyEncrypted: false,
+    macOnlyEncrypted,
     version: SOPS_VERSION,
     foreignSources: [],
   };
-  attachSopsBlock(doc, emitSopsMetadata(meta));
-  // sops quotes lastmodified, so YAML 1.1 readers do not take it for a timestamp.
-  const sops = (doc.contents as YAMLMap).get('sops', true);
-  if (isMap(sops)) {
-    const lm = sops.get('lastmodified', true);
-    if (isScalar(lm)) (lm as Scalar).type = Scalar.QUOTE_DOUBLE;
-  }
-  const text = stringifyYaml(doc, { indent: params.indent ?? 4 });
+  const text = store.emit(doc, emitSopsMetadata(meta), params.indent);
   // Never write a file that parseSopsFile would refuse to read back.
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
     throw new FormatError(`${file}: the encrypted file would be larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`, {

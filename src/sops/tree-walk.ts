@@ -123,7 +123,7 @@ export const aadOf = (keys: readonly string[]): string => (keys.length ? keys.jo
 export function scalarValue(node: Scalar, leaf: Leaf): ScalarValue {
   const value = node.value as unknown;
   if (value === null || typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number' || value instanceof Uint8Array) return value;
   if (value === undefined) return null;
   throw new FormatError(`${leaf.where()}: unsupported value type`);
 }

@@ -1,17 +1,23 @@
 /**
  * `edit`: $EDITOR on a plaintext copy in a private temp directory (memory-backed when
- * available), removed on every exit path; re-encrypted with stable ciphertext.
+ * available), removed on every exit path; re-encrypted with stable ciphertext. A ref
+ * (`editRef`, YAML under secrets/) or, sops-style, an encrypted file of any format at a
+ * path (`editPath`).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { KeyfoldError, UsageError } from '../../kernel/errors.js';
+import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
 import { openSopsFile } from '../../sops/file.js';
+import { sopsStore, type SopsFormat } from '../../formats/stores/registry.js';
 import { parseYaml, stringifyYaml } from '../../formats/yaml.js';
 import { withRepoLock } from '../../repo/lock.js';
-import { checkEnvironment, emptyDocument, locateRef, parseRefFile, saveRef } from './store.js';
-import type { Workspace } from '../context/workspace.js';
+import { nearestRepoRoot } from '../../repo/secrets-tree.js';
+import { checkEnvironment, emptyDocument, locateRef, parseRefFile, saveRef, writeSopsFile } from './store.js';
+import { openSopsPath } from './file-crypt.js';
+import { Workspace } from '../context/workspace.js';
 
 export interface EditOptions {
   /** The editor command line (`$VISUAL`/`$EDITOR`), run through `sh -c`. */
@@ -44,46 +50,102 @@ export async function editRef(ws: Workspace, ref: string, options: EditOptions):
     const parsed = parseRefFile(ws, loc);
     if (!parsed) await checkEnvironment(ws, loc);
     const opened = parsed ? openSopsFile(parsed, ws.identities, loc.display) : undefined;
-    const original = stringifyYaml(opened?.plain ?? emptyDocument(), { indent: opened?.indent ?? 4 });
-
-    const dir = privateTempDir();
-    const cleanup = () => rmSync(dir, { recursive: true, force: true });
-    const onSignal = (signal: NodeJS.Signals) => {
-      cleanup();
-      process.kill(process.pid, signal);
-    };
-    process.once('exit', cleanup);
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.once(s, onSignal);
-    try {
-      const tmp = join(dir, basename(loc.path));
-      writeFileSync(tmp, original, { mode: 0o600, flag: 'wx' });
-      for (;;) {
-        // Asynchronously, so that a signal arriving while the editor runs is handled at
-        // once (temp removed, process ends) instead of after the editor exits.
-        const r = await runEditor(options.editor, tmp);
-        if (r.error || r.status !== 0) {
-          throw new UsageError(`the editor exited with ${r.error ? 'an error' : `status ${r.status ?? r.signal}`}; nothing was changed`, {
-            hint: 'set $EDITOR to your editor command (e.g. "code --wait")',
-          });
-        }
-        const edited = readFileSync(tmp, 'utf8');
-        if (edited === original) return { ref: loc.ref, file: loc.display, action: 'unchanged' };
-        try {
-          const plain = parseYaml(edited, `${loc.ref} (edited)`);
-          if (plain.has('sops')) throw new UsageError('the edited document may not contain a top-level sops key');
-          await saveRef(ws, loc, plain, opened);
-          return { ref: loc.ref, file: loc.display, action: opened ? 'updated' : 'created' };
-        } catch (e) {
-          if (!(e instanceof KeyfoldError) || !options.retryAfterInvalid || !(await options.retryAfterInvalid(e))) throw e;
-        }
-      }
-    } finally {
-      cleanup();
-      process.removeListener('exit', cleanup);
-      for (const s of signals) process.removeListener(s, onSignal);
-    }
+    const original = stringifyYaml(opened?.plain ?? emptyDocument(), { indent: typeof opened?.indent === 'number' ? opened.indent : 4 });
+    const changed = await editInTempDir(basename(loc.path), Buffer.from(original, 'utf8'), options, async (edited) => {
+      const plain = parseYaml(edited.toString('utf8'), `${loc.ref} (edited)`);
+      if (plain.has('sops')) throw new UsageError('the edited document may not contain a top-level sops key');
+      await saveRef(ws, loc, plain, opened);
+    });
+    return { ref: loc.ref, file: loc.display, action: !changed ? 'unchanged' : opened ? 'updated' : 'created' };
   });
+}
+
+export interface EditPathOptions extends EditOptions {
+  /** The file's format when its extension does not tell (sops `--input-type`). */
+  inputType?: SopsFormat;
+}
+
+export interface EditPathResult {
+  file: string;
+  format: SopsFormat;
+  action: 'created' | 'updated' | 'unchanged';
+  /** Set when the file is a ref of a keyfold repository (edited as `editRef` does). */
+  ref?: string;
+}
+
+/**
+ * `sops edit FILE`: an existing encrypted file of any format, edited in its own format
+ * and written back in place (same data key, envelopes, format, mode and, for unchanged
+ * values, ciphertext). A file under a repository's secrets/ is edited as its ref.
+ */
+export async function editPath(ws: Workspace, file: string, options: EditPathOptions): Promise<EditPathResult> {
+  const path = resolve(ws.cwd, file);
+  const display = relative(ws.cwd, path).split(sep).join('/');
+  const root = nearestRepoRoot(dirname(path));
+  if (root && isUnderSecrets(root, path)) {
+    const ref = pathToRef(root, path);
+    if (!ref || (options.inputType && options.inputType !== 'yaml')) {
+      throw new UsageError(`${display} is under secrets/ but is not a ref's file`, { hint: 'refs are secrets/<env>/…/<name>.yaml' });
+    }
+    const r = await editRef(new Workspace({ ...ws.options, repo: root }), ref, options);
+    return { ...r, format: 'yaml' };
+  }
+  const opened = openSopsPath({ abs: path, display, explicit: true }, ws.identities, { inputType: options.inputType })!;
+  if (opened.meta.commentSelection) {
+    throw new UsageError(`${display} selects values by comments (encrypted_comment_regex or unencrypted_comment_regex), which keyfold cannot rewrite`, { hint: 'edit it with sops' });
+  }
+  const store = sopsStore(opened.format);
+  const mode = statSync(path).mode & 0o777;
+  const changed = await editInTempDir(basename(path), store.emitPlain(opened.plain, opened.indent), options, async (edited) => {
+    const plain = store.loadPlain(edited, `${display} (edited)`);
+    if (store.hasMetadata(plain)) throw new UsageError('the edited document may not contain sops metadata');
+    writeSopsFile({ path, display, mode }, plain, { kind: 'keep', opened });
+  });
+  return { file: display, format: opened.format, action: changed ? 'updated' : 'unchanged' };
+}
+
+/**
+ * Write `original` to a private temp file named `name`, run the editor on it, and hand
+ * a changed text to `save` (again after an invalid edit, when the caller asks to).
+ * Returns false when the text came back unchanged. The temp directory is removed on
+ * every exit path, signals included.
+ */
+async function editInTempDir(name: string, original: Buffer, options: EditOptions, save: (edited: Buffer) => Promise<void>): Promise<boolean> {
+  const dir = privateTempDir();
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', cleanup);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.once(s, onSignal);
+  try {
+    const tmp = join(dir, name);
+    writeFileSync(tmp, original, { mode: 0o600, flag: 'wx' });
+    for (;;) {
+      // Asynchronously, so that a signal arriving while the editor runs is handled at
+      // once (temp removed, process ends) instead of after the editor exits.
+      const r = await runEditor(options.editor, tmp);
+      if (r.error || r.status !== 0) {
+        throw new UsageError(`the editor exited with ${r.error ? 'an error' : `status ${r.status ?? r.signal}`}; nothing was changed`, {
+          hint: 'set $EDITOR to your editor command (e.g. "code --wait")',
+        });
+      }
+      const edited = readFileSync(tmp);
+      if (edited.equals(original)) return false;
+      try {
+        await save(edited);
+        return true;
+      } catch (e) {
+        if (!(e instanceof KeyfoldError) || !options.retryAfterInvalid || !(await options.retryAfterInvalid(e))) throw e;
+      }
+    }
+  } finally {
+    cleanup();
+    process.removeListener('exit', cleanup);
+    for (const s of signals) process.removeListener(s, onSignal);
+  }
 }
 
 function runEditor(editor: string, file: string): Promise<{ status: number | null; signal: NodeJS.Signals | null; error?: Error }> {

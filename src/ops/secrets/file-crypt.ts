@@ -1,19 +1,22 @@
 /**
- * `encrypt` and `decrypt` on arbitrary paths, sops-style. Files under a keyfold
- * repository's `secrets/` get the strict metadata allowlist (S1); others stay lenient.
+ * `encrypt` and `decrypt` on arbitrary paths, sops-style, in every sops format: the
+ * format follows the extension (`.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else
+ * binary) unless `inputType`/`outputType` say otherwise. Files under a keyfold
+ * repository's `secrets/` are SOPS YAML and get the strict metadata allowlist (S1);
+ * others stay lenient.
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Document } from 'yaml';
-import { NotFoundError, UsageError } from '../../kernel/errors.js';
-import { openSopsFile, parseSopsFile } from '../../sops/file.js';
+import { FormatError, NotFoundError, UsageError } from '../../kernel/errors.js';
+import { openSopsFile, parseSopsFile, type OpenedSopsFile } from '../../sops/file.js';
 import type { Keying } from '../../sops/seal.js';
 import type { X25519Identity } from '../../crypto/age/index.js';
 import { recipientArg } from '../../keys/recipient-arg.js';
-import { parseYaml, stringifyYaml } from '../../formats/yaml.js';
+import { formatForPath, NotSopsError, sopsStore, type SopsFormat } from '../../formats/stores/registry.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { withRepoLock } from '../../repo/lock.js';
-import { assertNoSymlinks, nearestRepoRoot, readTextFile } from '../../repo/secrets-tree.js';
+import { assertNoSymlinks, nearestRepoRoot, readFileBytes, readTextFile } from '../../repo/secrets-tree.js';
 import type { RecipientLayout } from '../../core/policy.js';
 import { Workspace } from '../context/workspace.js';
 import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
@@ -24,17 +27,36 @@ const repoOf = (path: string): string | undefined => nearestRepoRoot(dirname(res
 
 const displayPath = (ws: Workspace, path: string) => relative(ws.cwd, path).split(sep).join('/') || '.';
 
-export interface EncryptOptions {
+/** sops' `--input-type` / `--output-type`: the format of the file read and of the one written. */
+export interface FormatOptions {
+  inputType?: SopsFormat;
+  outputType?: SopsFormat;
+}
+
+/**
+ * The input and output formats for `path`: the options, else the extension; the output
+ * defaults to the input. Under a repository's secrets/ both are YAML.
+ */
+export function fileFormats(path: string, display: string, underSecrets: boolean, options: FormatOptions): { input: SopsFormat; output: SopsFormat } {
+  const input = options.inputType ?? (underSecrets ? 'yaml' : formatForPath(path));
+  const output = options.outputType ?? input;
+  if (underSecrets && (input !== 'yaml' || output !== 'yaml')) {
+    throw new UsageError(`${display} is under secrets/, where every file is SOPS YAML`, { hint: 'drop --input-type/--output-type, or use a path outside secrets/' });
+  }
+  return { input, output };
+}
+
+export interface EncryptOptions extends FormatOptions {
   recipients?: string[];
   inPlace?: boolean;
 }
 
 /**
- * Encrypt a plaintext YAML file; returns the encrypted text (also written with --in-place,
+ * Encrypt a plaintext file; returns the encrypted text (also written with --in-place,
  * keeping the file's mode). A file in a keyfold repository's secrets tree is rewritten
  * inside that repository's lock, like any other write there.
  */
-export async function encryptSopsFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
+export async function encryptSopsFile(ws: Workspace, file: string, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string; format: SopsFormat }> {
   const path = resolve(ws.cwd, file);
   const root = repoOf(path);
   const secretsRoot = root && isUnderSecrets(root, path) ? root : undefined;
@@ -42,12 +64,13 @@ export async function encryptSopsFile(ws: Workspace, file: string, options: Encr
   return options.inPlace && secretsRoot ? withRepoLock(secretsRoot, run) : run();
 }
 
-async function encryptOne(ws: Workspace, path: string, root: string | undefined, secretsRoot: string | undefined, options: EncryptOptions): Promise<{ text: string; recipients: string[]; file: string }> {
+async function encryptOne(ws: Workspace, path: string, root: string | undefined, secretsRoot: string | undefined, options: EncryptOptions) {
   const display = displayPath(ws, path);
-  const text = readTextFile(path, display, { root });
-  const plain = parseYaml(text, display);
-  if (plain.has('sops')) {
-    throw new UsageError(`${display} is already encrypted (it has a sops key)`, { hint: 'use `keyfold set` or `keyfold edit` to change it' });
+  const { input, output } = fileFormats(path, display, secretsRoot !== undefined, options);
+  const store = sopsStore(input);
+  const plain = store.loadPlain(input === 'binary' ? readFileBytes(path, display, { root }) : Buffer.from(readTextFile(path, display, { root }), 'utf8'), display);
+  if (store.hasMetadata(plain)) {
+    throw new UsageError(`${display} is already encrypted (it has sops metadata)`, { hint: 'use `keyfold set` or `keyfold edit` to change it' });
   }
   let layout: RecipientLayout = { groups: [(options.recipients ?? []).map((r, i) => recipientArg(r, `-r #${i + 1}`))], threshold: 1 };
   const ref = secretsRoot ? pathToRef(secretsRoot, path) : undefined;
@@ -67,17 +90,22 @@ async function encryptOne(ws: Workspace, path: string, root: string | undefined,
     });
   }
   const groups = layout.groups.map((g) => [...new Set(g)]);
-  const keying: Keying = { kind: 'fresh', layout: { groups, threshold: layout.threshold } };
-  const out = options.inPlace
+  const keying: Keying = { kind: 'fresh', layout: { groups, threshold: layout.threshold }, format: output };
+  const text = options.inPlace
     ? writeSopsFile({ path, display, repoRoot: secretsRoot, mode: statSync(path).mode & 0o777 }, plain, keying)
     : sealSopsText(plain, keying, display);
-  return { text: out, recipients: [...new Set(groups.flat())], file: display };
+  return { text, recipients: [...new Set(groups.flat())], file: display, format: output };
 }
 
 export interface DecryptedFile {
   /** POSIX path relative to the working directory. */
   file: string;
   doc: Document;
+  /** The format the file was read as, and the one `plaintext` writes. */
+  format: SopsFormat;
+  outputFormat: SopsFormat;
+  /** The decrypted file in `outputFormat` (what `sops decrypt` prints; bytes for binary). */
+  plaintext(): Buffer;
 }
 
 /** A file to decrypt: named on the command line, or found in a directory walk. */
@@ -90,7 +118,10 @@ interface DecryptEntry {
   dirsChecked: boolean;
 }
 
-/** The files behind `paths`, sorted by display path (directories walked for *.yaml/*.yml). */
+/** Extensions a directory walk looks at (binary files are only decrypted when named). */
+const WALKED = /\.(ya?ml|json|env|ini)$/;
+
+/** The files behind `paths`, sorted by display path (directories walked for WALKED files). */
 function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
   if (paths.length === 0) throw new UsageError('decrypt needs at least one file or directory');
   const files = new Map<string, boolean>(); // path → named explicitly
@@ -105,7 +136,7 @@ function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
     if (st.isDirectory()) {
       const root = repoOf(join(abs, 'x'));
       if (root && isUnderSecrets(root, join(abs, 'x'))) assertNoSymlinks(root, abs);
-      for (const f of walkYaml(abs)) files.set(f, files.get(f) ?? false);
+      for (const f of walkFiles(abs)) files.set(f, files.get(f) ?? false);
     } else files.set(abs, true);
   }
   return [...files]
@@ -114,56 +145,76 @@ function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
 }
 
 /**
- * Decrypt one entry; undefined when a walked file is not a SOPS file. Files under a
- * keyfold repository's secrets/ get the strict metadata allowlist (S1).
+ * Open one encrypted file at a path (any format; strict under a repository's
+ * secrets/); undefined for a walked file that is not an encrypted one.
  */
-function decryptEntry(entry: DecryptEntry, identities: X25519Identity[], repoCache = new Map<string, string | undefined>()): DecryptedFile | undefined {
+export function openSopsPath(
+  entry: { abs: string; display: string; explicit?: boolean; dirsChecked?: boolean },
+  identities: X25519Identity[],
+  options: FormatOptions & { readOnly?: boolean; repoCache?: Map<string, string | undefined> },
+): (OpenedSopsFile & { outputFormat: SopsFormat }) | undefined {
   const dir = dirname(entry.abs);
+  const repoCache = options.repoCache ?? new Map<string, string | undefined>();
   if (!repoCache.has(dir)) repoCache.set(dir, repoOf(entry.abs));
   const root = repoCache.get(dir);
-  const text = readTextFile(entry.abs, entry.display, { root, dirsChecked: entry.dirsChecked });
-  if (!entry.explicit && !hasTopLevelSops(text)) return undefined;
   const strict = root !== undefined && isUnderSecrets(root, entry.abs);
-  const opened = openSopsFile(parseSopsFile(text, entry.display, { strict, readOnly: true }), identities, entry.display);
-  return { file: entry.display, doc: opened.plain };
+  const { input, output } = fileFormats(entry.abs, entry.display, strict, options);
+  const text = readTextFile(entry.abs, entry.display, { root, dirsChecked: entry.dirsChecked });
+  const store = sopsStore(input);
+  if (entry.explicit === false && !store.mayBeEncrypted(text)) return undefined;
+  let parsed;
+  try {
+    parsed = parseSopsFile(text, entry.display, { strict, readOnly: options.readOnly, format: input });
+  } catch (e) {
+    // A walked file that merely mentions sops (a nested "sops" key, say) is skipped.
+    if (entry.explicit === false && e instanceof NotSopsError) return undefined;
+    // A file named .txt (say) is read as sops' binary store, a JSON document.
+    if (e instanceof FormatError && input === 'binary' && !options.inputType) {
+      throw new FormatError(`${entry.display} is not an encrypted binary file (sops writes those as JSON with a "data" key)`, {
+        file: entry.display,
+        hint: 'if it is another format, say which with --input-type yaml|json|dotenv|ini',
+      });
+    }
+    throw e;
+  }
+  return Object.assign(openSopsFile(parsed, identities, entry.display), { outputFormat: output });
 }
 
 /**
  * Decrypt files and directories. All-or-nothing: the first failing file (in path
- * order) throws before anything is returned or written.
+ * order) throws before anything is returned or written. With inPlace each file is
+ * replaced by its plaintext in `outputFormat` (mode 0600).
  */
-export function decryptSopsPaths(ws: Workspace, paths: string[], options: { inPlace?: boolean } = {}): DecryptedFile[] {
+export function decryptSopsPaths(ws: Workspace, paths: string[], options: FormatOptions & { inPlace?: boolean } = {}): DecryptedFile[] {
   const entries = collectDecryptEntries(ws, paths);
   const identities = ws.identities;
   const repoCache = new Map<string, string | undefined>();
   const out: DecryptedFile[] = [];
   for (const entry of entries) {
-    const f = decryptEntry(entry, identities, repoCache);
-    if (f) out.push(f);
+    const opened = openSopsPath(entry, identities, { ...options, readOnly: true, repoCache });
+    if (!opened) continue;
+    const { plain: doc, format, outputFormat } = opened;
+    out.push({ file: entry.display, doc, format, outputFormat, plaintext: () => sopsStore(outputFormat).emitPlain(doc) });
   }
   if (options.inPlace) {
-    for (const f of out) writeFileAtomic(resolve(ws.cwd, f.file), stringifyYaml(f.doc), { mode: 0o600 });
+    // Encode every file before writing any (a document a format cannot hold fails first).
+    const texts = out.map((f) => f.plaintext());
+    out.forEach((f, i) => writeFileAtomic(resolve(ws.cwd, f.file), texts[i]!, { mode: 0o600 }));
   }
   return out;
 }
 
-/** Cheap pre-filter for directory walks: a `sops:` key at column 0. */
-function hasTopLevelSops(text: string): boolean {
-  return /^sops:/m.test(text);
-}
-
-function walkYaml(dir: string): string[] {
+function walkFiles(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.name === '.git' || e.name === 'node_modules') continue;
       const p = join(d, e.name);
       if (e.isDirectory()) visit(p);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(p);
+      else if (e.isFile() && WALKED.test(e.name)) out.push(p);
       // symlinks are never followed
     }
   };
   visit(dir);
   return out;
 }
-

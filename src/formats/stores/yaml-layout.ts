@@ -11,7 +11,7 @@
  * checks that whenever this reader answers, it agrees with the full parser.
  */
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { MAX_DEPTH } from '../kernel/limits.js';
+import { MAX_DEPTH } from '../../kernel/limits.js';
 
 type Value = Scalar | YAMLMap | YAMLSeq;
 

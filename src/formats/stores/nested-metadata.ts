@@ -1,19 +1,17 @@
-/** The `sops` metadata key of a SOPS document: split off after parsing, appended before printing. */
+/**
+ * The metadata of a YAML or JSON sops file: the top-level `sops` map, split off after
+ * parsing and appended before printing (sops' MetadataFlattenNone).
+ */
 import { isMap, isScalar, YAMLMap, type Document, type Node } from 'yaml';
-import { normalizeNumbers } from '../formats/json.js';
-import { FormatError } from '../kernel/errors.js';
+import { normalizeNumbers } from '../json.js';
+import { FormatError } from '../../kernel/errors.js';
 
 /** Split the `sops` key off a parsed document; returns its raw JS value. */
 export function detachSopsBlock(doc: Document, file: string): Record<string, unknown> {
   const root = doc.contents;
   if (!isMap(root)) throw new FormatError(`${file} is not a SOPS file (no top-level mapping)`, { file });
   const idx = (root as YAMLMap<unknown, unknown>).items.findIndex((p) => isScalar(p.key) && p.key.value === 'sops');
-  if (idx < 0) {
-    throw new FormatError(`${file} is not a SOPS-encrypted file (no sops metadata)`, {
-      file,
-      hint: 'encrypt it first with `keyfold encrypt`',
-    });
-  }
+  if (idx < 0) throw notSops(file);
   const [pair] = root.items.splice(idx, 1);
   // Ints parse as bigint; the metadata schema wants plain numbers.
   const value = normalizeNumbers((pair!.value as Node | null)?.toJSON() ?? null);
@@ -21,6 +19,16 @@ export function detachSopsBlock(doc: Document, file: string): Record<string, unk
     throw new FormatError(`${file}: the sops metadata is not a mapping`, { file });
   }
   return value as Record<string, unknown>;
+}
+
+/** A well-formed file of the format that carries no sops metadata. */
+export class NotSopsError extends FormatError {}
+
+export function notSops(file: string): FormatError {
+  return new NotSopsError(`${file} is not a SOPS-encrypted file (no sops metadata)`, {
+    file,
+    hint: 'encrypt it first with `keyfold encrypt`',
+  });
 }
 
 /** Append the `sops` block to an encrypted document. */
@@ -32,3 +40,6 @@ export function attachSopsBlock(doc: Document, sops: Record<string, unknown>): v
   }
   (root as YAMLMap).add(doc.createPair('sops', sops));
 }
+
+/** Whether a plaintext document has a top-level `sops` key. */
+export const hasSopsKey = (doc: Document): boolean => isMap(doc.contents) && (doc.contents as YAMLMap).has('sops');
