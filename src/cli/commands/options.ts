@@ -55,6 +55,10 @@ export const repeatable = <F extends string>(flags: F, description: string) =>
 export const choice = <F extends string, const C extends readonly [string, ...string[]]>(flags: F, description: string, choices: C, fallback: C[number]) =>
   opt<F, C[number]>(flags, () => new Option(flags, description).choices(choices).default(fallback));
 
+/** `--input-type <format>` with a fixed set of values and no default. */
+export const oneOf = <F extends string, const C extends readonly [string, ...string[]]>(flags: F, description: string, choices: C) =>
+  opt<F, C[number] | undefined>(flags, () => new Option(flags, description).choices(choices));
+
 /** A single-value `option`, also accepted under the old `aliasFlags`, which help no longer shows. */
 export function withHiddenAlias<F extends string>(option: Opt<F, string | undefined>, aliasFlags: string): Opt<F, string | undefined> {
   return {

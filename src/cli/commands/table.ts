@@ -4,7 +4,8 @@
  * dependencies behind it) loads only when its command runs.
  */
 import { defineCommand, type CommandSpec } from './define.js';
-import { WRITE_OPTIONS, choice, flag, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
+import { SOPS_FORMATS } from '../../formats/stores/store.js';
+import { WRITE_OPTIONS, choice, flag, oneOf, optionalValue, repeatable, required, value, withHiddenAlias } from './options.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand({
@@ -83,21 +84,23 @@ export const COMMANDS: readonly CommandSpec[] = [
   }),
   defineCommand({
     name: 'edit',
-    args: '<ref>',
-    summary: 'edit a decrypted copy in $EDITOR (private temp file, never in the repo)',
-    examples: ['EDITOR="code --wait" keyfold edit dev/api/db'],
-    options: [...WRITE_OPTIONS],
+    args: '<ref-or-file>',
+    summary: 'edit a decrypted copy in $EDITOR (private temp file, never in the repo); a ref, or any sops file by path',
+    examples: ['EDITOR="code --wait" keyfold edit dev/api/db', 'keyfold edit config/app.enc.env'],
+    options: [oneOf('--input-type <format>', "the file's format when its extension does not tell (edit FILE)", SOPS_FORMATS), ...WRITE_OPTIONS],
     load: () => import('./edit.js'),
     json: true,
   }),
   defineCommand({
     name: 'encrypt',
     args: '<file>',
-    summary: 'encrypt a plaintext YAML file, sops-style (to stdout, or --in-place)',
-    examples: ['keyfold encrypt config.yaml -r age1… > config.enc.yaml', 'keyfold encrypt secrets/dev/app.yaml --in-place'],
+    summary: 'encrypt a plaintext file, sops-style (YAML, JSON, dotenv, INI or binary by extension; to stdout, or --in-place)',
+    examples: ['keyfold encrypt config.yaml -r age1… > config.enc.yaml', 'keyfold encrypt secrets/dev/app.yaml --in-place', 'keyfold encrypt .env -r age1… > .env.enc'],
     options: [
-      repeatable('-r, --recipient <age1…>', 'age recipient (repeatable; default: every member in the policy)'),
+      repeatable('-r, --recipient <age1…>', "age recipient (repeatable; default for a file under secrets/: the policy's readers of its ref)"),
       flag('-i, --in-place', 'replace the file'),
+      oneOf('--input-type <format>', 'read the file as this format (default: by extension; anything unknown is binary)', SOPS_FORMATS),
+      oneOf('--output-type <format>', 'write the encrypted file in this format (default: the input format)', SOPS_FORMATS),
       ...WRITE_OPTIONS,
     ],
     load: () => import('./encrypt.js'),
@@ -106,9 +109,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   defineCommand({
     name: 'decrypt',
     args: '<paths...>',
-    summary: 'decrypt files or whole directories (recursively), sops-style',
-    examples: ['keyfold decrypt secrets/dev/api/db.yaml', 'keyfold decrypt secrets/ --json > all.json'],
-    options: [flag('-i, --in-place', 'replace each file with its plaintext (mode 0600)')],
+    summary: 'decrypt files or whole directories (recursively), sops-style, in every sops format',
+    examples: ['keyfold decrypt secrets/dev/api/db.yaml', 'keyfold decrypt secrets/ --json > all.json', 'keyfold decrypt app.enc.env --output-type json'],
+    options: [
+      flag('-i, --in-place', 'replace each file with its plaintext (mode 0600)'),
+      oneOf('--input-type <format>', 'read files as this format (default: by extension)', SOPS_FORMATS),
+      oneOf('--output-type <format>', 'print in this format (default: the input format)', SOPS_FORMATS),
+    ],
     load: () => import('./decrypt.js'),
     json: true,
   }),

@@ -21,8 +21,8 @@ export class Output implements Prompter {
     }
   }
 
-  /** Raw text on stdout (decrypted documents, values, help). */
-  raw(text: string): void {
+  /** Raw text or bytes on stdout (decrypted documents, values, help). */
+  raw(text: string | Uint8Array): void {
     this.io.stdout.write(text);
   }
 
