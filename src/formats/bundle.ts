@@ -7,6 +7,7 @@ import { UsageError } from '../kernel/errors.js';
 import { encodeDotenv } from './dotenv.js';
 import { encodeJson } from './json.js';
 import { encodeShell } from './shell.js';
+import { BUNDLE_FORMATS, type BundleFormatName } from './bundle-names.js';
 
 export type BundleEntries = ReadonlyArray<readonly [string, string]>;
 
@@ -44,25 +45,22 @@ export function encodeK8sSecret(entries: BundleEntries, options: BundleFormatOpt
   return new Document(manifest).toString({ lineWidth: 0 });
 }
 
-const FORMATS = {
+const FORMATS: Record<BundleFormatName, BundleFormat> = {
   dotenv: { encode: (e) => encodeDotenv(e), names: (n) => n.map((x) => `${x}=\n`).join('') },
   shell: { encode: (e) => encodeShell(e), names: (n) => n.map((x) => `export ${x}=''\n`).join('') },
   json: { encode: (e) => encodeJson(new Map(e)) + '\n', names: (n) => encodeJson(n) + '\n' },
   yaml: { encode: (e) => new Document(new Map(e)).toString({ lineWidth: 0 }), names: (n) => new Document([...n]).toString() },
   k8s: { encode: encodeK8sSecret },
-} satisfies Record<string, BundleFormat>;
-
-export type BundleFormatName = keyof typeof FORMATS;
-export const BUNDLE_FORMATS = Object.keys(FORMATS) as BundleFormatName[];
+};
 
 export function encodeBundle(format: string, entries: BundleEntries, options: BundleFormatOptions = {}): string {
-  const f = (FORMATS as Record<string, BundleFormat>)[format];
+  const f = Object.hasOwn(FORMATS, format) ? (FORMATS as Record<string, BundleFormat>)[format] : undefined;
   if (!f) throw new UsageError(`unknown format "${format.slice(0, 40)}"`, { hint: `formats: ${BUNDLE_FORMATS.join(', ')}` });
   return f.encode(entries, options);
 }
 
 export function encodeBundleNames(format: string, names: readonly string[]): string {
-  const f = (FORMATS as Record<string, BundleFormat>)[format];
+  const f = Object.hasOwn(FORMATS, format) ? (FORMATS as Record<string, BundleFormat>)[format] : undefined;
   if (!f?.names) throw new UsageError(`--names-only is not available for ${format.slice(0, 40)}`, { hint: 'use --format dotenv, shell, json or yaml' });
   return f.names(names);
 }

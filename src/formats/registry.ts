@@ -30,7 +30,7 @@ export type DocumentFormatName = keyof typeof FORMATS;
 export const DOCUMENT_FORMATS = Object.keys(FORMATS) as DocumentFormatName[];
 
 export function documentFormat(name: string): DocumentFormat {
-  const f = (FORMATS as Record<string, DocumentFormat>)[name];
+  const f = Object.hasOwn(FORMATS, name) ? (FORMATS as Record<string, DocumentFormat>)[name] : undefined;
   if (!f) throw new UsageError(`unknown format "${name.slice(0, 40)}"`, { hint: `formats: ${DOCUMENT_FORMATS.join(', ')}` });
   return f;
 }

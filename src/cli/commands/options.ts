@@ -19,8 +19,8 @@ export type Opts = readonly Opt[];
 /** The long name of flags: `-o, --output <file>` → `output`. */
 type LongName<F extends string> = F extends `${string}--${infer Rest}` ? (Rest extends `${infer N} ${string}` ? N : Rest) : never;
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
-/** The key commander stores an option's value under: `--dry-run` → `dryRun`. */
-export type Key<F extends string> = Camel<LongName<F>>;
+/** The key commander stores an option's value under: `--dry-run` → `dryRun`, `--no-redact` → `redact`. */
+export type Key<F extends string> = LongName<F> extends `no-${infer R}` ? Camel<R> : Camel<LongName<F>>;
 
 type Flatten<T> = { [K in keyof T]: T[K] };
 type ValuesOf<O> = O extends readonly [Opt<infer F, infer T>, ...infer R] ? { [K in Key<F>]: T } & ValuesOf<R> : unknown;
@@ -33,6 +33,9 @@ function opt<F extends string, T>(flags: F, make: () => Option): Opt<F, T> {
 
 /** `--check`: true when given. */
 export const flag = <F extends string>(flags: F, description: string) => opt<F, true | undefined>(flags, () => new Option(flags, description));
+
+/** `--no-redact`: false when given, else true. */
+export const negatable = <F extends `--no-${string}`>(flags: F, description: string) => opt<F, boolean>(flags, () => new Option(flags, description));
 
 /** `--env <env>`: the value when given. */
 export const value = <F extends string>(flags: F, description: string) => opt<F, string | undefined>(flags, () => new Option(flags, description));

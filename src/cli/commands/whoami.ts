@@ -1,0 +1,20 @@
+import { whoami } from '../../ops/identity/whoami.js';
+import { Workspace } from '../../ops/context/workspace.js';
+import type { CommandContext } from './context.js';
+
+export default async function whoamiCommand(ctx: CommandContext): Promise<void> {
+  const w = await whoami(new Workspace(ctx.global));
+  ctx.out.result(w, () => {
+    const lines: string[] = [];
+    if (w.sources.length === 0) lines.push('no age identity found (create one: keyfold keygen -o ~/.config/sops/age/keys.txt)');
+    for (const s of w.sources) lines.push(`identity ${s.name} (${s.kind}): ${s.recipients.join(', ') || '(none)'}`);
+    for (const m of w.members) {
+      lines.push(`member ${m.member} (${m.kind}), roles: ${m.roles.join(', ') || '(none)'}`);
+      lines.push(`  reads ${m.read.length} ref(s)${m.read.length ? `: ${m.read.join(', ')}` : ''}`);
+      lines.push(`  writes ${m.write.length} ref(s)${m.write.length ? `: ${m.write.join(', ')}` : ''}`);
+      if (m.breakglass.length) lines.push(`  break-glass custodian for ${m.breakglass.length} ref(s)`);
+    }
+    for (const r of w.unknown) lines.push(`not a member of the policy: ${r} (an admin adds you with \`keyfold member add NAME --recipient ${r}\`)`);
+    return lines.join('\n');
+  });
+}
