@@ -1,0 +1,27 @@
+import { diffRefs, type RefDiff } from '../../ops/secrets/diff.js';
+import { Workspace } from '../../ops/context/workspace.js';
+import type { CommandContext } from './context.js';
+
+interface Options {
+  path?: string;
+  exitCode?: true;
+}
+
+const describe = (d: RefDiff, a: string, b: string) => {
+  if (!d.a) return `${d.name}: only in ${b}`;
+  if (!d.b) return `${d.name}: only in ${a}`;
+  const lines = [
+    ...d.onlyInA.map((k) => `  - ${k} (only in ${a})`),
+    ...d.onlyInB.map((k) => `  + ${k} (only in ${b})`),
+    ...d.different.map((k) => `  ~ ${k} (values differ)`),
+    ...d.unknown.map((k) => `  ? ${k} (cannot compare: a side you cannot read)`),
+  ];
+  return lines.length ? `${d.name}:\n${lines.join('\n')}` : `${d.name}: same (${d.equal.length} key(s))`;
+};
+
+/** With --exit-code: 1 when the two sides differ (as `git diff --exit-code`). */
+export default async function diffCommand(ctx: CommandContext, [a, b]: string[], opts: Options): Promise<number> {
+  const r = await diffRefs(new Workspace(ctx.global), a!, b!, { path: opts.path });
+  ctx.out.result(r, () => (r.refs.map((d) => describe(d, a!, b!)).join('\n') || 'no refs on either side') + (r.same ? '\nno differences' : ''));
+  return opts.exitCode && !r.same ? 1 : 0;
+}

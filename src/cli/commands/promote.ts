@@ -1,0 +1,31 @@
+import { applyPromote, planPromote, type PromoteEntry } from '../../ops/secrets/promote.js';
+import { Workspace } from '../../ops/context/workspace.js';
+import type { CommandContext } from './context.js';
+
+interface Options {
+  path?: string;
+  keys?: string;
+  plan?: true;
+}
+
+const describe = (e: PromoteEntry) =>
+  [
+    `${e.action.padEnd(9)} ${e.from} → ${e.to}`,
+    ...e.added.map((k) => `    + ${k}`),
+    ...e.changed.map((k) => `    ~ ${k}${e.action === 'replace' ? ' (write-only replacement)' : ''}`),
+    ...(e.unchanged.length ? [`    = ${e.unchanged.length} unchanged`] : []),
+  ].join('\n');
+
+export default async function promoteCommand(ctx: CommandContext, [from, to]: string[], opts: Options): Promise<void> {
+  const ws = new Workspace(ctx.global);
+  const keys = opts.keys?.split(',').map((k) => k.trim()).filter(Boolean);
+  const plan = await planPromote(ws, from!, to!, { path: opts.path, keys });
+  const changes = plan.entries.filter((e) => e.action !== 'unchanged');
+  if (opts.plan || changes.length === 0) {
+    ctx.out.result({ ...plan, applied: false }, () => (plan.entries.map(describe).join('\n') || 'nothing to promote') + (changes.length ? '\n(plan only: run without --plan to apply)' : '\nnothing to change'));
+    return;
+  }
+  ctx.out.info(plan.entries.map(describe).join('\n'));
+  const written = await applyPromote(ws, plan);
+  ctx.out.result({ ...plan, applied: true, written: written.map((e) => e.to) }, () => `promoted ${written.length} ref(s) from ${plan.from} to ${plan.to}`);
+}
