@@ -79,6 +79,12 @@ export class NotFoundError extends KeyfoldError {
 }
 
 /** Another keyfold process holds the repository lock, or a write failed. */
+/** A sync target failed (its provider answered with an error, or could not be reached); sync exits 7. */
+export class TargetError extends KeyfoldError {
+  override readonly code = 'target';
+  override readonly exitCode = ExitCode.syncPartial;
+}
+
 /** `run` could not start its command (exit 126 or 127, as shells report it). */
 export class CommandStartError extends KeyfoldError {
   override readonly code = 'command';

@@ -5,7 +5,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { fromSystemError } from '../kernel/errors.js';
+import { NotFoundError, fromSystemError } from '../kernel/errors.js';
 
 export interface WriteOptions {
   mode?: number;
@@ -22,6 +22,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   try {
     writeAtomic(path, data, options);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`cannot write ${path}: the folder ${dirname(path)} does not exist`, { hint: 'create the folder first, or choose another path', cause: e });
     throw fromSystemError(e) ?? e;
   }
 }

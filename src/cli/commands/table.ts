@@ -9,9 +9,10 @@ import { POLICY_COMMANDS } from './table-policy.js';
 import { RUN_COMMANDS } from './table-run.js';
 import { SECRETS_COMMANDS } from './table-secrets.js';
 import { SETUP_COMMANDS } from './table-setup.js';
+import { SYNC_COMMANDS } from './table-sync.js';
 
 /** Every command, in the order `keyfold --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS];
+export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS];
 
 
 /** The groups of two-word commands (`member add`), with their descriptions. */

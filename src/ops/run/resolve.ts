@@ -3,6 +3,7 @@
  * environment, decrypted once per file with the lean reader. Used by `run`, `export`
  * and sync. Values stay wrapped in Secret.
  */
+import type { Document } from 'yaml';
 import { bundleRefs, resolveBundle, type Bundle, type RefVariable } from '../../core/service-bundle.js';
 import { flattenVariables } from '../../formats/env-vars.js';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
@@ -20,10 +21,14 @@ export interface BundleRequest {
   refs?: readonly string[];
 }
 
-/** The variables of one decrypted ref, in document order. */
+/** The variables of a decrypted document, in document order. */
+export function variablesOf(plain: Document): RefVariable[] {
+  return flattenVariables(plain.toJS({ mapAsMap: true })).map((v) => ({ name: v.name, key: v.path.join('.'), value: new Secret(v.text) }));
+}
+
+/** The variables of one decrypted ref. */
 export async function refVariables(ws: Workspace, ref: string): Promise<RefVariable[]> {
-  const opened = await openRef(ws, locateRef(ws, ref), { readOnly: true });
-  return flattenVariables(opened.plain.toJS({ mapAsMap: true })).map((v) => ({ name: v.name, key: v.path.join('.'), value: new Secret(v.text) }));
+  return variablesOf((await openRef(ws, locateRef(ws, ref), { readOnly: true })).plain);
 }
 
 export async function resolveRequest(ws: Workspace, request: BundleRequest): Promise<Bundle> {

@@ -34,6 +34,8 @@ export interface SignedState<T> {
   state: T | undefined;
   /** Whether the MAC verified under the recorded signer's key: only then trust `state`. */
   verified: boolean;
+  /** Whether the ref exists at all (a ref that exists but does not verify is untrusted state). */
+  exists: boolean;
 }
 
 const VERSION = 1;
@@ -60,8 +62,8 @@ function macOf(key: Uint8Array, state: unknown): string {
 
 /** Read the state under `ref`; `verified` only when its MAC checks with `keyFor(signer)`. */
 export async function readSignedState<T>(root: string, ref: string, keyFor: StateKeyLookup, validate: StateValidator<T>): Promise<SignedState<T>> {
-  const none: SignedState<T> = { state: undefined, verified: false };
   const text = await readRefBlob(root, ref);
+  const none: SignedState<T> = { state: undefined, verified: false, exists: text !== undefined };
   if (!text) return none;
   let blob: unknown;
   try {
@@ -74,12 +76,12 @@ export async function readSignedState<T>(root: string, ref: string, keyFor: Stat
   if (version !== VERSION || typeof recipient !== 'string' || typeof mac !== 'string') return none;
   const state = validate(files);
   if (state === undefined) return none;
-  if (!/^[0-9a-f]{64}$/.test(mac)) return { state, verified: false };
+  if (!/^[0-9a-f]{64}$/.test(mac)) return { state, verified: false, exists: true };
   const key = keyFor(recipient);
-  if (!key) return { state, verified: false };
+  if (!key) return { state, verified: false, exists: true };
   // Compare the MAC over the state as recorded (`files`), not as the validator returned it.
   const verified = timingSafeEqual(Buffer.from(macOf(key, files), 'hex'), Buffer.from(mac, 'hex'));
-  return { state, verified };
+  return { state, verified, exists: true };
 }
 
 /** Record `state` (JSON data) under `ref`, signed by `signer`. */

@@ -67,10 +67,10 @@ export async function listFilesAt(root: string, commit: string, dir: string): Pr
   return out.split('\n').filter(Boolean);
 }
 
-/** Files under `dir` at a commit with their blob ids (recursive), paths relative to `root`. */
+/** Files under `dir` at a commit with their blob ids (recursive), paths relative to `root` (ls-tree in `root`). */
 export async function treeBlobs(root: string, commit: string, dir: string): Promise<Array<{ path: string; blob: string }>> {
   if (!OBJECT_ID.test(commit)) throw new TypeError('treeBlobs needs a resolved commit');
-  const out = await literal(root, ['ls-tree', '-r', '-z', '--full-name', '--end-of-options', commit, '--', dir], 'listing files at a revision');
+  const out = await literal(root, ['ls-tree', '-r', '-z', '--end-of-options', commit, '--', dir], 'listing files at a revision');
   return out
     .split('\0')
     .filter(Boolean)
