@@ -46,6 +46,8 @@ export interface ImportEdge {
   /** Project-relative path (for relative imports) or a package name. */
   to: string;
   relative: boolean;
+  /** `import type …`: erased at run time, so no cycle through it (a plugin naming its interface). */
+  typeOnly?: boolean;
 }
 
 export function checkLayers(edges: ImportEdge[]): string[] {
@@ -70,7 +72,7 @@ export function checkLayers(edges: ImportEdge[]): string[] {
     if (fromTop !== toTop && b >= a) problems.push(`${e.from}: imports ${e.to} (${toTop} is not below ${fromTop})`);
     const u = unit(e.from);
     const v = unit(e.to);
-    if (u !== v) {
+    if (u !== v && !e.typeOnly) {
       if (!graph.has(u)) graph.set(u, new Set());
       graph.get(u)!.add(v);
     }
@@ -98,15 +100,15 @@ function folderCycles(graph: Map<string, Set<string>>): string[][] {
   return cycles;
 }
 
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s(?:[^'"]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s(type\s)?(?:[^'"]*?\sfrom\s)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 export function importsOf(file: string, text: string): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const m of text.matchAll(IMPORT_RE)) {
-    const spec = (m[1] ?? m[2])!;
+    const spec = (m[2] ?? m[3])!;
     if (spec.startsWith('.')) {
       const to = relative(SRC, resolve(dirname(join(SRC, file)), spec)).replace(/\.js$/, '.ts');
-      edges.push({ from: file, to, relative: true });
+      edges.push({ from: file, to, relative: true, typeOnly: m[1] !== undefined });
     } else {
       edges.push({ from: file, to: spec, relative: false });
     }
@@ -162,6 +164,14 @@ describe('layers', () => {
     expect(checkLayers(importsOf('cli/commands/show.ts', "import { parseDocument } from 'yaml';"))).toHaveLength(1);
     expect(checkLayers(importsOf('ops/audit/log.ts', "const { spawn } = await import('node:child_process');"))).toHaveLength(1);
     expect(checkLayers(importsOf('repo/git/run.ts', "import { spawn } from 'node:child_process';"))).toEqual([]);
+  });
+
+  it('a type-only import makes no cycle (a plugin naming its interface), a value import does', () => {
+    const plugin = importsOf('targets/dotenv/dotenv.ts', "import type { TargetType } from '../target.js';");
+    const registry = importsOf('targets/registry.ts', "import { dotenvTarget } from './dotenv/dotenv.js';");
+    expect(checkLayers([...plugin, ...registry])).toEqual([]);
+    const valueImport = importsOf('targets/dotenv/dotenv.ts', "import { createHttp } from '../http.js';");
+    expect(checkLayers([...valueImport, ...registry])).toEqual(['folder cycle: targets -> targets/dotenv -> targets']);
   });
 
   it('fails on a folder that has no layer', () => {
