@@ -33,6 +33,7 @@ const FILES = [
 const SHA_PIN_RE = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 const recipient = () => identityToRecipient(generateIdentity());
 
+const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 const tmp = tempDir('keyfold-init-');
 afterAll(() => tmp.cleanup());
 let n = 0;
@@ -130,7 +131,7 @@ describe('keyfold init: files', () => {
   it('points editors at the committed JSON Schemas', () => {
     for (const [file, schema] of [['keyfold.yaml', 'keyfold'], ['policies/access.yaml', 'access'], ['policies/rules.yaml', 'rules']] as const) {
       const first = read(file).split('\n')[0]!;
-      expect(first).toBe(`# yaml-language-server: $schema=https://raw.githubusercontent.com/keyfold/keyfold/main/schemas/${schema}.schema.json`);
+      expect(first).toBe(`# yaml-language-server: $schema=https://unpkg.com/keyfold@${VERSION}/schemas/${schema}.schema.json`);
       expect(existsSync(join(import.meta.dirname, '..', 'schemas', `${schema}.schema.json`))).toBe(true);
     }
   });

@@ -27,6 +27,8 @@ describe('package', () => {
 
   it('publishes the bundle and the bin', () => {
     expect(pkg.files).toContain('dist');
+    // The JSON Schemas editors load (init's yaml-language-server comments point at them).
+    expect(pkg.files).toContain('schemas');
     expect(pkg.bin?.['keyfold']).toBe('dist/keyfold.js');
   });
 });

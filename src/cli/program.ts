@@ -72,6 +72,7 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
         identity: opts.identity,
         worktreePolicy: (opts as { worktreePolicy?: true }).worktreePolicy === true,
         note: (message) => out.warn(message),
+        version,
       };
       const handler = (await spec.load()).default;
       // The row's defineCommand checked that the handler takes these options.

@@ -51,8 +51,8 @@ interface ScaffoldFile {
  * checked like any other (schema and cross-field rules) before anything is generated
  * from it.
  */
-export function scaffoldFiles(o: { admin: string; recipient: string; github?: string }): ScaffoldFile[] {
-  const config = keyfoldYamlTemplate();
+export function scaffoldFiles(o: { admin: string; recipient: string; github?: string; version?: string }): ScaffoldFile[] {
+  const config = keyfoldYamlTemplate(o.version);
   const access = accessYamlTemplate(o);
   const checked = checkAccessPolicy(access);
   if (checked.problems.length > 0) throw new InternalError(`the default policy has problems: ${checked.problems[0]!.message}`);
@@ -60,7 +60,7 @@ export function scaffoldFiles(o: { admin: string; recipient: string; github?: st
   return [
     { path: CONFIG_FILE, text: config },
     { path: ACCESS_FILE, text: access },
-    { path: RULES_FILE, text: rulesYamlTemplate() },
+    { path: RULES_FILE, text: rulesYamlTemplate(o.version) },
     { path: `${SECRETS_DIR}/.gitkeep`, text: '' },
     { path: SOPS_CONFIG_FILE, text: generateSopsConfig(checked.policy, parsedConfig) },
     { path: GITATTRIBUTES_FILE, text: gitattributesTemplate(), merge: mergeGitattributes },
@@ -95,7 +95,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
 
   const files: string[] = [];
   const kept: string[] = [];
-  for (const f of scaffoldFiles({ admin, recipient, github: options.github })) {
+  for (const f of scaffoldFiles({ admin, recipient, github: options.github, version: global.version })) {
     const path = join(root, f.path);
     mkdirSync(dirname(path), { recursive: true });
     if (!existsSync(path)) {

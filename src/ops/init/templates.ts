@@ -4,18 +4,23 @@
  * and .gitattributes. String templates, so that esbuild bundles them.
  */
 
-/** Where editors find the JSON Schemas (yaml-language-server), committed under schemas/. */
-export const SCHEMA_BASE_URL = 'https://raw.githubusercontent.com/keyfold/keyfold/main/schemas';
+/**
+ * Where editors find the JSON Schemas (yaml-language-server): the `schemas/` folder the
+ * npm package ships, served by unpkg — pinned to the keyfold version that wrote the
+ * file (`schemaBase(version)`); the schemas' own `$id` is the unpinned URL.
+ */
+export const SCHEMA_BASE_URL = 'https://unpkg.com/keyfold/schemas';
+export const schemaBase = (version?: string) => (version ? `https://unpkg.com/keyfold@${version}/schemas` : SCHEMA_BASE_URL);
 
 export const INIT_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 export const INIT_AGENT_ENVS = ['dev'] as const;
 
-const schemaLine = (name: 'keyfold' | 'access' | 'rules') => `# yaml-language-server: $schema=${SCHEMA_BASE_URL}/${name}.schema.json`;
+const schemaLine = (name: 'keyfold' | 'access' | 'rules', version?: string) => `# yaml-language-server: $schema=${schemaBase(version)}/${name}.schema.json`;
 const flow = (xs: readonly string[]) => `[${xs.join(', ')}]`;
 const quoted = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
 
-export function keyfoldYamlTemplate(): string {
-  return `${schemaLine('keyfold')}
+export function keyfoldYamlTemplate(version?: string): string {
+  return `${schemaLine('keyfold', version)}
 # keyfold configuration: environments, sync targets and the services that consume
 # secrets. A ref is a file under secrets/ without .yaml: <env>/<folder…>/<name>.
 environments: ${flow(INIT_ENVIRONMENTS)}
@@ -36,6 +41,8 @@ agents:
 }
 
 export interface AccessTemplateOptions {
+  /** The keyfold version the schema comment pins. */
+  version?: string;
   admin: string;
   recipient: string;
   github?: string;
@@ -50,7 +57,7 @@ export function accessYamlTemplate(o: AccessTemplateOptions): string {
   const envs = INIT_ENVIRONMENTS;
   const ciRoles = envs.map((e) => `  ${`ci-${e}: []`.padEnd(25)}# ${e}'s CI identity (a machine): reads ${e} to sync and re-key it`).join('\n');
   const ciGrants = envs.map((e) => `  - { role: ci-${e}, read: ${quoted([`${e}/**`])} }`).join('\n');
-  return `${schemaLine('access')}
+  return `${schemaLine('access', o.version)}
 # Who can read and write which refs. The recipients of every file under secrets/ are
 # exactly the members whose roles grant read on its ref (\`keyfold recipients sync\`
 # re-encrypts files when this changes); write is enforced at pull-request time by
@@ -74,8 +81,8 @@ ${ciGrants}
 `;
 }
 
-export function rulesYamlTemplate(): string {
-  return `${schemaLine('rules')}
+export function rulesYamlTemplate(version?: string): string {
+  return `${schemaLine('rules', version)}
 # Validation rules that \`keyfold validate\` checks besides the access policy.
 # Secret names: upper snake case (keys ending in _unencrypted aside).
 key_pattern: "^[A-Z][A-Z0-9_]*$"
