@@ -9,7 +9,8 @@ import { flattenVariables } from '../../formats/env-vars.js';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
 import { parseRef, refEnv } from '../../kernel/ref.js';
 import { Secret } from '../../kernel/secret.js';
-import { listRefFiles } from '../../repo/secrets-tree.js';
+import { readRefFiles, type RefText } from '../../repo/secrets-tree.js';
+import { openSopsFile, parseSopsFile } from '../../sops/file.js';
 import type { Workspace } from '../context/workspace.js';
 import { locateRef, openRef } from '../secrets/store.js';
 
@@ -42,13 +43,16 @@ export async function resolveRequest(ws: Workspace, request: BundleRequest): Pro
   let name: string;
   let service;
   let refs: string[];
+  let texts: Map<string, RefText> | undefined;
   if (request.service !== undefined) {
     name = request.service;
     service = config.services[name];
     if (!service || !Object.hasOwn(config.services, name)) {
       throw new NotFoundError(`service ${name.slice(0, 60)} not found in keyfold.yaml`, { hint: `services: ${Object.keys(config.services).join(', ') || '(none)'}` });
     }
-    refs = bundleRefs(service, request.env, listRefFiles(ws.root, request.env).map((e) => e.ref));
+    // One walk of the environment's files (no symlink re-checks per file), decrypted from the texts read.
+    texts = new Map(readRefFiles(ws.root, request.env).map((e) => [e.ref, e]));
+    refs = bundleRefs(service, request.env, texts.keys());
   } else {
     // A ref names its environment (`dev/api/db`) or is relative to --env (`api/db`).
     refs = request.refs!.map((r) => {
@@ -62,7 +66,10 @@ export async function resolveRequest(ws: Workspace, request: BundleRequest): Pro
     service = { imports: [], env: {}, targets: {}, overrides: [], allow_env: [] };
   }
   const vars = new Map<string, RefVariable[]>();
-  for (const ref of refs) vars.set(ref, await refVariables(ws, ref));
+  for (const ref of refs) {
+    const entry = texts?.get(ref);
+    vars.set(ref, entry ? variablesOf(openSopsFile(parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true }), ws.identities, entry.display).plain) : await refVariables(ws, ref));
+  }
   // Explicit refs are in the order the user chose: a later one overrides an earlier one's names.
   return resolveBundle(name, service, request.env, refs, vars, { laterWins: request.service === undefined });
 }
