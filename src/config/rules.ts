@@ -7,6 +7,7 @@
 import picomatch from 'picomatch';
 import * as z from 'zod/mini';
 import '../kernel/zod-locale.js';
+import { DURATION_HINT, DURATION_RE, parseDuration } from '../kernel/duration.js';
 import { checkYamlConfig, parseYamlConfig, type ConfigProblem, type LoadedConfig } from './parse-yaml-config.js';
 
 export const RULES_FILE = 'policies/rules.yaml';
@@ -32,17 +33,14 @@ const isGlob = (s: string): boolean => {
 const RegexSchema = z.string().check(z.refine(isRegex, 'not a valid regular expression'));
 const GlobSchema = z.string().check(z.refine(isGlob, 'not a valid glob'));
 
-const DURATION_RE = /^([1-9][0-9]{0,5})([smhdw])$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** A duration such as `90d`, `12h`, `2w` (units s, m = minutes, h, d, w). */
-export const DurationSchema = z.string().check(z.regex(DURATION_RE, 'expected a duration such as 90d, 12h or 2w (units s, m, h, d, w)'));
+export const DurationSchema = z.string().check(z.regex(DURATION_RE, `expected ${DURATION_HINT}`));
 
 /** Milliseconds of a duration that `DurationSchema` accepted. */
 export function durationMs(duration: string): number {
-  const m = DURATION_RE.exec(duration);
-  if (!m) throw new RangeError('invalid duration');
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new RangeError('invalid duration');
+  return ms;
 }
 
 export const AllowEntrySchema = z.strictObject({

@@ -18,6 +18,7 @@ export default async function exportCommand(ctx: CommandContext, _args: string[]
     env: opts.env,
     service: opts.service,
     refs: opts.ref,
+    command: 'export',
     format: opts.format,
     namesOnly: opts.namesOnly === true,
     out: opts.out,

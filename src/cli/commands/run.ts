@@ -1,4 +1,4 @@
-import { UsageError } from '../../kernel/errors.js';
+import { AccessError, UsageError } from '../../kernel/errors.js';
 import { resolveRequest } from '../../ops/run/resolve.js';
 import { runChild } from '../../ops/run/run.js';
 import { Workspace } from '../../ops/context/workspace.js';
@@ -15,7 +15,8 @@ interface Options {
 export default async function runCommand(ctx: CommandContext, command: string[], opts: Options): Promise<number> {
   if (command.length === 0) throw new UsageError('run needs a command after --', { hint: 'keyfold run --env dev --service api -- npm start' });
   const ws = new Workspace(ctx.global);
-  const bundle = await resolveRequest(ws, { env: opts.env, service: opts.service, refs: opts.ref });
+  if (!opts.redact && ws.session) throw new AccessError(`--no-redact is refused under agent session ${ws.session.bundle.id}`, { hint: "an agent's transcript must not hold secrets" });
+  const bundle = await resolveRequest(ws, { env: opts.env, service: opts.service, refs: opts.ref, command: 'run' });
   ctx.out.info(`keyfold: ${bundle.values.size} variable(s) from ${bundle.refs.length} ref(s) of ${opts.env}${opts.redact ? '' : ' (output not redacted)'}`);
   return runChild({
     command,

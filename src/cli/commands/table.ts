@@ -4,6 +4,7 @@
  * dependencies behind it) loads only when its command runs.
  */
 import type { CommandSpec } from './define.js';
+import { AGENT_COMMANDS } from './table-agent.js';
 import { AUDIT_COMMANDS } from './table-audit.js';
 import { POLICY_COMMANDS } from './table-policy.js';
 import { RUN_COMMANDS } from './table-run.js';
@@ -12,7 +13,7 @@ import { SETUP_COMMANDS } from './table-setup.js';
 import { SYNC_COMMANDS } from './table-sync.js';
 
 /** Every command, in the order `keyfold --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS];
+export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...AGENT_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS];
 
 
 /** The groups of two-word commands (`member add`), with their descriptions. */
@@ -20,4 +21,5 @@ export const GROUPS: Record<string, string> = {
   recipients: "make files' recipients match the access policy",
   member: 'add or remove members of the access policy',
   rotation: 'track value rotations owed after members leave',
+  agent: 'session credentials for AI agents',
 };

@@ -7,6 +7,7 @@ import type { AccessPolicy } from '../../config/access-policy.js';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import type { Rules } from '../../config/rules.js';
 import { loadIdentities } from '../../keys/identities.js';
+import { openSession, recordUse, type Session } from '../../keys/sources/session-bundle.js';
 import { findRepoRoot } from '../../repo/secrets-tree.js';
 
 export interface GlobalOptions {
@@ -38,6 +39,7 @@ export class Workspace {
   #rules: Rules | undefined;
   #writePolicy: Promise<WritePolicy> | undefined;
   #identities: X25519Identity[] | undefined;
+  #session: Session | null | undefined;
 
   constructor(readonly options: GlobalOptions) {}
 
@@ -105,6 +107,21 @@ export class Workspace {
   get identities(): X25519Identity[] {
     this.#identities ??= loadIdentities({ files: this.options.identity, env: this.options.env });
     return this.#identities;
+  }
+
+  /**
+   * The agent session KEYFOLD_SESSION names (checked: not expired, not revoked), or
+   * undefined without one. Under a session, refs are read from its bundle only.
+   */
+  get session(): Session | undefined {
+    if (this.#session === undefined) this.#session = this.options.env['KEYFOLD_SESSION'] ? openSession(this.options.env) : null;
+    return this.#session ?? undefined;
+  }
+
+  /** Under a session, append a use to its log (command, refs, key names; never values). */
+  recordUse(command: string, refs: string[], keys: string[]): void {
+    const s = this.session;
+    if (s) recordUse(this.options.env, s.bundle.id, { command, refs, keys });
   }
 
   /** The members of `policy` whose recipient is one of our identities'. */

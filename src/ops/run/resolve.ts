@@ -9,7 +9,7 @@ import { flattenVariables } from '../../formats/env-vars.js';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
 import { parseRef, refEnv } from '../../kernel/ref.js';
 import { Secret } from '../../kernel/secret.js';
-import { readRefFiles, type RefText } from '../../repo/secrets-tree.js';
+import { listRefFiles, readRefFiles, type RefText } from '../../repo/secrets-tree.js';
 import { openSopsFile, parseSopsFile } from '../../sops/file.js';
 import type { Workspace } from '../context/workspace.js';
 import { locateRef, openRef } from '../secrets/store.js';
@@ -20,6 +20,8 @@ export interface BundleRequest {
   service?: string;
   /** …or explicit refs (in the environment), imported in this order. */
   refs?: readonly string[];
+  /** The command, for an agent session's log. */
+  command?: string;
 }
 
 /** The variables of a decrypted document, in document order. */
@@ -50,9 +52,13 @@ export async function resolveRequest(ws: Workspace, request: BundleRequest): Pro
     if (!service || !Object.hasOwn(config.services, name)) {
       throw new NotFoundError(`service ${name.slice(0, 60)} not found in keyfold.yaml`, { hint: `services: ${Object.keys(config.services).join(', ') || '(none)'}` });
     }
-    // One walk of the environment's files (no symlink re-checks per file), decrypted from the texts read.
-    texts = new Map(readRefFiles(ws.root, request.env).map((e) => [e.ref, e]));
-    refs = bundleRefs(service, request.env, texts.keys());
+    // One walk of the environment's files (no symlink re-checks per file), decrypted from
+    // the texts read — or, under an agent session, the refs it names read from its bundle.
+    if (ws.session) refs = bundleRefs(service, request.env, listRefFiles(ws.root, request.env).map((e) => e.ref));
+    else {
+      texts = new Map(readRefFiles(ws.root, request.env).map((e) => [e.ref, e]));
+      refs = bundleRefs(service, request.env, texts.keys());
+    }
   } else {
     // A ref names its environment (`dev/api/db`) or is relative to --env (`api/db`).
     refs = request.refs!.map((r) => {
@@ -71,5 +77,7 @@ export async function resolveRequest(ws: Workspace, request: BundleRequest): Pro
     vars.set(ref, entry ? variablesOf(openSopsFile(parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true }), ws.identities, entry.display).plain) : await refVariables(ws, ref));
   }
   // Explicit refs are in the order the user chose: a later one overrides an earlier one's names.
-  return resolveBundle(name, service, request.env, refs, vars, { laterWins: request.service === undefined });
+  const bundle = resolveBundle(name, service, request.env, refs, vars, { laterWins: request.service === undefined });
+  ws.recordUse(request.command ?? 'resolve', bundle.refs, [...bundle.values.keys()]);
+  return bundle;
 }

@@ -20,6 +20,7 @@ export async function getValue(ws: Workspace, ref: string, key: string): Promise
   if (node === undefined) {
     throw new NotFoundError(`key ${path.join('.')} not found in ${loc.ref}`, { hint: `list its keys with \`keyfold ls ${loc.ref}\`` });
   }
+  ws.recordUse('get', [loc.ref], [path.join('.')]);
   // Maps come back as Map so number-like keys keep their order.
   return new Secret(isScalar(node) ? node.value : node.toJS(opened.plain, { mapAsMap: true }));
 }
@@ -27,7 +28,9 @@ export async function getValue(ws: Workspace, ref: string, key: string): Promise
 /** The whole decrypted document of a ref. */
 export async function showRef(ws: Workspace, ref: string): Promise<Secret<Document>> {
   const loc = locateRef(ws, ref);
-  return new Secret((await openRef(ws, loc, { readOnly: true })).plain);
+  const plain = (await openRef(ws, loc, { readOnly: true })).plain;
+  ws.recordUse('show', [loc.ref], leafKeyPaths(plain).map((p) => p.join('.')));
+  return new Secret(plain);
 }
 
 export interface RefListing {

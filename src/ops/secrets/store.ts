@@ -48,6 +48,15 @@ export interface ReadOptions {
 
 /** Parse a ref's file without decrypting it; undefined when it does not exist. */
 export function parseRefFile(ws: Workspace, loc: RefLocation, options: ReadOptions = {}): ParsedSopsFile | undefined {
+  const session = ws.session;
+  if (session) {
+    // An agent session reads its bundle only: the scope is what it holds.
+    const text = session.bundle.refs[loc.ref];
+    if (text === undefined || !Object.hasOwn(session.bundle.refs, loc.ref)) {
+      throw new AccessError(`${loc.ref} is outside agent session ${session.bundle.id}'s scope (${session.bundle.scope.join(', ')})`, { hint: 'ask for a session whose --scope covers it' });
+    }
+    return parseSopsFile(text, `session:${loc.ref}`, { strict: true, readOnly: options.readOnly });
+  }
   let text: string;
   try {
     text = readTextFile(loc.path, loc.display, { root: ws.root });
@@ -123,6 +132,7 @@ export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, 
  * change how programs start). AccessError (exit 4) or UsageError (exit 2).
  */
 export async function checkWrite(ws: Workspace, ref: string, plain: Document): Promise<void> {
+  if (ws.session) throw new AccessError(`agent session ${ws.session.bundle.id} is read-only: it cannot write ${ref}`, { hint: 'agents never write; a person or CI makes the change' });
   // With no identity at all (encrypting to the policy needs none) the writer is unknown
   // here; `validate --base` judges the change in CI.
   if (ws.identities.length > 0) await assertMayWrite(ws, ref);
