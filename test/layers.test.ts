@@ -18,6 +18,7 @@ export const RANKS: Record<string, number> = {
   config: 3,
   core: 4,
   repo: 5,
+  net: 5,
   keys: 6,
   targets: 6,
   rotators: 6,

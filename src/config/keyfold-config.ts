@@ -3,6 +3,7 @@ import { NAME_RE, NAME_HINT } from '../kernel/names.js';
 import * as z from 'zod/mini';
 import '../kernel/zod-locale.js';
 import { parseYamlConfig } from './parse-yaml-config.js';
+import { DurationSchema } from './rules.js';
 
 export const CONFIG_FILE = 'keyfold.yaml';
 
@@ -19,12 +20,30 @@ export const ServiceSchema = z.strictObject({
   allow_env: z._default(z.array(z.string()), () => []),
 });
 
+/** A credential rotated by a rotator (`rotation run`). */
+export const RotationSchema = z.strictObject({
+  ref: z.string().check(z.minLength(3)),
+  key: z.string().check(z.minLength(1)),
+  rotator: z.string().check(z.minLength(1)),
+  /** Due when the key's value is older than this (from git history). */
+  every: DurationSchema,
+  /** The old credential is revoked this long after the new one is synced everywhere. */
+  grace: z._default(DurationSchema, '1h'),
+  /** The rotator's own settings. */
+  with: z._default(z.record(z.string(), z.unknown()), () => ({})),
+});
+
 export const KeyfoldConfigSchema = z.strictObject({
   $schema: z.optional(z.string()),
   environments: z.array(NameSchema).check(z.minLength(1, 'list at least one environment')),
   targets: z._default(z.record(NameSchema, TargetSchema), () => ({})),
   services: z._default(z.record(NameSchema, ServiceSchema), () => ({})),
   agents: z._default(z.strictObject({ allowed_envs: z._default(z.array(z.string()), () => []) }), () => ({ allowed_envs: [] })),
+  /** The secrets repository on GitHub, for `propose` (pull requests from the CLI). */
+  github: z.optional(z.strictObject({ repo: z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'expected OWNER/NAME')), api_url: z.optional(z.string()) })),
+  rotation: z._default(z.record(NameSchema, RotationSchema), () => ({})),
+  /** How `rotation run` delivers a rotation: a commit on the current branch, or a pull request (`propose`). */
+  rotation_mode: z._default(z.enum(['commit', 'pr']), 'commit'),
 });
 export type KeyfoldConfig = z.infer<typeof KeyfoldConfigSchema>;
 

@@ -5,7 +5,7 @@ import { importedRefs, serviceProblems, type RefNames } from './service-imports.
 const refs = (entries: Record<string, string[]>): RefNames =>
   new Map(Object.entries(entries).map(([ref, paths]) => [ref, { paths, names: paths.map((p) => p.replace(/\./g, '_')) }]));
 
-const config = (services: KeyfoldConfig['services']): KeyfoldConfig => ({ environments: ['dev', 'prod'], targets: {}, services, agents: { allowed_envs: [] } });
+const config = (services: KeyfoldConfig['services']): KeyfoldConfig => ({ environments: ['dev', 'prod'], targets: {}, services, agents: { allowed_envs: [] }, rotation: {}, rotation_mode: 'commit' });
 
 const svc = (s: Partial<KeyfoldConfig['services'][string]>): KeyfoldConfig['services'][string] => ({ imports: [], env: {}, targets: {}, overrides: [], allow_env: [], ...s });
 

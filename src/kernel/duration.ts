@@ -1,6 +1,6 @@
-/** Durations as keyfold.yaml and the CLI write them: `90d`, `12h`, `2w`, `30m`, `45s`. */
+/** Durations as keyfold.yaml and the CLI write them: `90d`, `12h`, `2w`, `30m`, `45s` (and `0s`). */
 
-export const DURATION_RE = /^([1-9][0-9]{0,5})([smhdw])$/;
+export const DURATION_RE = /^(0|[1-9][0-9]{0,5})([smhdw])$/;
 export const DURATION_HINT = 'a duration such as 90d, 12h, 30m or 2w (units s, m, h, d, w)';
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

@@ -8,7 +8,7 @@
  */
 import type * as z from 'zod/mini';
 import type { Secret } from '../kernel/secret.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient } from '../net/http.js';
 
 export interface TargetContext {
   /** The repository root (file targets resolve relative paths against it). */

@@ -44,7 +44,7 @@ const MAX_TTL_MS = 30 * 86_400_000;
 export async function grantSession(ws: Workspace, options: GrantOptions, now = new Date()): Promise<GrantResult> {
   if (ws.session) throw new AccessError('an agent session cannot grant sessions');
   const ttl = parseDuration(options.ttl);
-  if (ttl === undefined || ttl > MAX_TTL_MS) throw new UsageError(`invalid --ttl "${options.ttl.slice(0, 20)}"`, { hint: `${DURATION_HINT}, at most 30d` });
+  if (ttl === undefined || ttl <= 0 || ttl > MAX_TTL_MS) throw new UsageError(`invalid --ttl "${options.ttl.slice(0, 20)}"`, { hint: `${DURATION_HINT}, at most 30d` });
   if (options.scope.length === 0) throw new UsageError('agent grant needs --scope GLOB (e.g. dev/providers/**)');
   const allowed = (await ws.config()).agents.allowed_envs;
   for (const glob of options.scope) {

@@ -12,7 +12,7 @@ import { ConfigError, UsageError } from '../../kernel/errors.js';
 import type { Secret } from '../../kernel/secret.js';
 import { defaultBranch, isAncestor, resolveCommit } from '../../repo/git/refs.js';
 import { changesSince } from '../../repo/git/tree.js';
-import { createHttp, httpOptionsFromEnv, type HttpClient } from '../../targets/http.js';
+import { createHttp, httpOptionsFromEnv, type HttpClient } from '../../net/http.js';
 import type { TargetDriver } from '../../targets/target.js';
 import type { Workspace } from '../context/workspace.js';
 import { commitRevision, desiredState, workingRevision, type Revision } from './desired.js';
