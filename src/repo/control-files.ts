@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ACCESS_FILE, POLICY_HINT, type AccessPolicy } from '../config/access-policy.js';
 import { CONFIG_FILE, CONFIG_HINT, parseKeyfoldConfig, type KeyfoldConfig } from '../config/keyfold-config.js';
 import { ROTATIONS_FILE, parseRemovals, type Removal } from '../config/rotations.js';
+import { ROTATION_STATE_FILE, parseRotationState, type RotationState } from '../config/rotation-state.js';
 import { RULES_FILE, defaultRules, parseRules, type Rules } from '../config/rules.js';
 import { checkAccessPolicy } from '../core/policy-check.js';
 import { ConfigError, NotFoundError } from '../kernel/errors.js';
@@ -41,6 +42,12 @@ export function loadAccessPolicy(root: string): AccessPolicy {
 export function loadRules(root: string): Rules {
   if (!existsSync(join(root, RULES_FILE))) return defaultRules();
   return parseRules(readTextFile(join(root, RULES_FILE), RULES_FILE, { root }));
+}
+
+/** rotation/state.yaml (empty when the file does not exist). */
+export function loadRotationState(root: string): RotationState {
+  if (!existsSync(join(root, ROTATION_STATE_FILE))) return { rotations: {} };
+  return parseRotationState(readTextFile(join(root, ROTATION_STATE_FILE), ROTATION_STATE_FILE, { root }));
 }
 
 /** Removals recorded by `member remove` (none when the file does not exist). */

@@ -1,6 +1,6 @@
 /** Command table rows: the audit trail from git history. */
 import { defineCommand, type CommandSpec } from './define.js';
-import { flag, required, value, withHiddenAlias } from './options.js';
+import { flag, negatable, required, value, withHiddenAlias } from './options.js';
 
 export const AUDIT_COMMANDS: readonly CommandSpec[] = [
   defineCommand({
@@ -44,6 +44,19 @@ export const AUDIT_COMMANDS: readonly CommandSpec[] = [
     examples: ['keyfold report --html access-report.html'],
     options: [required('--html <file>', 'where to write the report')],
     load: () => import('./report.js'),
+    json: true,
+  }),
+  defineCommand({
+    name: 'rotation run',
+    args: '[names...]',
+    summary: 'rotate credentials declared under rotation: in keyfold.yaml (create, verify, write, commit), and revoke old ones once synced everywhere and past their grace',
+    examples: ['keyfold rotation run --due', 'keyfold rotation run openrouter-prod', 'keyfold rotation run --plan --json'],
+    options: [
+      flag('--due', 'only rotations whose value is older than their `every`'),
+      flag('--plan', 'print what is due and pending; change nothing'),
+      negatable('--no-commit', 'leave the changes in the work tree instead of committing them'),
+    ],
+    load: () => import('./rotation-run.js'),
     json: true,
   }),
 ];

@@ -20,6 +20,6 @@ export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_C
 export const GROUPS: Record<string, string> = {
   recipients: "make files' recipients match the access policy",
   member: 'add or remove members of the access policy',
-  rotation: 'track value rotations owed after members leave',
+  rotation: 'credential rotation, and the rotations owed after members leave',
   agent: 'session credentials for AI agents',
 };

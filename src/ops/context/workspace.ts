@@ -19,6 +19,8 @@ export interface GlobalOptions {
   identity?: string[];
   /** `--worktree-policy`: writes follow the working tree's policy even when it differs from the default branch's. */
   worktreePolicy?: boolean;
+  /** `rotation run` writes the credentials it rotates (as the environment's CI identity): no write grant is needed. */
+  rotationWriter?: boolean;
   /** keyfold's version (init pins the JSON Schemas' URL to it). */
   version?: string;
   /** Where notes for the user go (the CLI prints them on stderr). */

@@ -135,7 +135,8 @@ export async function checkWrite(ws: Workspace, ref: string, plain: Document): P
   if (ws.session) throw new AccessError(`agent session ${ws.session.bundle.id} is read-only: it cannot write ${ref}`, { hint: 'agents never write; a person or CI makes the change' });
   // With no identity at all (encrypting to the policy needs none) the writer is unknown
   // here; `validate --base` judges the change in CI.
-  if (ws.identities.length > 0) await assertMayWrite(ws, ref);
+  // A rotation run writes as the environment's CI identity, which no grant lets write.
+  if (ws.identities.length > 0 && !ws.options.rotationWriter) await assertMayWrite(ws, ref);
   const rules = await ws.rules();
   const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n.slice(0, 100))}"`);
   if (problems[0]) throw new UsageError(`refused key name in ${ref}: ${problems[0].message}`, { hint: 'choose another name (policies/rules.yaml sets key_pattern)' });

@@ -1,0 +1,23 @@
+import { runRotations, type RotationOutcome } from '../../ops/rotation/run.js';
+import { Workspace } from '../../ops/context/workspace.js';
+import type { CommandContext } from './context.js';
+
+interface Options {
+  due?: true;
+  plan?: true;
+  commit: boolean;
+}
+
+const describe = (o: RotationOutcome) =>
+  `${o.action.padEnd(12)} ${o.rotation}  ${o.ref} ${o.key}` +
+  (o.revoked.length ? `; revoked ${o.revoked.length} old credential(s)` : '') +
+  (o.waiting ? `; ${o.waiting} old credential(s) wait for sync and the grace` : '') +
+  (o.nextDue ? `; next due ${o.nextDue.slice(0, 10)}` : '') +
+  (o.error ? `\n    ${o.error}` : '');
+
+/** Exit 1 when a rotation failed (the others still run). */
+export default async function rotationRunCommand(ctx: CommandContext, names: string[], opts: Options): Promise<number> {
+  const outcomes = await runRotations(new Workspace(ctx.global), { names, due: opts.due === true, plan: opts.plan === true, noCommit: !opts.commit });
+  ctx.out.result(outcomes, () => outcomes.map(describe).join('\n') || 'no rotations in keyfold.yaml');
+  return outcomes.some((o) => o.action === 'failed') ? 1 : 0;
+}

@@ -1,0 +1,11 @@
+/** Credential rotators by `rotator:` in keyfold.yaml. A new rotator is one folder and one line here. */
+import { generatedRotator } from './generated/generated.js';
+import type { RotatorType } from './rotator.js';
+
+export const ROTATOR_TYPES: Readonly<Record<string, RotatorType>> = {
+  generated: generatedRotator as RotatorType,
+};
+
+export function rotatorType(type: string): RotatorType | undefined {
+  return Object.hasOwn(ROTATOR_TYPES, type) ? ROTATOR_TYPES[type] : undefined;
+}
