@@ -358,8 +358,9 @@ describe('7. writes follow the default branch policy', () => {
     const repo = await makeRepo({ members: ['outsider'] });
     try {
       commitAll(repo, 'init');
+      // The default branch (main, master or init.defaultBranch): keyfold compares with it.
       const main = repo.git('branch', '--show-current').trim();
-      expect(main).toMatch(/^(main|master)$/);
+      expect(main).not.toBe('');
       repo.git('checkout', '-q', '-b', 'sneaky');
       await addMember(repo, 'outsider', 'ci-prod', ['--kind', 'machine']);
       commitAll(repo, 'add outsider');

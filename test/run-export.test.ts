@@ -308,15 +308,25 @@ describe('3. the child never sees keyfold identity variables', () => {
     expectNoCanary(r, CANARIES);
   });
 
-  it('KEYFOLD_SESSION with --identity: removed from the child environment too (without --identity it is refused, exit 2)', async () => {
-    const r = await run(['run', '--env', 'dev', '--service', 'web', '--', 'env'], { env: { KEYFOLD_SESSION: 'session-token-xyz', SOPS_AGE_KEY_FILE: repo.admin.file } });
+  it('an agent session (KEYFOLD_SESSION, the only identity source): the child does not see it; --no-redact is refused (exit 4)', async () => {
+    const grant = await repo.run(['agent', 'grant', '--scope', 'dev/**', '--ttl', '1h', '--name', 'e2e']);
+    expect(grant.code, grant.stderr).toBe(0);
+    const line = /^KEYFOLD_SESSION=([0-9a-f]{16}:AGE-SECRET-KEY-1[0-9A-Z]+)$/m.exec(grant.stdout);
+    expect(line, 'grant prints one KEYFOLD_SESSION=… line').not.toBeNull();
+    const session = line![1]!;
+    expectNoCanary(grant, CANARIES);
+    const r = await repo.run(['run', '--env', 'dev', '--service', 'web', '--', 'env'], { as: null, env: { KEYFOLD_SESSION: session } });
     expect(r.code, r.stderr).toBe(0);
     for (const v of IDENTITY_VARS) expect(names(r), v).not.toContain(v);
-    expect(r.stdout).not.toContain('session-token-xyz');
-    const refused = await repo.run(['run', '--env', 'dev', '--service', 'web', '--', 'env'], { as: null, env: { KEYFOLD_SESSION: 'session-token-xyz', KEYFOLD_AGE_KEY_FILE: repo.admin.file } });
-    expectOneLineError(refused, 2);
-    expect(refused.stdout).toBe('');
-    expect(refused.stderr).not.toContain('session-token-xyz');
+    expect(r.stdout).not.toContain(session.split(':')[1]!);
+    expect(r.stdout).not.toMatch(/AGE-SECRET-KEY/);
+    // (SESSION_KEY holds SESSION_SECRET's value: either name may label it.)
+    expect(r.stdout).toMatch(/^SESSION_KEY=\[keyfold:SESSION_(KEY|SECRET)\]$/m);
+    expect(r.stdout).toMatch(/^OPENAI_API_KEY=\[keyfold:OPENAI_API_KEY\]$/m);
+    expectNoCanary(r, CANARIES);
+    const noRedact = await repo.run(['run', '--env', 'dev', '--service', 'web', '--no-redact', '--', 'env'], { as: null, env: { KEYFOLD_SESSION: session } });
+    expect(expectOneLineError(noRedact, 4)).toMatch(/--no-redact/);
+    expect(noRedact.stdout).toBe('');
   });
 });
 
