@@ -97,10 +97,10 @@ describe('1. keygen into a fresh HOME; writes into places that cannot be written
     expect(readFileSync(join(home, 'somefile'), 'utf8')).toBe('not a directory\n');
   });
 
-  // BUG: `keygen -o ""` (e.g. `keyfold keygen -o "$KEYFILE"` with KEYFILE unset in a CI
+  // Regression (was a bug): `keygen -o ""` (e.g. `keyfold keygen -o "$KEYFILE"` with KEYFILE unset in a CI
   // script) is treated as no -o at all: exit 0 and the PRIVATE KEY is printed on stdout
   // (into the CI log). An explicitly empty output path should be a usage error (exit 2).
-  it.fails('keygen -o "" is refused (exit 2) instead of printing the private key on stdout', async () => {
+  it('keygen -o "" is refused (exit 2) instead of printing the private key on stdout', async () => {
     const home = freshHome();
     const r = await runCli(['keygen', '-o', ''], { cwd: home, env: { HOME: home } });
     expect(r.stdout).not.toMatch(/AGE-SECRET-KEY-1/);
@@ -136,10 +136,10 @@ describe('1. keygen into a fresh HOME; writes into places that cannot be written
       expectNoCanary(ok, CANARIES);
     });
 
-    // BUG: the error names keyfold's own temp file (`no-such-dir/.report.html.<hex>.tmp
+    // Regression (was a bug): the error names keyfold's own temp file (`no-such-dir/.report.html.<hex>.tmp
     // does not exist`, `.adir.<hex>.tmp is a directory`) instead of the path the user
     // gave; for a directory it even says the temp file is the directory.
-    it.fails('the error names the path given (not an internal .tmp file)', async () => {
+    it('the error names the path given (not an internal .tmp file)', async () => {
       for (const out of ['no-such-dir/report.html', 'adir']) {
         const r = await repo.run(['report', '--html', out], { as: null });
         expect(r.stderr).not.toMatch(/\.tmp\b/);
@@ -468,10 +468,10 @@ describe('9. shell completion', () => {
     expect(complete(['keyfold', 'recipients', 'sync', '--ch'])).toEqual(['--check']);
   });
 
-  // BUG: the generated case statement lists "completion") twice: first with the ordinary
+  // Regression (was a bug): the generated case statement lists "completion") twice: first with the ordinary
   // option list, then the branch that offers the shell names. bash (and zsh) take the
   // first match, so `keyfold completion <TAB>` offers file names, never bash/zsh/fish.
-  it.fails('bash: `keyfold completion <TAB>` offers the shells', async () => {
+  it('bash: `keyfold completion <TAB>` offers the shells', async () => {
     const { file } = await script('bash');
     const r = spawnSync('bash', ['-c', `source "$0"; cd "$1"; COMP_WORDS=(keyfold completion ''); COMP_CWORD=2; _keyfold; printf '%s\\n' "\${COMPREPLY[@]}"`, file, home], { encoding: 'utf8' });
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(['bash', 'zsh', 'fish']);
@@ -497,11 +497,11 @@ describe('9. shell completion', () => {
     expect(lines).toContain('remove');
   });
 
-  // BUG: the fish script puts command descriptions in double quotes, where fish expands
+  // Regression (was a bug): the fish script puts command descriptions in double quotes, where fish expands
   // variables (and, since fish 3.4, `$(…)` command substitutions): `edit`'s description
   // "… in $EDITOR …" shows the user's editor command (or nothing) instead of "$EDITOR".
   // Descriptions should be single-quoted (with ' and \ escaped).
-  (fish ? it.fails : it.skip)('fish: descriptions are literal text ($EDITOR is not expanded when the script is sourced)', async () => {
+  (fish ? it : it.skip)('fish: descriptions are literal text ($EDITOR is not expanded when the script is sourced)', async () => {
     const { file } = await script('fish');
     const r = spawnSync(fish!, ['-c', `source '${file}'; complete -C'keyfold edi'`], { env: { PATH: process.env['PATH'], HOME: home, EDITOR: 'CANARY-EDITOR' }, encoding: 'utf8' });
     expect(r.stdout).toMatch(/^edit\t/m);

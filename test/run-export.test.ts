@@ -266,13 +266,13 @@ describe('2. run: redaction, exit statuses, signals', () => {
     }
   });
 
-  // BUG: with redaction on, the redactor holds back the last (longest pattern − 1) bytes
+  // Regression (was a bug): with redaction on, the redactor holds back the last (longest pattern − 1) bytes
   // of every chunk until more output arrives or the child exits — not only a tail that
   // could be the start of a value. A child that prints a short line and waits (a server's
   // "listening on :3000", a prompt such as "Password: ") shows nothing through
   // `keyfold run` until it prints more or exits. Only a suffix that is a prefix of some
   // pattern needs holding back (or the tail should be flushed after a short idle time).
-  it.fails('a short line the child prints reaches the reader while the child keeps running', async () => {
+  it('a short line the child prints reaches the reader while the child keeps running', async () => {
     const js = `console.log('ready'); setTimeout(() => {}, 4000);`;
     const p = spawnCli(['run', '--env', 'dev', '--service', 'api', '--identity', repo.admin.file, '--', process.execPath, '-e', js], { cwd: repo.dir, env: { HOME: repo.home } });
     let out = '';
@@ -492,7 +492,7 @@ describe('5. export formats', () => {
   // (PyYAML, Ruby's Psych, go-yaml v2, many CI tools) read a boolean, an integer and a
   // date. sops' own encoder (go-yaml v3) quotes such strings; an export meant for other
   // programs should too (the yaml package does with { version: '1.1' } when stringifying).
-  it.fails('yaml: strings that YAML 1.1 reads as booleans, numbers or dates are quoted', async () => {
+  it('yaml: strings that YAML 1.1 reads as booleans, numbers or dates are quoted', async () => {
     const ambiguous = { FLAG_YES: 'yes', FLAG_ON: 'on', FLAG_NO: 'No', THOUSAND: '1_000', DATE: '2001-12-14', OCTAL: '0777' };
     await plant('dev/yaml/ambiguous', ambiguous);
     const y = await exportTo(['yaml/ambiguous'], 'yaml', 'ambiguous.yaml');
@@ -552,12 +552,12 @@ describe('5. export formats', () => {
     expect(JSON.parse(readFileSync(fresh, 'utf8'))).toEqual(expected().worker);
   });
 
-  // BUG: --out replaces whatever is at the path by renaming a temp file over it: a FIFO
+  // Regression (was a bug): --out replaces whatever is at the path by renaming a temp file over it: a FIFO
   // (or, run as root, a device such as /dev/full, or the /dev/stdout symlink — seen while
   // writing this test) becomes a regular file holding the secrets, and a process reading
   // the FIFO never gets them. A non-regular target should be refused (or written through),
   // never replaced. (report --html shares the same atomic write.)
-  it.fails('--out to a FIFO never replaces the FIFO with a regular file', async () => {
+  it('--out to a FIFO never replaces the FIFO with a regular file', async () => {
     const fifo = join(work, 'out.fifo');
     mkfifoSync(fifo);
     const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });

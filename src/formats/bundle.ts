@@ -49,7 +49,8 @@ const FORMATS: Record<BundleFormatName, BundleFormat> = {
   dotenv: { encode: (e) => encodeDotenv(e), names: (n) => n.map((x) => `${x}=\n`).join('') },
   shell: { encode: (e) => encodeShell(e), names: (n) => n.map((x) => `export ${x}=''\n`).join('') },
   json: { encode: (e) => encodeJson(new Map(e)) + '\n', names: (n) => encodeJson(n) + '\n' },
-  yaml: { encode: (e) => new Document(new Map(e)).toString({ lineWidth: 0 }), names: (n) => new Document([...n]).toString() },
+  // Every value double-quoted: `yes`, `1_000` or `2001-12-14` stay strings for YAML 1.1 readers too.
+  yaml: { encode: (e) => new Document(new Map(e)).toString({ lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }), names: (n) => new Document([...n]).toString() },
   k8s: { encode: encodeK8sSecret },
 };
 

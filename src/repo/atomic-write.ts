@@ -2,10 +2,10 @@
  * Atomic file replacement: write a temp file beside the target, fsync it, rename it
  * over the target, fsync the directory. A crash leaves the old or the new file.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { NotFoundError, fromSystemError } from '../kernel/errors.js';
+import { NotFoundError, UsageError, fromSystemError } from '../kernel/errors.js';
 
 export interface WriteOptions {
   mode?: number;
@@ -29,6 +29,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
 }
 
 function writeAtomic(path: string, data: string | Uint8Array, options: WriteOptions): void {
+  // A rename replaces whatever is at the path: never a FIFO, device, directory or symlink.
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st && !st.isFile()) {
+    throw new UsageError(`refused to write ${path}: it is ${st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symlink' : 'not a regular file'}`, {
+      hint: st.isDirectory() ? 'name a file inside it' : 'keyfold replaces files atomically; name a regular file (or print to standard output and redirect)',
+    });
+  }
   const mode = options.mode ?? 0o644;
   if (options.exclusive) {
     // O_EXCL on the target itself: never replaces an existing file.

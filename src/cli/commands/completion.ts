@@ -47,8 +47,8 @@ ${subCases}
   fi
   case "$cmd" in ${[...w.subs.keys()].join('|')}) cmd="$cmd \${COMP_WORDS[2]}" ;; esac
   case "$cmd" in
-${cases}
     "completion") COMPREPLY=( $(compgen -W "bash zsh fish" -- "$cur") ); return ;;
+${cases}
   esac
   if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "$opts" -- "$cur") ); else COMPREPLY=( $(compgen -f -- "$cur") ); fi
 }
@@ -70,7 +70,7 @@ function fish(w: Words): string {
   for (const t of w.top) {
     const spec = COMMANDS.find((c) => c.name === t);
     const description = spec?.summary ?? GROUPS[t] ?? (t === 'completion' ? 'print a shell completion script' : '');
-    lines.push(`complete -c keyfold -n '__fish_use_subcommand' -a ${t} -d ${JSON.stringify(description.slice(0, 80))}`);
+    lines.push(`complete -c keyfold -n '__fish_use_subcommand' -a ${t} -d ${fishQuote(description.slice(0, 80))}`);
   }
   for (const [g, subs] of w.subs) {
     for (const s of subs) lines.push(`complete -c keyfold -n '__fish_seen_subcommand_from ${g}; and not __fish_seen_subcommand_from ${subs.join(' ')}' -a ${s}`);
@@ -82,6 +82,11 @@ function fish(w: Words): string {
   }
   lines.push(`complete -c keyfold -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'`);
   return lines.join('\n') + '\n';
+}
+
+/** A literal fish string: single quotes, with `\` and `'` escaped (no expansion inside). */
+function fishQuote(s: string): string {
+  return `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
 const SHELLS = { bash, zsh, fish } as const;

@@ -1,7 +1,7 @@
 /** `keygen`: a new age identity in age-keygen format. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConflictError, fromSystemError } from '../../kernel/errors.js';
+import { ConflictError, UsageError, fromSystemError } from '../../kernel/errors.js';
 import { generateIdentity, identityToRecipient } from '../../crypto/age/index.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { Secret } from '../../kernel/secret.js';
@@ -17,7 +17,9 @@ export function keygen(outFile: string | undefined, now = new Date()): KeygenRes
   const identity = generateIdentity();
   const recipient = identityToRecipient(identity);
   const text = `# created: ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')}\n# public key: ${recipient}\n${identity}\n`;
-  if (!outFile) return { recipient, identityFile: new Secret(text) };
+  // `-o "$UNSET"` must never fall back to printing the key.
+  if (outFile === '') throw new UsageError('keygen -o needs a file name', { hint: 'an empty -o is usually an unset variable; the identity was not printed' });
+  if (outFile === undefined) return { recipient, identityFile: new Secret(text) };
   // The default location (~/.config/sops/age/) often does not exist yet: create it private.
   try {
     mkdirSync(dirname(outFile), { recursive: true, mode: 0o700 });

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { encodeBundle, encodeBundleNames, type BundleFormatOptions } from '../../formats/bundle.js';
+import { UsageError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import type { Workspace } from '../context/workspace.js';
@@ -32,6 +33,7 @@ export async function exportBundle(ws: Workspace, options: ExportOptions): Promi
     ? encodeBundleNames(options.format, names)
     : encodeBundle(options.format, [...bundle.values].map(([k, v]) => [k, v.reveal()] as const), options);
   if (options.out === undefined) return { names, refs: bundle.refs, text: new Secret(text) };
+  if (options.out === '') throw new UsageError('--out needs a file name', { hint: 'leave --out out to print to standard output' });
   const file = resolve(ws.cwd, options.out);
   writeFileAtomic(file, text, { mode: 0o600 });
   return { names, refs: bundle.refs, file: options.out };

@@ -3,8 +3,8 @@
  * base64 (standard and URL-safe alphabets, at each of the three byte alignments a value
  * can have inside a longer base64 text) and its URL-encoded forms are replaced by
  * `[keyfold:NAME]` in the child's stdout and stderr. Streaming: a chunk is passed on at
- * once except for a tail shorter than the longest pattern, which could be the start of
- * a value split across chunks. This catches accidents, not a determined process (it can
+ * once except for a tail that is the start of some pattern (a value split across
+ * chunks); ordinary output — a prompt, "listening on :3000" — is never held back. This catches accidents, not a determined process (it can
  * print a value reversed, hex-encoded, or one character at a time).
  */
 import { Transform, type TransformCallback } from 'node:stream';
@@ -41,6 +41,8 @@ export class Redactor {
   readonly #re: RegExp | undefined;
   readonly #names = new Map<string, string>();
   readonly #holdback: number;
+  /** Every proper prefix of every pattern: the tails worth holding back. */
+  readonly #prefixes = new Set<string>();
 
   constructor(values: ReadonlyMap<string, string>) {
     const patterns: Pattern[] = [];
@@ -53,6 +55,7 @@ export class Redactor {
     const alternatives = [...this.#names.keys()].map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
     this.#re = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
     this.#holdback = Math.max(0, ...[...this.#names.keys()].map((t) => t.length - 1));
+    for (const t of this.#names.keys()) for (let i = 1; i < t.length; i++) this.#prefixes.add(t.slice(0, i));
   }
 
   /** Whether anything would be redacted at all. */
@@ -66,11 +69,17 @@ export class Redactor {
     const re = this.#re;
     const names = this.#names;
     const holdback = this.#holdback;
+    const prefixes = this.#prefixes;
+    /** The longest end of `text` that could begin a pattern. */
+    const tailToHold = (text: string): number => {
+      for (let k = Math.min(holdback, text.length); k > 0; k--) if (prefixes.has(text.slice(text.length - k))) return k;
+      return 0;
+    };
     const redactText = (text: string, final: boolean): { out: string; rest: string } => {
       if (!re) return { out: text, rest: '' };
       let out = '';
       let last = 0;
-      let safeEnd = final ? text.length : Math.max(0, text.length - holdback);
+      let safeEnd = final ? text.length : text.length - tailToHold(text);
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
         if (!final && m.index >= safeEnd) break;
