@@ -14,7 +14,8 @@ export default async function whoamiCommand(ctx: CommandContext): Promise<void> 
       lines.push(`  writes ${m.write.length} ref(s)${m.write.length ? `: ${m.write.join(', ')}` : ''}`);
       if (m.breakglass.length) lines.push(`  break-glass custodian for ${m.breakglass.length} ref(s)`);
     }
-    for (const r of w.unknown) lines.push(`not a member of the policy: ${r} (an admin adds you with \`keyfold member add NAME --recipient ${r}\`)`);
+    if (!w.repository) lines.push('not in a keyfold repository: no policy to match these identities against (--repo DIR)');
+    else for (const r of w.unknown) lines.push(`not a member of the policy: ${r} (an admin adds you with \`keyfold member add NAME --recipient ${r}\`)`);
     return lines.join('\n');
   });
 }

@@ -121,7 +121,7 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
     checks.push(
       stale.length === 0
         ? { check: 'generated', status: 'ok', message: '.sops.yaml and CODEOWNERS match the policy' }
-        : { check: 'generated', status: 'warn', message: stale.map((v) => `${v.file} ${v.message}`).join('; '), hint: 'run `keyfold recipients sync` to regenerate them' },
+        : { check: 'generated', status: 'warn', message: `${stale.map((v) => `${v.file}${v.line > 1 ? ` (from line ${v.line})` : ''}`).join(', ')} differ from what the policy generates`, hint: 'run `keyfold recipients sync` to regenerate them' },
     );
   }
 

@@ -24,6 +24,8 @@ export function keygen(outFile: string | undefined, now = new Date()): KeygenRes
   try {
     mkdirSync(dirname(outFile), { recursive: true, mode: 0o700 });
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`cannot create ${outFile}: a part of ${dirname(outFile)} is a file, not a folder`, { hint: 'choose another path' });
     throw fromSystemError(e) ?? e;
   }
   try {

@@ -2,6 +2,7 @@
  * `whoami`: which identities keyfold found and where, which policy members they are,
  * their roles, and what they can read and write. Reads no secret value.
  */
+import { NotFoundError } from '../../kernel/errors.js';
 import { identitySources } from '../../keys/identities.js';
 import { memberAccess, type MemberAccess } from '../policy/access.js';
 import type { Workspace } from '../context/workspace.js';
@@ -19,6 +20,8 @@ export interface Whoami {
   members: MemberAccess[];
   /** Our recipients that no member of the policy has. */
   unknown: string[];
+  /** Whether there was a repository (and so a policy) to match the identities against. */
+  repository: boolean;
 }
 
 export async function whoami(ws: Workspace): Promise<Whoami> {
@@ -28,7 +31,14 @@ export async function whoami(ws: Workspace): Promise<Whoami> {
     recipients: s.identities.map((i) => i.recipient),
   }));
   const mine = new Set(sources.flatMap((s) => s.recipients));
-  const policy = await ws.policy();
+  // Outside a repository there is no policy: the identities alone.
+  let policy;
+  try {
+    policy = await ws.policy();
+  } catch (e) {
+    if (e instanceof NotFoundError) return { sources, members: [], unknown: [...mine], repository: false };
+    throw e;
+  }
   const names = Object.entries(policy.members)
     .filter(([, m]) => mine.has(m.recipient))
     .map(([name]) => name);
@@ -37,5 +47,6 @@ export async function whoami(ws: Workspace): Promise<Whoami> {
     sources,
     members: await Promise.all(names.map((n) => memberAccess(ws, n))),
     unknown: [...mine].filter((r) => !known.has(r)),
+    repository: true,
   };
 }

@@ -139,7 +139,12 @@ export async function checkWrite(ws: Workspace, ref: string, plain: Document): P
   if (ws.identities.length > 0 && !ws.options.rotationWriter) await assertMayWrite(ws, ref);
   const rules = await ws.rules();
   const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n.slice(0, 100))}"`);
-  if (problems[0]) throw new UsageError(`refused key name in ${ref}: ${problems[0].message}`, { hint: 'choose another name (policies/rules.yaml sets key_pattern)' });
+  const p = problems[0];
+  if (p) {
+    throw new UsageError(`refused key name in ${ref}: ${p.message}`, {
+      hint: p.message.includes('key_pattern') ? 'choose another name (policies/rules.yaml sets key_pattern)' : 'choose another name for this secret',
+    });
+  }
 }
 
 async function assertMayWrite(ws: Workspace, ref: string): Promise<void> {
