@@ -79,6 +79,28 @@ describe('k8s names and sizes', () => {
     expect(fake.log.length).toBe(before);
   });
 
+  it("a namespace or labels changed in keyfold.yaml read back as changed values, so the full compare rewrites the Secret", async () => {
+    const base = { type: 'k8s' as const, namespace: 'dev', name: 'meta' };
+    await k8sTarget.create('t', { ...base, out: 'm' }, ctxWith({})).apply(changes({ A: 'a' }));
+    expect((await k8sTarget.create('t', { ...base, out: 'm' }, ctxWith({})).read()).get('A')!.reveal()).toBe('a');
+    for (const moved of [{ ...base, namespace: 'prod' }, { ...base, labels: { team: 'x' } }]) {
+      const d = k8sTarget.create('t', { ...moved, out: 'm' }, ctxWith({}));
+      expect((await d.read()).get('A')!.reveal()).not.toBe('a');
+    }
+    const prod = k8sTarget.create('t', { ...base, namespace: 'prod', out: 'm' }, ctxWith({}));
+    await prod.apply(changes({ A: 'a' }));
+    expect(readFileSync(join(tmp.path, 'm', 'meta.yaml'), 'utf8')).toContain('namespace: prod');
+    expect((await prod.read()).get('A')!.reveal()).toBe('a');
+
+    const api = (labels?: Record<string, string>) => k8sTarget.create('t', { ...base, api_url: fake.url, ...(labels ? { labels } : {}) }, ctxWith({ KUBE_TOKEN: 't' }));
+    await api().apply(changes({ A: 'a' }));
+    expect((await api().read()).get('A')!.reveal()).toBe('a');
+    expect((await api({ team: 'x' }).read()).get('A')!.reveal()).not.toBe('a');
+    await api({ team: 'x' }).apply(changes({ A: 'a' }));
+    expect(fake.secrets.get('dev/meta')!.labels).toEqual({ 'app.kubernetes.io/managed-by': 'keyfold', team: 'x' });
+    expect((await api({ team: 'x' }).read()).get('A')!.reveal()).toBe('a');
+  });
+
   it('a manifest path that holds something else is not overwritten', async () => {
     mkdirSync(join(tmp.path, 'other'), { recursive: true });
     writeFileSync(join(tmp.path, 'other', 'cfg.yaml'), 'apiVersion: v1\nkind: ConfigMap\ndata: {}\n');
@@ -119,7 +141,7 @@ describe('k8s over https with the cluster CA (KUBE_CA_FILE)', () => {
     const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'ca.pem')) }, (req, res) => {
       const ok = req.headers['authorization'] === 'Bearer tok';
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(ok ? { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'app' }, data: { A: Buffer.from('a').toString('base64') } } : { kind: 'Status', code: 401, reason: 'Unauthorized' }));
+      res.end(JSON.stringify(ok ? { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'app', labels: { 'app.kubernetes.io/managed-by': 'keyfold' } }, data: { A: Buffer.from('a').toString('base64') } } : { kind: 'Status', code: 401, reason: 'Unauthorized' }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {

@@ -16,7 +16,7 @@ import { readRegularFile } from '../../repo/read-file.js';
 import { baseUrl, providerText } from '../shared/provider-text.js';
 import type { TargetChanges, TargetContext, TargetDriver } from '../target.js';
 import { caDispatcher, type Dispatcher } from './ca-dispatcher.js';
-import { MANAGED_BY, checkSize, contentsOf, documentData } from './secret-data.js';
+import { checkSize, contentsOf, documentData, labelsFor, labelsMatch } from './secret-data.js';
 
 export const FIELD_MANAGER = 'keyfold';
 
@@ -32,6 +32,8 @@ interface Live {
   data: Map<string, string>;
   /** The keys keyfold's field manager owns (by `metadata.managedFields`); undefined when the server did not say. */
   owned?: Set<string>;
+  /** The Secret exists without the labels configured. */
+  metadataChanged: boolean;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -101,7 +103,7 @@ export function apiDriver(config: ApiConfig, ctx: TargetContext): TargetDriver {
     const res = await request(url, { what: `GET ${what}` });
     if (res.status === 404) {
       await res.body?.cancel().catch(() => undefined);
-      return { data: new Map(), owned: new Set() };
+      return { data: new Map(), owned: new Set(), metadataChanged: false };
     }
     if (res.status !== 200) throw await failure(res, 'read', values);
     let body: unknown;
@@ -115,13 +117,16 @@ export function apiDriver(config: ApiConfig, ctx: TargetContext): TargetDriver {
     }
     const data = new Map<string, string>();
     if (isMap(body['data'])) for (const [k, v] of Object.entries(body['data'])) if (typeof v === 'string') data.set(k, v);
-    return { data, owned: ownedKeys(body['metadata']) };
+    return { data, owned: ownedKeys(body['metadata']), metadataChanged: !labelsMatch(body['metadata']['labels'], labelsFor(config.labels), false) };
   };
 
   return {
     description: `k8s secret ${ns}/${name} at ${baseUrl(config.api_url)}`,
     readsValues: true,
-    read: async () => contentsOf((await get()).data),
+    read: async () => {
+      const live = await get();
+      return contentsOf(live.data, live.metadataChanged);
+    },
     async apply(changes: TargetChanges) {
       if (changes.upsert.length === 0 && changes.delete.length === 0) return { writes: 0 };
       const values = [...changes.desired.values()];
@@ -134,7 +139,7 @@ export function apiDriver(config: ApiConfig, ctx: TargetContext): TargetDriver {
       const secret = {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name, namespace: ns, labels: { ...(config.labels ?? {}), [MANAGED_BY]: FIELD_MANAGER } },
+        metadata: { name, namespace: ns, labels: labelsFor(config.labels) },
         type: 'Opaque',
         data: Object.fromEntries(data),
       };

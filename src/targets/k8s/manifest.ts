@@ -13,7 +13,7 @@ import { TargetError } from '../../kernel/errors.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { readUtf8File } from '../../repo/read-file.js';
 import type { TargetContext, TargetDriver } from '../target.js';
-import { checkSize, contentsOf, documentData, toBase64 } from './secret-data.js';
+import { checkSize, contentsOf, documentData, labelsFor, labelsMatch, toBase64 } from './secret-data.js';
 
 export interface ManifestConfig {
   namespace: string;
@@ -29,9 +29,9 @@ export function manifestDriver(config: ManifestConfig, ctx: TargetContext): Targ
   const path = resolve(ctx.root, display);
   const what = `k8s manifest ${display}`;
 
-  /** The file's data (base64 by key); `stringData` counts too, as the API server merges it. */
-  const current = (): Map<string, string> => {
-    if (!existsSync(path)) return new Map();
+  /** The file's data (base64 by key; `stringData` counts too, as the API server merges it), and whether its metadata is as configured. */
+  const current = (): { data: Map<string, string>; metadataChanged: boolean } => {
+    if (!existsSync(path)) return { data: new Map(), metadataChanged: false };
     const doc = parseYaml(readUtf8File(path, display), display).toJS() as unknown;
     if (!isMap(doc) || doc['kind'] !== 'Secret' || doc['apiVersion'] !== 'v1') {
       throw new TargetError(`${what} exists and is not a v1 Secret manifest; keyfold does not overwrite it`, { hint: 'move the file away, or choose another out: folder or name' });
@@ -39,18 +39,23 @@ export function manifestDriver(config: ManifestConfig, ctx: TargetContext): Targ
     const data = new Map<string, string>();
     if (isMap(doc['data'])) for (const [k, v] of Object.entries(doc['data'])) if (typeof v === 'string') data.set(k, v);
     if (isMap(doc['stringData'])) for (const [k, v] of Object.entries(doc['stringData'])) if (typeof v === 'string') data.set(k, toBase64(v));
-    return data;
+    const meta = isMap(doc['metadata']) ? doc['metadata'] : {};
+    const metadataChanged = meta['name'] !== config.name || meta['namespace'] !== config.namespace || !labelsMatch(meta['labels'], labelsFor(config.labels), true) || doc['type'] !== 'Opaque';
+    return { data, metadataChanged };
   };
 
   return {
     description: `k8s secret ${config.namespace}/${config.name} (manifest ${display})`,
     readsValues: true,
-    read: async () => contentsOf(current()),
+    read: async () => {
+      const { data, metadataChanged } = current();
+      return contentsOf(data, metadataChanged);
+    },
     async apply(changes) {
       if (changes.upsert.length === 0 && changes.delete.length === 0) return { writes: 0 };
       // Names in the file keyfold is not asked about were written by hand or by an
       // earlier sync: kept unless pruned.
-      const data = documentData(current(), changes);
+      const data = documentData(current().data, changes);
       checkSize(data, what);
       const entries: Array<[string, string]> = [];
       for (const [k, b64] of data) {

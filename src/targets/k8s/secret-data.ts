@@ -26,9 +26,26 @@ export function keyProblem(name: string): string | undefined {
 
 export const toBase64 = (value: string): string => Buffer.from(value, 'utf8').toString('base64');
 
-/** What a Secret's data (base64 by key) holds, as values. */
-export function contentsOf(data: ReadonlyMap<string, string>): TargetContents {
-  return new Map([...data].map(([k, v]) => [k, new Secret(Buffer.from(v, 'base64').toString('utf8'))]));
+/**
+ * Read back in place of every value when the Secret's metadata is not what the target's
+ * configuration asks for (its namespace or labels changed, which changes no value): the
+ * full compare that a configuration change brings then rewrites the document. No value
+ * synced equals it.
+ */
+const METADATA_CHANGED = '\u0000keyfold: the Secret metadata differs from keyfold.yaml';
+
+/** What a Secret's data (base64 by key) holds, as values (every one as changed when `metadataChanged`). */
+export function contentsOf(data: ReadonlyMap<string, string>, metadataChanged = false): TargetContents {
+  return new Map([...data].map(([k, v]) => [k, new Secret(metadataChanged ? METADATA_CHANGED : Buffer.from(v, 'base64').toString('utf8'))]));
+}
+
+/** The labels keyfold writes: the target's, and managed-by. */
+export const labelsFor = (labels: Readonly<Record<string, string>> = {}): Record<string, string> => ({ ...labels, [MANAGED_BY]: 'keyfold' });
+
+/** Whether `have` holds every label of `want` (and, when `exact`, no other). */
+export function labelsMatch(have: unknown, want: Readonly<Record<string, string>>, exact: boolean): boolean {
+  const h = typeof have === 'object' && have !== null && !Array.isArray(have) ? (have as Record<string, unknown>) : {};
+  return Object.entries(want).every(([k, v]) => h[k] === v) && (!exact || Object.keys(h).length === Object.keys(want).length);
 }
 
 /**
