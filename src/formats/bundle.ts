@@ -15,6 +15,8 @@ export interface BundleFormatOptions {
   /** Kubernetes Secret name and namespace. */
   name?: string;
   namespace?: string;
+  /** Kubernetes labels besides `app.kubernetes.io/managed-by: keyfold` (checked by the caller). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 interface BundleFormat {
@@ -25,7 +27,11 @@ interface BundleFormat {
 
 const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** A v1 Secret manifest: base64 `data`, sorted keys (as the API server stores them). */
+/**
+ * A v1 Secret manifest: base64 `data`, sorted keys (as the API server stores them).
+ * Printed for YAML 1.1 readers (kubectl's): a key or label like `Y`, `on` or `yes` is
+ * quoted, or Kubernetes would read a boolean.
+ */
 export function encodeK8sSecret(entries: BundleEntries, options: BundleFormatOptions): string {
   const name = options.name ?? 'keyfold-secrets';
   if (name.length > 253 || !K8S_NAME_RE.test(name)) {
@@ -38,11 +44,15 @@ export function encodeK8sSecret(entries: BundleEntries, options: BundleFormatOpt
   const manifest = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, ...(options.namespace ? { namespace: options.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'keyfold' } },
+    metadata: {
+      name,
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      labels: { 'app.kubernetes.io/managed-by': 'keyfold', ...Object.fromEntries(Object.entries(options.labels ?? {}).filter(([k]) => k !== 'app.kubernetes.io/managed-by').sort(([a], [b]) => (a < b ? -1 : 1))) },
+    },
     type: 'Opaque',
     data,
   };
-  return new Document(manifest).toString({ lineWidth: 0 });
+  return new Document(manifest, { version: '1.1' }).toString({ lineWidth: 0 });
 }
 
 const FORMATS: Record<BundleFormatName, BundleFormat> = {

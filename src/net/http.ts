@@ -76,7 +76,15 @@ export function createHttp(options: HttpOptions = {}): HttpClient {
           clearTimeout(timer);
         }
         const last = attempt + 1 >= attempts;
-        if (res && !(await retryable(res.clone()))) return res;
+        if (res) {
+          // `retryable` reads a copy. The copy's body is a branch of a tee: cancelling
+          // one branch settles only once the other is cancelled or read too, so the
+          // copy is always cancelled here (or a caller's cancel of `res` never settles).
+          const probe = res.clone();
+          const retry = await retryable(probe);
+          void probe.body?.cancel().catch(() => undefined);
+          if (!retry) return res;
+        }
         if (last) {
           if (res) return res;
           throw new TargetError(`${what}: ${failure}`, { hint: 'check the target address and that it is reachable; keyfold retried with backoff' });
