@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetError } from '../src/kernel/errors.js';
 import { Secret } from '../src/kernel/secret.js';
-import { createHttp } from '../src/targets/http.js';
+import { createHttp } from '../src/net/http.js';
 import { k8sTarget } from '../src/targets/k8s/k8s.js';
 import { keyProblem } from '../src/targets/k8s/secret-data.js';
 import { providerText } from '../src/targets/shared/provider-text.js';

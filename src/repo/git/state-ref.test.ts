@@ -38,14 +38,14 @@ describe('signed state refs', () => {
     // The format as rekey-merged.ts wrote it before this module existed.
     const mac = createHmac('sha256', KEY).update(JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex');
     expect(git(['cat-file', 'blob', REF]) + '\n').toBe(JSON.stringify({ version: 1, recipient: 'age1signer', files, mac }) + '\n');
-    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true });
+    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true });
   });
 
   it('a legacy blob written by hand verifies; key order in the blob does not matter', async () => {
     const files = { z: '1', a: '2' };
     const mac = createHmac('sha256', KEY).update(JSON.stringify([['a', '2'], ['z', '1']])).digest('hex');
     setBlob(`{"mac":"${mac}","files":{"a":"2","z":"1"},"recipient":"age1signer","version":1}\n`);
-    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true });
+    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true });
   });
 
   it('is unverified under another signer, an unknown signer, a stale or malformed mac', async () => {
@@ -71,16 +71,16 @@ describe('signed state refs', () => {
     const genuine = JSON.parse(git(['cat-file', 'blob', REF])) as object;
     for (const text of ['garbage\n', 'null\n', '[]\n', '""\n', JSON.stringify({ ...genuine, version: 2 }), JSON.stringify({ ...genuine, files: null }), JSON.stringify({ ...genuine, files: { a: 1 } })]) {
       setBlob(text);
-      expect(await readSignedState(dir, REF, keyFor, strings), text).toEqual({ state: undefined, verified: false });
+      expect(await readSignedState(dir, REF, keyFor, strings), text).toEqual({ state: undefined, verified: false, exists: true });
     }
     git(['update-ref', '-d', REF]);
-    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: undefined, verified: false });
+    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: undefined, verified: false, exists: false });
   });
 
   it('nested state round-trips; an array and an object of the same pairs get different macs', async () => {
     const state = { targets: { b: { version: 3, keys: ['x', 'y'] }, a: null }, at: 'now' };
     await writeSignedState(dir, REF, SIGNER, state);
-    expect(await readSignedState(dir, REF, keyFor, anything)).toEqual({ state, verified: true });
+    expect(await readSignedState(dir, REF, keyFor, anything)).toEqual({ state, verified: true, exists: true });
     await writeSignedState(dir, REF, SIGNER, { a: '1' });
     const asObject = (JSON.parse(git(['cat-file', 'blob', REF])) as { mac: string }).mac;
     await writeSignedState(dir, REF, SIGNER, [['a', '1']]);
