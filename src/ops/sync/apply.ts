@@ -3,7 +3,7 @@
  * not stop the others; a target's state advances only when it fully succeeded (so a
  * rerun converges and repeats nothing done: its plan is computed again from the state).
  */
-import { isKeyfoldError, TargetError } from '../../kernel/errors.js';
+import { isKeyfoldError } from '../../kernel/errors.js';
 import type { Workspace } from '../context/workspace.js';
 import type { SyncPlan, TargetPlan } from './plan.js';
 import { fingerprint, signerOf, stateSigner, writeSyncState } from './state.js';
@@ -86,7 +86,7 @@ async function applyTarget(ws: Workspace, head: string, t: TargetPlan): Promise<
       }
       await writeSyncState(ws, target.name, signer, { ...(state?.commit ? { commit: state.commit } : {}), managed: [...managed], fingerprints });
     }
-    const message = e instanceof TargetError ? e.message : `${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
+    const message = `${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
     return { target: t.target, ok: false, writes: 0, created: 0, updated: 0, deleted: 0, error: message };
   }
 }
