@@ -6,6 +6,7 @@
 import type { CommandSpec } from './define.js';
 import { AGENT_COMMANDS } from './table-agent.js';
 import { AUDIT_COMMANDS } from './table-audit.js';
+import { GIT_COMMANDS } from './table-git.js';
 import { POLICY_COMMANDS } from './table-policy.js';
 import { RUN_COMMANDS } from './table-run.js';
 import { SECRETS_COMMANDS } from './table-secrets.js';
@@ -13,7 +14,7 @@ import { SETUP_COMMANDS } from './table-setup.js';
 import { SYNC_COMMANDS } from './table-sync.js';
 
 /** Every command, in the order `keyfold --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...AGENT_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS];
+export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...AGENT_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS, ...GIT_COMMANDS];
 
 
 /** The groups of two-word commands (`member add`), with their descriptions. */
@@ -22,4 +23,5 @@ export const GROUPS: Record<string, string> = {
   member: 'add or remove members of the access policy',
   rotation: 'credential rotation, and the rotations owed after members leave',
   agent: 'session credentials for AI agents',
+  git: 'git diff and merge drivers for secrets files',
 };
