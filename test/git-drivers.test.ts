@@ -99,6 +99,162 @@ function leaks(repo: TestRepo, git: Git, canaries: string[]): string[] {
   return found;
 }
 
+describe('keyfold git merge (the merge driver)', () => {
+  it('two branches changing different keys of one file merge through plain `git merge` with no conflict; unchanged ciphertext is kept verbatim', async () => {
+    const C = 'CANARY-clean';
+    const { repo, git } = await setup(C);
+    try {
+      await branches(
+        repo,
+        git,
+        () => setValue(repo, 'K1', `${C}-k1-ours`),
+        () => setValue(repo, 'K2', `${C}-k2-theirs`),
+      );
+      const m = git.raw(['merge', '--no-edit', 'b2']);
+      expect(m.code, m.stderr + m.stdout).toBe(0);
+      expect(m.stdout + m.stderr).not.toMatch(/CONFLICT/);
+      expect(m.stdout + m.stderr).not.toContain(C);
+
+      expect(await getValue(repo, 'K1')).toBe(`${C}-k1-ours`);
+      expect(await getValue(repo, 'K2')).toBe(`${C}-k2-theirs`);
+      expect(await getValue(repo, 'K3')).toBe(`${C}-k3-base`);
+
+      const merged = readFileSync(join(repo.dir, FILE), 'utf8');
+      const ours = git('show', `b1:${FILE}`);
+      const theirs = git('show', `b2:${FILE}`);
+      expect(merged).not.toContain(C);
+      expect(lineOf(merged, 'K1')).toBe(lineOf(ours, 'K1'));
+      expect(lineOf(merged, 'K2')).toBe(lineOf(theirs, 'K2'));
+      expect(lineOf(merged, 'K3')).toBe(lineOf(ours, 'K3'));
+      expect(lineOf(merged, 'K3')).toBe(lineOf(theirs, 'K3'));
+      expect(envelopeLines(merged)).toEqual(envelopeLines(ours));
+      expect(envelopeLines(merged)).toEqual(envelopeLines(theirs));
+      expect(git('status', '--porcelain')).toBe('');
+
+      // The driver as git runs it (%O %A %B %P): A is rewritten, the same lines.
+      const tmp = join(repo.home, 'driver');
+      mkdirSync(tmp);
+      for (const [name, rev] of [['O', 'base'], ['A', 'b1'], ['B', 'b2']] as const) writeFileSync(join(tmp, name), git('show', `${rev}:${FILE}`));
+      const d = await runCli(['git', 'merge', join(tmp, 'O'), join(tmp, 'A'), join(tmp, 'B'), FILE], { cwd: repo.dir, env: { HOME: repo.home, SOPS_AGE_KEY_FILE: repo.admin.file } });
+      expect(d.code, d.stderr).toBe(0);
+      const a = readFileSync(join(tmp, 'A'), 'utf8');
+      for (const k of ['K1', 'K2', 'K3']) expect(lineOf(a, k)).toBe(lineOf(merged, k));
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it('the same key changed on both sides: a conflict naming the key, ours left encrypted, `git resolve --theirs` finishes it; no plaintext anywhere in .git or the work tree', async () => {
+    const C = 'CANARY-conflict';
+    const { repo, git } = await setup(C);
+    try {
+      git('config', 'rerere.enabled', 'true');
+      await branches(
+        repo,
+        git,
+        async () => {
+          await setValue(repo, 'K1', `${C}-k1-ours`);
+          await setValue(repo, 'K3', `${C}-k3-ours`);
+        },
+        async () => {
+          await setValue(repo, 'K1', `${C}-k1-theirs`);
+          await setValue(repo, 'K3', `${C}-k3-theirs`);
+        },
+      );
+      const m = git.raw(['merge', '--no-edit', 'b2']);
+      expect(m.code).not.toBe(0);
+      expect(m.stderr).toMatch(/CONFLICT in secrets\/dev\/app\/x\.yaml: K1, K3 changed on both sides/);
+      expect(m.stderr).toContain(`keyfold git resolve ${REF}`);
+      expect(m.stdout + m.stderr).not.toContain(C);
+
+      const work = readFileSync(join(repo.dir, FILE), 'utf8');
+      expect(work).not.toMatch(/<<<<<<<|>>>>>>>|=======/);
+      expect(work).not.toContain(C);
+      expect(work).toBe(git('show', `b1:${FILE}`));
+      expect(await getValue(repo, 'K1')).toBe(`${C}-k1-ours`);
+      expect(git('ls-files', '--unmerged', '--', FILE)).not.toBe('');
+      const records = join(repo.dir, '.git', 'keyfold', 'merge');
+      expect(readdirSync(records)).toHaveLength(1);
+
+      // Only conflicting keys may be named; exactly one side.
+      const notConflicting = await repo.run(['git', 'resolve', REF, '--theirs', 'K2']);
+      expect(notConflicting.code).toBe(2);
+      expect(notConflicting.stderr).toMatch(/K2 is not in conflict/);
+      expect((await repo.run(['git', 'resolve', REF])).code).toBe(2);
+
+      // One key at a time: K1 theirs (K3 still open, the file still unmerged), then the rest ours.
+      const partial = await repo.run(['git', 'resolve', REF, '--theirs', 'K1', '--json']);
+      expect(partial.code, partial.stderr).toBe(0);
+      expect(JSON.parse(partial.stdout)).toMatchObject({ ref: REF, resolved: [{ key: 'K1', side: 'theirs' }], remaining: ['K3'], staged: false });
+      expect(git('ls-files', '--unmerged', '--', FILE)).not.toBe('');
+      const r = await repo.run(['git', 'resolve', REF, '--ours', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ref: REF, resolved: [{ key: 'K3', side: 'ours' }], remaining: [], staged: true });
+      expect(await getValue(repo, 'K1')).toBe(`${C}-k1-theirs`);
+      expect(await getValue(repo, 'K2')).toBe(`${C}-k2-base`);
+      expect(await getValue(repo, 'K3')).toBe(`${C}-k3-ours`);
+      const resolved = readFileSync(join(repo.dir, FILE), 'utf8');
+      expect(lineOf(resolved, 'K1')).toBe(lineOf(git('show', `b2:${FILE}`), 'K1'));
+      expect(lineOf(resolved, 'K3')).toBe(lineOf(git('show', `b1:${FILE}`), 'K3'));
+      expect(git('ls-files', '--unmerged')).toBe('');
+      expect(existsSync(records) ? readdirSync(records) : []).toEqual([]);
+      git('commit', '--no-edit', '-q');
+      expect(git('log', '-1', '--format=%P').trim().split(' ')).toHaveLength(2);
+
+      // Nothing left to resolve: exit 6.
+      expect((await repo.run(['git', 'resolve', REF, '--ours'])).code).toBe(6);
+
+      const canaries = [`${C}-k1-base`, `${C}-k1-ours`, `${C}-k1-theirs`, `${C}-k2-base`, `${C}-k3-base`, `${C}-k3-ours`, `${C}-k3-theirs`];
+      expect(leaks(repo, git, canaries)).toEqual([]);
+      // The check finds a canary in a loose (compressed) object, and in a raw file.
+      const probe = spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: `probe ${canaries[0]}`, env: baseEnv(repo.home) });
+      expect(probe.status).toBe(0);
+      writeFileSync(join(repo.dir, '.git', 'probe'), canaries[1]!);
+      expect(leaks(repo, git, canaries)).toEqual([`${join(repo.dir, '.git', 'probe')}: ${canaries[1]}`, `a git object: ${canaries[0]}`]);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it('a side that was re-keyed, or a merger with no identity: a conflict, ours kept; resolve merges under ours\' data key', async () => {
+    const C = 'CANARY-rekey';
+    const { repo, git } = await setup(C);
+    try {
+      await branches(
+        repo,
+        git,
+        async () => {
+          const r = await repo.run(['rotate', 'dev/app']);
+          expect(r.code, r.stderr).toBe(0);
+        },
+        () => setValue(repo, 'K2', `${C}-k2-theirs`),
+      );
+      // No identity: the driver cannot decrypt, so it cannot merge.
+      const blind = git.raw(['merge', '--no-edit', 'b2'], {});
+      expect(blind.code).not.toBe(0);
+      expect(blind.stderr).toMatch(/CONFLICT in secrets\/dev\/app\/x\.yaml: cannot decrypt it, and merging a secrets file takes a reader/);
+      expect(readFileSync(join(repo.dir, FILE), 'utf8')).toBe(git('show', `b1:${FILE}`));
+      git('merge', '--abort');
+
+      const m = git.raw(['merge', '--no-edit', 'b2']);
+      expect(m.code).not.toBe(0);
+      expect(m.stderr).toMatch(/different data keys \(a side was re-keyed\); keys changed in ours: none; in theirs: K2/);
+      const r = await repo.run(['git', 'resolve', REF, '--ours']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/keeps ours' data key/);
+      expect(await getValue(repo, 'K2')).toBe(`${C}-k2-theirs`);
+      expect(await getValue(repo, 'K1')).toBe(`${C}-k1-base`);
+      const resolved = readFileSync(join(repo.dir, FILE), 'utf8');
+      const ours = git('show', `b1:${FILE}`);
+      expect(envelopeLines(resolved)).toEqual(envelopeLines(ours));
+      expect(lineOf(resolved, 'K1')).toBe(lineOf(ours, 'K1'));
+      git('commit', '--no-edit', '-q');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
 describe('keyfold git textconv (the diff driver)', () => {
   it('`git diff` shows a one-key change as one changed line and no value, also to a user with no identity; values only with the opt-in and an identity; `git log -p` over unreadable and malformed files completes', async () => {
     const C = 'CANARY-diff';

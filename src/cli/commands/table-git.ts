@@ -21,4 +21,22 @@ export const GIT_COMMANDS: readonly CommandSpec[] = [
     load: () => import('./git-textconv.js'),
     json: false,
   }),
+  defineCommand({
+    name: 'git merge',
+    args: '<base> <ours> <theirs> <path>',
+    summary:
+      'the merge driver (git runs it as %O %A %B %P): a key-level three-way merge keeping unchanged ciphertext; a conflict leaves ours encrypted, names the keys and exits 1 (resolve with `keyfold git resolve`)',
+    examples: ['keyfold git merge .merge_file_base .merge_file_ours .merge_file_theirs secrets/dev/api/db.yaml'],
+    load: () => import('./git-merge.js'),
+    json: false,
+  }),
+  defineCommand({
+    name: 'git resolve',
+    args: '<ref> [keys...]',
+    summary: 'finish a merge that stopped on a secrets file: take ours or theirs for the conflicting KEYs (all when none are listed), re-encrypt with stable ciphertext and git add it',
+    examples: ['keyfold git resolve dev/api/db --theirs', 'keyfold git resolve dev/api/db --ours DATABASE_URL'],
+    options: [flag('--ours', 'take our side (the branch checked out) for the keys'), flag('--theirs', 'take their side (the branch being merged) for the keys')],
+    load: () => import('./git-resolve.js'),
+    json: true,
+  }),
 ];

@@ -1,0 +1,63 @@
+/**
+ * Opening the three versions of a file for a merge. Each is opened with the user's
+ * identities; a version they cannot open (the base, before they were made a reader) is
+ * tried with the data key of another version: sides that share a data key share it
+ * whatever their envelopes, and the MAC check tells a wrong key.
+ */
+import type { X25519Identity } from '../../crypto/age/index.js';
+import { AccessError } from '../../kernel/errors.js';
+import { sopsStore } from '../../formats/stores/registry.js';
+import { decryptTree } from '../../sops/decrypt-tree.js';
+import { openSopsFile, parseSopsFile, type OpenedSopsFile } from '../../sops/file.js';
+import type { ThreeWay } from './three-way.js';
+
+export interface SideTexts {
+  /** Null or empty: no common version. */
+  base: string | null;
+  ours: string;
+  theirs: string;
+}
+
+/** Open base, ours and theirs; throws (AccessError, IntegrityError, FormatError) naming `display`. */
+export function openSides(texts: SideTexts, display: string, identities: X25519Identity[]): ThreeWay {
+  const names = { base: `${display} (base)`, ours: `${display} (ours)`, theirs: `${display} (theirs)` };
+  const base = texts.base ? texts.base : undefined;
+  const attempts: Array<[keyof typeof names, string]> = [['ours', texts.ours], ['theirs', texts.theirs], ...(base ? [['base', base] as ['base', string]] : [])];
+  const opened: Partial<Record<keyof typeof names, OpenedSopsFile>> = {};
+  const failed: Array<[keyof typeof names, string, AccessError]> = [];
+  for (const [side, text] of attempts) {
+    try {
+      opened[side] = openSopsFile(parseSopsFile(text, names[side], { strict: true }), identities, names[side]);
+    } catch (e) {
+      if (!(e instanceof AccessError)) throw e;
+      failed.push([side, text, e]);
+    }
+  }
+  for (const [side, text, error] of failed) {
+    const keys = Object.values(opened).map((o) => o.dataKey);
+    const withKey = keys.map((k) => tryWithDataKey(text, names[side], k)).find((o) => o !== undefined);
+    if (!withKey) throw error;
+    opened[side] = withKey;
+  }
+  return { base: opened.base, ours: opened.ours!, theirs: opened.theirs! };
+}
+
+function tryWithDataKey(text: string, display: string, dataKey: Uint8Array): OpenedSopsFile | undefined {
+  const parsed = parseSopsFile(text, display, { strict: true });
+  try {
+    const { plain, cache } = decryptTree(parsed.doc, dataKey, parsed.meta, display);
+    return {
+      file: display,
+      plain,
+      cache,
+      dataKey,
+      meta: parsed.meta,
+      format: parsed.format,
+      get indent() {
+        return sopsStore(parsed.format).indentOf(parsed.text);
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
