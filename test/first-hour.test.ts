@@ -561,6 +561,7 @@ describe('10. whoami and doctor', () => {
       sources: [{ kind: 'flag', name: repo.admin.file, recipients: [repo.admin.recipient] }],
       members: [{ member: 'admin', kind: 'human', roles: ['admin'], read: ALL, write: ALL, breakglass: [] }],
       unknown: [],
+      repository: true,
     });
     expect(text).toContain(`identity ${repo.admin.file} (flag): ${repo.admin.recipient}`);
     expect(text).toMatch(/member admin \(human\), roles: admin/);
@@ -580,7 +581,7 @@ describe('10. whoami and doctor', () => {
 
   it('whoami for an identity that is not a member (SOPS_AGE_KEY): unknown, with how to be added; together with a member', async () => {
     const { text, json } = await whoami({ as: null, env: { SOPS_AGE_KEY: readFileSync(stranger.file, 'utf8') } });
-    expect(json).toEqual({ sources: [{ kind: 'env', name: 'SOPS_AGE_KEY', recipients: [stranger.recipient] }], members: [], unknown: [stranger.recipient] });
+    expect(json).toEqual({ sources: [{ kind: 'env', name: 'SOPS_AGE_KEY', recipients: [stranger.recipient] }], members: [], unknown: [stranger.recipient], repository: true });
     expect(text).toContain(`not a member of the policy: ${stranger.recipient}`);
     expect(text).toContain(`keyfold member add NAME --recipient ${stranger.recipient}`);
     const both = await whoami({ as: stranger, env: { KEYFOLD_AGE_KEY_FILE: alice.file } });
@@ -589,7 +590,7 @@ describe('10. whoami and doctor', () => {
     expect(both.json.unknown).toEqual([stranger.recipient]);
     // Without any identity at all: says so, exit 0.
     const none = await whoami({ as: null });
-    expect(none.json).toEqual({ sources: [], members: [], unknown: [] });
+    expect(none.json).toEqual({ sources: [], members: [], unknown: [], repository: true });
     expect(none.text).toMatch(/no age identity found .*keygen/);
   });
 

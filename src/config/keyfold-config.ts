@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import '../kernel/zod-locale.js';
 import { parseYamlConfig } from './parse-yaml-config.js';
 import { DurationSchema } from './rules.js';
+import { ZERO_DURATION_RE } from '../kernel/duration.js';
 
 export const CONFIG_FILE = 'keyfold.yaml';
 
@@ -28,7 +29,7 @@ export const RotationSchema = z.strictObject({
   /** Due when the key's value is older than this (from git history). */
   every: DurationSchema,
   /** The old credential is revoked this long after the new one is synced everywhere. */
-  grace: z._default(DurationSchema, '1h'),
+  grace: z._default(z.union([DurationSchema, z.string().check(z.regex(ZERO_DURATION_RE))]), '1h'),
   /** The rotator's own settings. */
   with: z._default(z.record(z.string(), z.unknown()), () => ({})),
 });

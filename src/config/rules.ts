@@ -39,7 +39,7 @@ export const DurationSchema = z.string().check(z.regex(DURATION_RE, `expected ${
 /** Milliseconds of a duration that `DurationSchema` accepted. */
 export function durationMs(duration: string): number {
   const ms = parseDuration(duration);
-  if (ms === undefined) throw new RangeError('invalid duration');
+  if (ms === undefined || ms === 0) throw new RangeError('invalid duration');
   return ms;
 }
 

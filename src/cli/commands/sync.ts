@@ -47,14 +47,14 @@ export default async function syncCommand(ctx: CommandContext, _args: string[], 
   ctx.out.info(text);
   const tty = ctx.out.progress() !== undefined;
   const outcome = await applySync(ws, plan, (e) => {
-    if (e.phase === 'failed') ctx.out.info(`  ✗ ${e.target}: ${e.outcome!.error}`);
+    if (e.phase === 'failed') ctx.out.info(`  ✗ ${e.target}: ${e.outcome!.error}${e.outcome!.hint ? ` — ${e.outcome!.hint}` : ''}`);
     else if (e.phase === 'done' && tty) ctx.out.info(`  ✓ ${e.target}: ${e.outcome!.writes} write(s)`);
   });
   const writes = outcome.targets.reduce((n, t) => n + t.writes, 0);
   ctx.out.result({ ...view, outcome }, () =>
     [
       `synced ${outcome.targets.length - outcome.failed} of ${outcome.targets.length} target(s): ${writes} write(s), ${outcome.requests} API request(s)`,
-      ...outcome.targets.filter((t) => !t.ok).map((t) => `failed: ${t.target}: ${t.error}`),
+      ...outcome.targets.filter((t) => !t.ok).map((t) => `failed: ${t.target}: ${t.error}${t.hint ? ` — ${t.hint}` : ''}`),
     ].join('\n'),
   );
   return outcome.failed > 0 ? 7 : 0;

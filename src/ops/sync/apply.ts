@@ -16,8 +16,9 @@ export interface TargetOutcome {
   created: number;
   updated: number;
   deleted: number;
-  /** Why it failed (no value, no provider body). */
+  /** Why it failed (no value, no provider body), and what to do. */
   error?: string;
+  hint?: string;
 }
 
 export interface SyncOutcome {
@@ -86,7 +87,7 @@ async function applyTarget(ws: Workspace, head: string, t: TargetPlan): Promise<
       }
       await writeSyncState(ws, target.name, signer, { ...(state?.commit ? { commit: state.commit } : {}), managed: [...managed], fingerprints });
     }
-    const message = `${e.message}${e.hint ? ` — ${e.hint}` : ''}`;
-    return { target: t.target, ok: false, writes: 0, created: 0, updated: 0, deleted: 0, error: message };
+
+    return { target: t.target, ok: false, writes: 0, created: 0, updated: 0, deleted: 0, error: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }
 }
