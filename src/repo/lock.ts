@@ -3,15 +3,26 @@
  * pid. A lock whose process is gone is stale and taken over.
  */
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConflictError } from '../kernel/errors.js';
 
 const WAIT_MS = 10_000;
 /** An empty lock file older than this lost its owner between creating it and writing the pid. */
 const EMPTY_STALE_MS = 2_000;
 
+/**
+ * The lock file: in the git directory — `.git/`, or the one a `.git` file points at (a
+ * worktree or submodule: `gitdir: …`) — else `.keyfold.lock` at the root.
+ */
 export function lockPath(root: string): string {
-  return existsSync(join(root, '.git')) ? join(root, '.git', 'keyfold.lock') : join(root, '.keyfold.lock');
+  const dotGit = join(root, '.git');
+  const st = statSync(dotGit, { throwIfNoEntry: false });
+  if (st?.isDirectory()) return join(dotGit, 'keyfold.lock');
+  if (st?.isFile()) {
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8').slice(0, 4096));
+    if (m && existsSync(resolve(root, m[1]!))) return join(resolve(root, m[1]!), 'keyfold.lock');
+  }
+  return join(root, '.keyfold.lock');
 }
 
 /** Run `fn` holding the repository lock; waits up to 10 s for another keyfold process. */
