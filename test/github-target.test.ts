@@ -134,6 +134,9 @@ describe('sealing and errors', () => {
     expect(JSON.stringify({ m: t.message, h: (t as { hint?: string }).hint })).not.toContain('sealed-box-bytes');
     const limited = toTargetError(Object.assign(new Error('x'), { status: 403, response: { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1700000000' }, data: {} } }), 's', 'list secrets', 'nf');
     expect(limited.message).toBe('s: list secrets: 403 rate limited until 2023-11-14T22:13:20.000Z');
+    const odd = toTargetError(new TypeError("Cannot read properties of undefined (reading 'id')"), 's', 'repository acme/web', 'nf');
+    expect(odd.message).toBe("s: repository acme/web: TypeError: Cannot read properties of undefined (reading 'id')");
+    expect(odd.exitCode).toBe(7);
     expect(toTargetError(Object.assign(new Error('x'), { status: 404, response: { headers: {}, data: { message: 'Not Found' } } }), 's', 'public key', 'repository or environment not found, or the token cannot see it').message).toBe(
       's: public key: 404 repository or environment not found, or the token cannot see it (GitHub: Not Found)',
     );

@@ -397,7 +397,19 @@ describe('sync to GitHub: environments, organizations, names, credentials', () =
     expect(gh.value('acme/web:production', 'P0_KEY_1')).toMatch(new RegExp(`^${CANARY}-p0-k1-`));
     expect(gh.secret('org:acme', 'REGISTRY_TOKEN')).toMatchObject({ value: `${CANARY}-registry`, visibility: 'selected', selected_repository_ids: [gh.repoId('acme/web')] });
 
-    // Access changes in keyfold.yaml: a full compare writes the secrets again with the new visibility.
+    // A full compare with the same access (the selected repositories listed per secret) writes nothing.
+    gh.resetCounts();
+    expect((await sync(repo, gh, ['--full', '--target', 'org-shared'])).code).toBe(0);
+    expect(gh.writes).toBe(0);
+    expect(gh.log.filter((l) => l.path.includes('/repositories'))).toHaveLength(2);
+
+    // Access changes in keyfold.yaml: a full compare writes the secrets again with the new access.
+    config('visibility: selected, selected_repositories: [web, api]');
+    commit(repo, 'org secrets for web and api');
+    gh.resetCounts();
+    expect((await sync(repo, gh)).code).toBe(0);
+    expect(gh.writes).toBe(2);
+    expect(gh.secret('org:acme', 'REGISTRY_TOKEN')?.selected_repository_ids?.sort()).toEqual([gh.repoId('acme/web'), gh.repoId('acme/api')].sort());
     config('visibility: all');
     commit(repo, 'org secrets for all repositories');
     gh.resetCounts();

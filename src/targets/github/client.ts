@@ -71,13 +71,17 @@ function providerMessage(data: unknown): string | undefined {
   return printableName(line.length > 120 ? `${line.slice(0, 117)}...` : line);
 }
 
-export function toTargetError(e: unknown, scope: string, what: string, notFound: string): TargetError | Error {
+export function toTargetError(e: unknown, scope: string, what: string, notFound: string): TargetError {
   if (e instanceof TargetError) return e;
   if (isRequestError(e) && isKeyfoldError(e.cause)) {
     // keyfold's HttpClient gave up (timeouts, no connection): its message already says what happened.
     return new TargetError(`${scope}: ${e.cause.message}`, { hint: e.cause.hint });
   }
-  if (!isRequestError(e)) return e instanceof Error ? e : new Error(String(e));
+  if (!isRequestError(e)) {
+    // Not an HTTP answer (an answer of an unexpected shape): octokit never sees a value, only sealed boxes.
+    const line = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!;
+    return new TargetError(`${scope}: ${what}: ${printableName(line.slice(0, 160))}`);
+  }
   const status = e.status;
   const said = providerMessage(e.response?.data);
   const headers = e.response?.headers ?? {};
@@ -207,7 +211,19 @@ export async function openGitHub(config: GitHubConfig, ctx: TargetContext): Prom
   }
 
   let key: Promise<PublicKey> | undefined;
-  const publicKey = () => (key ??= call('public key', scope.publicKey, scope.notFound));
+  const publicKey = () =>
+    (key ??= call('public key', scope.publicKey, scope.notFound).then(async (k) => {
+      const { sodium } = await import('./vendor.js');
+      await sodium.ready;
+      let bytes = 0;
+      try {
+        bytes = sodium.from_base64(k.key, sodium.base64_variants.ORIGINAL).length;
+      } catch {
+        // not base64
+      }
+      if (typeof k.key_id !== 'string' || k.key_id === '' || bytes !== 32) throw new TargetError(`${scopeName}: public key: GitHub's answer is not a 32-byte public key with a key_id`);
+      return k;
+    }));
 
   /**
    * Organization secrets whose access differs from the configuration are left out of
@@ -250,7 +266,12 @@ export async function openGitHub(config: GitHubConfig, ctx: TargetContext): Prom
       for (const name of changes.upsert) {
         const value = changes.desired.get(name);
         if (!value) continue;
-        const sealed = await seal(value.reveal(), key);
+        let sealed: string;
+        try {
+          sealed = await seal(value.reveal(), key);
+        } catch {
+          throw new TargetError(`${scopeName}: could not seal ${name} with public key ${key_id}`);
+        }
         await call(`write ${name}`, () => scope.put(name, sealed, key_id), scope.notFound);
         writes++;
         changes.done([name]);
