@@ -442,7 +442,8 @@ describe('sync to GitHub: environments, organizations, names, credentials', () =
     await set(repo, 'prod/providers/p0', 'P0_KEY_0', `${CANARY}-new`);
     commit(repo, 'change P0_KEY_0');
     gh.resetCounts();
-    const r = await sync(repo, gh, [], { GITHUB_TOKEN: undefined });
+    const r = await repo.run(['sync'], { env: httpEnv(gh, { GITHUB_TOKEN: undefined }) });
+    outputs.push(r.stdout, r.stderr);
     expect(r.code).toBe(7);
     expect(r.stdout + r.stderr).toMatch(/github repo acme\/web, environment production at [^:]+:\d+: no GitHub token: GITHUB_TOKEN \(or GH_TOKEN\) is not set/);
     expect(gh.requests).toBe(0);
