@@ -18,9 +18,18 @@ const common = {
   define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
+// The github target's third-party code (octokit, libsodium) is a bundle of its own,
+// loaded by `sync` only: the CLI's import of targets/github/vendor.js becomes a require of it.
+const githubVendor = {
+  name: 'github-vendor',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]targets[\\/]github$/.test(args.resolveDir) ? { path: './keyfold-github.js', external: true } : undefined));
+  },
+};
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp' });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [githubVendor] });
+await build({ ...common, entryPoints: ['src/targets/github/vendor.ts'], outfile: 'dist/keyfold-github.js.tmp' });
 // The executable is tiny: `--version` answers without parsing the bundle.
 await build({
   ...common,
@@ -30,5 +39,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
+renameSync('dist/keyfold-github.js.tmp', 'dist/keyfold-github.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');

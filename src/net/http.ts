@@ -22,9 +22,18 @@ export interface HttpOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** One request: fetch's init, a label for errors, and the provider's retry rules when they differ from the client's. */
+export interface HttpRequestInit extends RequestInit {
+  what?: string;
+  /** Whether this request's response should be retried (default: the client's `retryable`). */
+  retryable?: (res: Response) => boolean | Promise<boolean>;
+  /** How long a retried response asks to wait (default: its Retry-After); capped like Retry-After. */
+  retryAfterMs?: (res: Response) => number | undefined;
+}
+
 export interface HttpClient {
   /** One logical request (retried as needed); the final response, whatever its status. */
-  request(url: string, init?: RequestInit & { what?: string }): Promise<Response>;
+  request(url: string, init?: HttpRequestInit): Promise<Response>;
   /** Requests sent so far, retries included. */
   readonly requests: number;
 }
@@ -60,8 +69,8 @@ export function createHttp(options: HttpOptions = {}): HttpClient {
     get requests() {
       return requests;
     },
-    async request(url, init = {}) {
-      const what = init.what ?? `${init.method ?? 'GET'} ${new URL(url).pathname}`;
+    async request(url, { what: label, retryable: retryableHere = retryable, retryAfterMs: askedWait, ...init } = {}) {
+      const what = label ?? `${init.method ?? 'GET'} ${new URL(url).pathname}`;
       for (let attempt = 0; ; attempt++) {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), timeout);
@@ -77,20 +86,21 @@ export function createHttp(options: HttpOptions = {}): HttpClient {
         }
         const last = attempt + 1 >= attempts;
         if (res) {
-          // `retryable` reads a copy. The copy's body is a branch of a tee: cancelling
-          // one branch settles only once the other is cancelled or read too, so the
-          // copy is always cancelled here (or a caller's cancel of `res` never settles).
+          // The rule reads a clone (it may read the body). A clone is a branch of a tee, and
+          // cancelling one branch settles only once the other is consumed or cancelled too:
+          // never await that.
           const probe = res.clone();
-          const retry = await retryable(probe);
+          const again = await retryableHere(probe);
           void probe.body?.cancel().catch(() => undefined);
-          if (!retry) return res;
+          if (!again) return res;
         }
         if (last) {
           if (res) return res;
           throw new TargetError(`${what}: ${failure}`, { hint: 'check the target address and that it is reachable; keyfold retried with backoff' });
         }
-        const wait = res ? Math.min(cap, retryAfterMs(res.headers.get('retry-after')) ?? backoff(attempt)) : backoff(attempt);
-        await res?.body?.cancel().catch(() => undefined);
+        const asked = res && (askedWait ? askedWait(res) : retryAfterMs(res.headers.get('retry-after')));
+        const wait = res ? Math.min(cap, asked ?? backoff(attempt)) : backoff(attempt);
+        void res?.body?.cancel().catch(() => undefined);
         await sleep(wait);
       }
     },

@@ -1,11 +1,13 @@
 /** Sync target types by `type:` in keyfold.yaml. A new target is one folder and one line here. */
 import { dotenvTarget } from './dotenv/dotenv.js';
+import { githubTarget } from './github/github.js';
 import { k8sTarget } from './k8s/k8s.js';
 import type { TargetType } from './target.js';
 import { vaultKvTarget } from './vault-kv/vault-kv.js';
 
 export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   dotenv: dotenvTarget as TargetType,
+  github: githubTarget as TargetType,
   k8s: k8sTarget as TargetType,
   'vault-kv': vaultKvTarget as TargetType,
 };
