@@ -1,4 +1,5 @@
 /** What `keyfold validate` reports: one violation per problem, with a stable rule id. Pure. */
+import { printableName, printableText } from '../kernel/names.js';
 
 /** Stable rule ids (documented in docs/validation.md; CI annotations use them as titles). */
 export const RULES = [
@@ -54,14 +55,34 @@ export function normalizeViolations(violations: readonly Violation[]): Violation
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** `file:line: rule: message` */
+/**
+ * `file:line: rule: message`, one line whatever the file and message hold: control
+ * characters escaped, so a path or key name cannot start a line of its own (an
+ * `::error` workflow command in a CI log) or reach the terminal as an escape sequence.
+ */
 export function formatViolation(v: Violation): string {
-  return `${v.file}:${v.line}: ${v.rule}: ${v.message}`;
+  return `${printableName(v.file)}:${v.line}: ${v.rule}: ${printableName(v.message)}`;
 }
 
-/** A GitHub Actions error annotation (workflow command, values escaped). */
+/**
+ * A GitHub Actions error annotation. Workflow commands are parsed by the runner from
+ * each line of output: the data (after `::`) has `%`, CR and LF escaped, and the
+ * properties also `:` and `,` (GitHub's toolkit escapeData/escapeProperty), so nothing
+ * in a path or message can end the command, add a property or start another one.
+ * Control characters are escaped first, as in every text output.
+ */
 export function githubAnnotation(v: Violation): string {
-  const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  const prop = (s: string) => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  return `::error file=${prop(v.file)},line=${v.line},title=${prop(v.rule)}::${data(v.message)}`;
+  return `::error file=${annotationProperty(v.file)},line=${v.line},title=${annotationProperty(v.rule)}::${annotationData(v.message)}`;
 }
+
+/** The message: line breaks as GitHub's `%0A`, other control characters escaped. */
+export function annotationData(s: string): string {
+  return escapeData(printableText(s));
+}
+
+/** A property (file, title): every control character escaped, then GitHub's escaping. */
+export function annotationProperty(s: string): string {
+  return escapeData(printableName(s)).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

@@ -8,9 +8,10 @@ function write(v: unknown, indent: number, pad: string): string {
   if (typeof v === 'bigint') return v.toString(10);
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
-  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (typeof v === 'string') return str(v);
+  if (typeof v === 'boolean') return JSON.stringify(v);
   // Bytes that are not UTF-8 (a binary file's data): JSON has no bytes, so their text.
-  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
+  if (v instanceof Uint8Array) return str(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8'));
   const inner = indent ? pad + ' '.repeat(indent) : '';
   const nl = indent ? '\n' : '';
   const sep = indent ? ': ' : ':';
@@ -25,9 +26,18 @@ function write(v: unknown, indent: number, pad: string): string {
       ([, x]) => x !== undefined,
     );
     if (entries.length === 0) return '{}';
-    return `{${nl}${entries.map(([k, x]) => inner + JSON.stringify(k) + sep + write(x, indent, inner)).join(',' + nl)}${nl}${pad}}`;
+    return `{${nl}${entries.map(([k, x]) => inner + str(k) + sep + write(x, indent, inner)).join(',' + nl)}${nl}${pad}}`;
   }
-  return JSON.stringify(String(v));
+  return str(String(v));
+}
+
+// JSON.stringify escapes C0 but leaves DEL, C1 (a terminal may take U+009B for CSI) and
+// the line separators raw; the same string, escaped, reads the same to every parser.
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL_RE = /[\u007f-\u009f\u2028\u2029]/g;
+
+function str(s: string): string {
+  return JSON.stringify(s).replace(RAW_CONTROL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Convert bigint values that fit exactly into numbers (for JS consumers and tests). */

@@ -66,6 +66,20 @@ export const DANGEROUS_ENV_NAMES: ReadonlySet<string> = new Set([
   'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'FTP_PROXY', 'NO_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE',
 ]);
 
+/**
+ * Variables that carry identities or an agent session (`KEYFOLD_AGE_KEY`, `…_FILE`,
+ * `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, `KEYFOLD_SESSION`): never
+ * passed to a program keyfold starts (`run`'s command, `edit`'s editor).
+ */
+export const IDENTITY_ENV_RE = /^(?:KEYFOLD_AGE_KEY|SOPS_AGE_KEY|KEYFOLD_SESSION)/i;
+
+/** `env` without the identity variables (IDENTITY_ENV_RE). */
+export function withoutIdentityVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !IDENTITY_ENV_RE.test(k)) out[k] = v;
+  return out;
+}
+
 /** Name prefixes with the same effect (the loader, git config injection, package managers, keyfold and sops identities). */
 export const DANGEROUS_ENV_PREFIXES: readonly string[] = [
   'LD_', 'DYLD_', 'GIT_CONFIG_KEY_', 'GIT_CONFIG_VALUE_', 'NPM_CONFIG_', 'YARN_', 'PNPM_', 'CORECLR_', 'COMPLUS_', 'KEYFOLD_', 'SOPS_',
@@ -80,7 +94,9 @@ export function dangerousNameReason(name: string): string | undefined {
   return undefined;
 }
 
-const KEY_SEGMENT_RE = /^[^\s:#][^:]*$/;
+// No `:`, no leading whitespace or `#`, and no control character anywhere (CONTROL_CHAR_RE).
+// eslint-disable-next-line no-control-regex
+const KEY_SEGMENT_RE = /^[^\s:#\u0000-\u001f\u007f-\u009f][^:\u0000-\u001f\u007f-\u009f]*$/;
 
 /**
  * The map-key path a user-supplied KEY addresses: a top-level key as is when the
@@ -92,7 +108,7 @@ export function parseKeyPath(key: string, hasTopLevel: (k: string) => boolean): 
   for (const seg of path) {
     if (!KEY_SEGMENT_RE.test(seg) || seg.length > 256) {
       throw new UsageError(`invalid key name "${printableName(key.slice(0, 100))}"`, {
-        hint: 'key names are non-empty, contain no ":" and do not start with "#" or whitespace',
+        hint: 'key names are non-empty, contain no ":" or control characters and do not start with "#" or whitespace',
       });
     }
   }
@@ -106,16 +122,46 @@ export function assertSettableKey(path: string[]): void {
   if (reason) throw new UsageError(`refused: ${reason}`, { hint: 'choose another name for this secret' });
 }
 
-/** C0 and C1 control characters and DEL: never printed raw in human-readable output. */
+/** C0 and C1 control characters and DEL: refused in every name keyfold writes. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/g;
+export const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** A name as it may appear in a human-readable line: control characters escaped (`\n`, `\x1b`). */
-export function printableName(name: string): string {
-  return name.replace(CONTROL_RE, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+/** Whether a name holds a C0/C1 control character or DEL (refused at write, skipped in listings). */
+export function hasControlChars(name: string): boolean {
+  return CONTROL_CHAR_RE.test(name);
+}
+
+/**
+ * What is never printed raw in human-readable output: C0 and C1 control characters and
+ * DEL (terminal escapes, OSC sequences, a newline starting an `::error` line in a CI
+ * log), and the Unicode line separators and bidirectional overrides that make text
+ * read differently from what it is.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_BUT_NEWLINE_RE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(c: string): string {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A name (ref, key, member, file, git author, commit subject…) as it may appear in a
+ * human-readable line: control characters escaped (`\n`, `\x1b`, `\u202e`), and cut to
+ * `max` characters (with `…`) when given. The one escaping rule for every text output,
+ * validate's messages and CI annotations included.
+ */
+export function printableName(name: string, max?: number): string {
+  const clean = name.replace(UNPRINTABLE_RE, escapeChar);
+  return max !== undefined && clean.length > max ? clean.slice(0, Math.max(0, max - 1)) + '…' : clean;
+}
+
+/** Multi-line human-readable text: like `printableName`, but line breaks are kept. */
+export function printableText(text: string): string {
+  return text.replace(UNPRINTABLE_BUT_NEWLINE_RE, escapeChar);
 }

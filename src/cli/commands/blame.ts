@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { blame } from '../../ops/audit/blame.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -8,12 +9,12 @@ interface Options {
 
 export default async function blameCommand(ctx: CommandContext, [ref]: string[], opts: Options): Promise<void> {
   const lines = await blame(new Workspace(ctx.global), ref!, { decrypt: opts.decrypt === true });
-  const width = Math.max(0, ...lines.map((l) => l.key.length));
+  const width = Math.max(0, ...lines.map((l) => p(l.key).length));
   ctx.out.result(lines, () =>
     lines
       .map(
         (l) =>
-          `${l.key.padEnd(width)}  ${l.sha.slice(0, 12)}  ${l.date.slice(0, 10)}  ${l.author}${l.pr !== undefined ? `  #${l.pr}` : ''}  ${l.subject}${l.reencryptedSince ? `  (re-encrypted since in ${l.reencryptedSince.slice(0, 12)})` : ''}`,
+          `${p(l.key).padEnd(width)}  ${l.sha.slice(0, 12)}  ${l.date.slice(0, 10)}  ${p(l.author)}${l.pr !== undefined ? `  #${l.pr}` : ''}  ${p(l.subject)}${l.reencryptedSince ? `  (re-encrypted since in ${l.reencryptedSince.slice(0, 12)})` : ''}`,
       )
       .join('\n'),
   );

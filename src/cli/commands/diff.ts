@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { diffRefs, type RefDiff } from '../../ops/secrets/diff.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -8,15 +9,16 @@ interface Options {
 }
 
 const describe = (d: RefDiff, a: string, b: string) => {
-  if (!d.a) return `${d.name}: only in ${b}`;
-  if (!d.b) return `${d.name}: only in ${a}`;
+  const name = p(d.name);
+  if (!d.a) return `${name}: only in ${p(b)}`;
+  if (!d.b) return `${name}: only in ${p(a)}`;
   const lines = [
-    ...d.onlyInA.map((k) => `  - ${k} (only in ${a})`),
-    ...d.onlyInB.map((k) => `  + ${k} (only in ${b})`),
-    ...d.different.map((k) => `  ~ ${k} (values differ)`),
-    ...d.unknown.map((k) => `  ? ${k} (cannot compare: a side you cannot read)`),
+    ...d.onlyInA.map((k) => `  - ${p(k)} (only in ${p(a)})`),
+    ...d.onlyInB.map((k) => `  + ${p(k)} (only in ${p(b)})`),
+    ...d.different.map((k) => `  ~ ${p(k)} (values differ)`),
+    ...d.unknown.map((k) => `  ? ${p(k)} (cannot compare: a side you cannot read)`),
   ];
-  return lines.length ? `${d.name}:\n${lines.join('\n')}` : `${d.name}: same (${d.equal.length} key(s))`;
+  return lines.length ? `${name}:\n${lines.join('\n')}` : `${name}: same (${d.equal.length} key(s))`;
 };
 
 /** With --exit-code: 1 when the two sides differ (as `git diff --exit-code`). */

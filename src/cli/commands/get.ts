@@ -5,5 +5,5 @@ import type { CommandContext } from './context.js';
 
 export default async function getCommand(ctx: CommandContext, [ref, key]: string[]): Promise<void> {
   const v = (await getValue(new Workspace(ctx.global), ref!, key!)).reveal();
-  ctx.out.result(v, () => encodeValue(v));
+  ctx.out.value(v, () => encodeValue(v));
 }

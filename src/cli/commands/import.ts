@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { UsageError } from '../../kernel/errors.js';
 import { importFile } from '../../ops/secrets/import.js';
 import { Workspace } from '../../ops/context/workspace.js';
@@ -15,9 +16,9 @@ export default async function importCommand(ctx: CommandContext, [file]: string[
   const r = await importFile(new Workspace(ctx.global), file!, { ref: opts.ref, format: opts.format, fromSops: opts.fromSops === true, overwrite: opts.overwrite === true });
   ctx.out.result(r, () =>
     [
-      `${r.ref} (${r.file}):`,
-      ...r.added.map((k) => `  + ${k}`),
-      ...r.overwritten.map((k) => `  ~ ${k} (overwritten)`),
+      `${p(r.ref)} (${p(r.file)}):`,
+      ...r.added.map((k) => `  + ${p(k)}`),
+      ...r.overwritten.map((k) => `  ~ ${p(k)} (overwritten)`),
       ...(r.unchanged.length ? [`  = ${r.unchanged.length} unchanged`] : []),
     ].join('\n'),
   );

@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { readHistory, type LogEntry, type LogFile } from '../../ops/audit/log.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -29,26 +30,27 @@ export default async function logCommand(ctx: CommandContext, [target]: string[]
 }
 
 function entryText(e: LogEntry): string {
-  const head = `commit ${e.sha.slice(0, 12)}${e.pr !== undefined ? ` (#${e.pr})` : ''}  ${e.date.slice(0, 10)}  ${e.author} <${e.email}>`;
-  const lines = [head, `    ${e.subject}`];
+  const head = `commit ${e.sha.slice(0, 12)}${e.pr !== undefined ? ` (#${e.pr})` : ''}  ${p(e.date.slice(0, 10))}  ${p(e.author)} <${p(e.email)}>`;
+  const lines = [head, `    ${p(e.subject)}`];
   for (const f of e.files) lines.push(...fileLines(f));
   if (e.policy) lines.push('    policy: policies/access.yaml changed');
   return lines.join('\n');
 }
 
 function fileLines(f: LogFile): string[] {
-  const where = f.from ? `${f.ref} (renamed from ${f.from})` : f.ref;
+  const names = (xs: readonly string[]) => xs.map((x) => p(x)).join(', ');
+  const where = f.from ? `${p(f.ref)} (renamed from ${p(f.from)})` : p(f.ref);
   const parts: string[] = [];
   if (f.status === 'added') parts.push('created');
   if (f.status === 'deleted') parts.push('deleted');
   if (f.reencrypted) {
-    parts.push(f.confirmed ? `re-encrypted (fresh data key); values changed: ${f.confirmed.join(', ') || 'none'}` : 're-encrypted (fresh data key)');
+    parts.push(f.confirmed ? `re-encrypted (fresh data key); values changed: ${names(f.confirmed) || 'none'}` : 're-encrypted (fresh data key)');
   }
-  if (f.added.length && f.status !== 'deleted') parts.push(`+ ${f.added.join(', ')}`);
-  if (!f.reencrypted && f.changed.length) parts.push(`~ ${f.changed.join(', ')}`);
-  if (f.removed.length && f.status !== 'deleted') parts.push(`- ${f.removed.join(', ')}`);
-  if (f.status === 'deleted') parts.push(`keys ${f.removed.join(', ')}`);
-  if (f.readersAdded.length) parts.push(`readers +${f.readersAdded.join(' +')}`);
-  if (f.readersRemoved.length) parts.push(`readers -${f.readersRemoved.join(' -')}`);
+  if (f.added.length && f.status !== 'deleted') parts.push(`+ ${names(f.added)}`);
+  if (!f.reencrypted && f.changed.length) parts.push(`~ ${names(f.changed)}`);
+  if (f.removed.length && f.status !== 'deleted') parts.push(`- ${names(f.removed)}`);
+  if (f.status === 'deleted') parts.push(`keys ${names(f.removed)}`);
+  if (f.readersAdded.length) parts.push(`readers +${f.readersAdded.map((x) => p(x)).join(' +')}`);
+  if (f.readersRemoved.length) parts.push(`readers -${f.readersRemoved.map((x) => p(x)).join(' -')}`);
   return [`    ${where}: ${parts.join('; ') || 'no key changes'}`];
 }

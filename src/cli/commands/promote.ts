@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { applyPromote, planPromote, type PromoteEntry } from '../../ops/secrets/promote.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -10,9 +11,9 @@ interface Options {
 
 const describe = (e: PromoteEntry) =>
   [
-    `${e.action.padEnd(9)} ${e.from} → ${e.to}`,
-    ...e.added.map((k) => `    + ${k}`),
-    ...e.changed.map((k) => `    ~ ${k}${e.action === 'replace' ? ' (write-only replacement)' : ''}`),
+    `${e.action.padEnd(9)} ${p(e.from)} → ${p(e.to)}`,
+    ...e.added.map((k) => `    + ${p(k)}`),
+    ...e.changed.map((k) => `    ~ ${p(k)}${e.action === 'replace' ? ' (write-only replacement)' : ''}`),
     ...(e.unchanged.length ? [`    = ${e.unchanged.length} unchanged`] : []),
   ].join('\n');
 

@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { rotationStatus } from '../../ops/audit/exposure.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -11,7 +12,7 @@ export default async function rotationStatusCommand(ctx: CommandContext, _args: 
   const pending = items.filter((i) => i.status === 'pending');
   ctx.out.result({ pending: pending.length, items }, () => {
     if (items.length === 0) return 'no removals recorded (policies/rotations.yaml)';
-    const lines = items.map((i) => `  ${i.status.padEnd(7)}  ${i.ref} ${i.key}  (${i.member}, removed ${i.removed.slice(0, 10)}${i.sha ? `; rotated in ${i.sha.slice(0, 12)}` : ''})`);
+    const lines = items.map((i) => `  ${i.status.padEnd(7)}  ${p(i.ref)} ${p(i.key)}  (${p(i.member)}, removed ${p(i.removed.slice(0, 10))}${i.sha ? `; rotated in ${i.sha.slice(0, 12)}` : ''})`);
     return [`${pending.length} of ${items.length} exposed value(s) still to rotate:`, ...lines].join('\n');
   });
 }

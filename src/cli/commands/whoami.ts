@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { whoami } from '../../ops/identity/whoami.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -7,11 +8,11 @@ export default async function whoamiCommand(ctx: CommandContext): Promise<void> 
   ctx.out.result(w, () => {
     const lines: string[] = [];
     if (w.sources.length === 0) lines.push('no age identity found (create one: keyfold keygen -o ~/.config/sops/age/keys.txt)');
-    for (const s of w.sources) lines.push(`identity ${s.name} (${s.kind}): ${s.recipients.join(', ') || '(none)'}`);
+    for (const s of w.sources) lines.push(`identity ${p(s.name)} (${s.kind}): ${s.recipients.join(', ') || '(none)'}`);
     for (const m of w.members) {
       lines.push(`member ${m.member} (${m.kind}), roles: ${m.roles.join(', ') || '(none)'}`);
-      lines.push(`  reads ${m.read.length} ref(s)${m.read.length ? `: ${m.read.join(', ')}` : ''}`);
-      lines.push(`  writes ${m.write.length} ref(s)${m.write.length ? `: ${m.write.join(', ')}` : ''}`);
+      lines.push(`  reads ${m.read.length} ref(s)${m.read.length ? `: ${m.read.map((r) => p(r)).join(', ')}` : ''}`);
+      lines.push(`  writes ${m.write.length} ref(s)${m.write.length ? `: ${m.write.map((r) => p(r)).join(', ')}` : ''}`);
       if (m.breakglass.length) lines.push(`  break-glass custodian for ${m.breakglass.length} ref(s)`);
     }
     if (!w.repository) lines.push('not in a keyfold repository: no policy to match these identities against (--repo DIR)');

@@ -4,6 +4,7 @@
  */
 import { ExitCode, KeyfoldError, fromSystemError } from '../../kernel/errors.js';
 import { encodeJson } from '../../formats/json.js';
+import { printableName } from '../../kernel/names.js';
 import type { Io } from '../io/io.js';
 
 /** Print an error (never a stack trace unless KEYFOLD_DEBUG=1) and return its exit code. */
@@ -46,6 +47,7 @@ export function reportNoCommand(io: Io, help: string): number {
   return ExitCode.usage;
 }
 
+/** One line, control characters escaped (messages name files and keys other tools wrote). */
 function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
+  return printableName(s.replace(/\s*\n\s*/g, ' '));
 }

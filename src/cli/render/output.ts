@@ -1,8 +1,13 @@
 /**
  * The only writer to stdout and stderr while a command runs (errors: errors.ts). Data
  * goes to stdout, as text or, with --json, as JSON; notes for humans go to stderr.
+ * Human-readable text never carries a control character raw (names come from files
+ * other tools may have written): handlers escape each name with `printableName`, and
+ * every text line passes `printableText` here as well. Only `raw` and `value` (values,
+ * documents, help) are written as they are.
  */
 import { encodeJson } from '../../formats/json.js';
+import { printableText } from '../../kernel/names.js';
 import type { Io } from '../io/io.js';
 import type { Prompter } from '../io/stdin.js';
 
@@ -14,6 +19,15 @@ export class Output implements Prompter {
 
   /** Data on stdout: `text` normally, `data` as JSON with --json. */
   result(data: unknown, text: () => string): void {
+    if (this.json) this.io.stdout.write(encodeJson(data) + '\n');
+    else {
+      const t = printableText(text());
+      if (t) this.io.stdout.write(t.endsWith('\n') ? t : t + '\n');
+    }
+  }
+
+  /** A value on stdout: as JSON with --json, else its text as it is (a secret value is data, never escaped). */
+  value(data: unknown, text: () => string): void {
     if (this.json) this.io.stdout.write(encodeJson(data) + '\n');
     else {
       const t = text();
@@ -28,21 +42,21 @@ export class Output implements Prompter {
 
   /** Progress and notes for humans, on stderr; silent with --json. */
   info(text: string): void {
-    if (!this.json) this.io.stderr.write(text + '\n');
+    if (!this.json) this.io.stderr.write(printableText(text) + '\n');
   }
 
   /** A line on stderr that is shown even with --json (it is not part of the data). */
   note(text: string): void {
-    this.io.stderr.write(text + '\n');
+    this.io.stderr.write(printableText(text) + '\n');
   }
 
   warn(text: string): void {
-    this.io.stderr.write(`keyfold: warning: ${text}\n`);
+    this.io.stderr.write(`keyfold: warning: ${printableText(text)}\n`);
   }
 
   /** A problem the command recovers from (the user is asked what to do next). */
   error(text: string): void {
-    this.io.stderr.write(`keyfold: ${text}\n`);
+    this.io.stderr.write(`keyfold: ${printableText(text)}\n`);
   }
 
   /** A question on the terminal (stderr), as is. */

@@ -138,7 +138,7 @@ export async function checkWrite(ws: Workspace, ref: string, plain: Document): P
   // A rotation run writes as the environment's CI identity, which no grant lets write.
   if (ws.identities.length > 0 && !ws.options.rotationWriter) await assertMayWrite(ws, ref);
   const rules = await ws.rules();
-  const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n.slice(0, 100))}"`);
+  const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n, 100)}"`);
   const p = problems[0];
   if (p) {
     throw new UsageError(`refused key name in ${ref}: ${p.message}`, {
