@@ -441,7 +441,7 @@ describe('recipients sync --check / --json / --env', () => {
     expect(r.stdout).toMatch(new RegExp(`all ${REFS.length} file\\(s\\) match the policy`));
     const j = await seeded.run(['recipients', 'sync', '--check', '--json'], { as: null });
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ ok: true, changes: [] });
+    expect(JSON.parse(j.stdout)).toEqual({ ok: true, changes: [], skipped: [] });
   });
 
   it('drift: exit 3 with no identity; --json lists each change; --env limits the plan and the sync to one environment', async () => {
@@ -542,7 +542,8 @@ describe('access', () => {
   it('access --json: readers, writers and custodians of every ref', async () => {
     const r = await seeded.run(['access', '--json'], { as: null });
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as RefAccess[];
+    const { refs: rows, skipped } = JSON.parse(r.stdout) as { refs: RefAccess[]; skipped: unknown[] };
+    expect(skipped).toEqual([]);
     expect(rows.map((x) => x.ref)).toEqual(REFS);
     const by = new Map(rows.map((x) => [x.ref, x]));
     expect(by.get('dev/api/db')).toEqual({ ref: 'dev/api/db', exists: true, readers: ['admin', 'alice'], writers: ['admin', 'alice'], breakglass: [] });
@@ -560,7 +561,7 @@ describe('access', () => {
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/^prod\/providers\/brandnew \(no file yet\)\n {2}read: {2}admin, ci-prod\n {2}write: admin, alice\n/);
     const dev = await seeded.run(['access', 'dev/api/db', '--json'], { as: null });
-    expect(JSON.parse(dev.stdout)).toEqual([{ ref: 'dev/api/db', exists: true, readers: ['admin', 'alice'], writers: ['admin', 'alice'], breakglass: [] }]);
+    expect(JSON.parse(dev.stdout)).toEqual({ refs: [{ ref: 'dev/api/db', exists: true, readers: ['admin', 'alice'], writers: ['admin', 'alice'], breakglass: [] }], skipped: [] });
   });
 
   it('access --member NAME: text and --json', async () => {
@@ -573,6 +574,7 @@ describe('access', () => {
       read: [...DEV_REFS, ...STAGING_REFS].sort(),
       write: [...DEV_REFS, 'prod/providers/multi', 'prod/providers/openrouter'].sort(),
       breakglass: [],
+      skipped: [],
     });
     const cron = await seeded.run(['access', '--member', 'revenue-cron'], { as: null });
     expect(cron.stdout).toBe('revenue-cron (agent, roles: agent-prod-readonly)\n  read:  prod/analytics/warehouse\n  write: (none)\n');

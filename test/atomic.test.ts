@@ -113,7 +113,7 @@ describe('atomic writes under SIGKILL', () => {
     // Whatever was left behind: dot-file temps only; ls, decrypt of the directory and
     // the next write are not confused by them.
     const ls = await repo.run(['ls', '--json']);
-    expect(JSON.parse(ls.stdout)).toEqual([{ ref: REF, file: FILE, keys: ['V'] }]);
+    expect(JSON.parse(ls.stdout)).toEqual({ refs: [{ ref: REF, file: FILE, keys: ['V'] }], skipped: [] });
     const dec = await repo.run(['decrypt', 'secrets', '--json']);
     expect(dec.code, dec.stderr).toBe(0);
     expect(Object.keys(JSON.parse(dec.stdout) as object)).toEqual([FILE]);

@@ -501,6 +501,7 @@ describe('a keyfold root inside a larger git repository (monorepo)', () => {
         { ref: 'dev/m/gone', keys: ['G'], deleted: true },
         { ref: 'dev/m/x', keys: ['K'], deleted: false },
       ],
+      skipped: [],
     });
   });
 });

@@ -199,9 +199,10 @@ describe('values never appear where they should not', () => {
     // ls really listed the keys (so the check above ran on real output).
     expect(results[0]![1].stdout).toContain('FROM_STDIN');
     expect(results[0]![1].stdout).toContain('GENERATED');
-    expect(JSON.parse(results[2]![1].stdout)).toEqual([
-      { ref: REF, file: FILE, keys: ['FROM_STDIN', 'FROM_VALUE', 'GENERATED', 'FROM_JSON', 'nested.deep'] },
-    ]);
+    expect(JSON.parse(results[2]![1].stdout)).toEqual({
+      refs: [{ ref: REF, file: FILE, keys: ['FROM_STDIN', 'FROM_VALUE', 'GENERATED', 'FROM_JSON', 'nested.deep'] }],
+      skipped: [],
+    });
   });
 
   it('failing commands print no value (wrong identity, tampering, missing key, bad names, bad identities)', async () => {

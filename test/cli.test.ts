@@ -284,13 +284,13 @@ describe('set, get, unset, show, ls', () => {
     const db = await repo.run(['ls', 'dev/api/db'], { as: null });
     expect(db.stdout).toBe('dev/api/db\n    PASSWORD\n    USER\n    HOST\n');
     const j = await repo.run(['ls', 'dev/api/un', '--json'], { as: null });
-    expect(JSON.parse(j.stdout)).toEqual([{ ref: 'dev/api/un', file: 'secrets/dev/api/un.yaml', keys: ['KEEP'] }]);
+    expect(JSON.parse(j.stdout)).toEqual({ refs: [{ ref: 'dev/api/un', file: 'secrets/dev/api/un.yaml', keys: ['KEEP'] }], skipped: [] });
     const prefix = await repo.run(['ls', 'dev/api/', '--json'], { as: null });
-    expect((JSON.parse(prefix.stdout) as Array<{ ref: string }>).every((e) => e.ref.startsWith('dev/api/'))).toBe(true);
+    expect((JSON.parse(prefix.stdout) as { refs: Array<{ ref: string }> }).refs.every((e) => e.ref.startsWith('dev/api/'))).toBe(true);
     const none = await repo.run(['ls', 'prod'], { as: null });
     expect(none.code).toBe(0);
     expect(none.stdout).toBe('');
-    expect((await repo.run(['ls', 'prod', '--json'], { as: null })).stdout).toBe('[]\n');
+    expect(JSON.parse((await repo.run(['ls', 'prod', '--json'], { as: null })).stdout)).toEqual({ refs: [], skipped: [] });
   });
 });
 

@@ -146,7 +146,7 @@ describe('member remove: the exposure ledger', () => {
   it('lists exactly the refs and keys bob could read at any point, deleted files and old-only keys included', () => {
     expect(removeOut.code, removeOut.stderr).toBe(0);
     expectNoValues(removeOut);
-    expect(JSON.parse(removeOut.stdout)).toEqual({ name: 'bob', exposure: EXPOSED });
+    expect(JSON.parse(removeOut.stdout)).toEqual({ name: 'bob', exposure: EXPOSED, skipped: [] });
   });
 
   it('records the removal in policies/rotations.yaml (member, recipient, time, HEAD, exposure) and drops bob from the policy', () => {
@@ -260,6 +260,7 @@ describe('access --at and --history', () => {
     expect(p1).toEqual({
       commit: sha['p1'],
       refs: [{ ref: 'staging/payments/stripe', exists: true, readers: ['admin', 'bob'], unknownRecipients: [], writers: ['admin'], breakglass: [] }],
+      skipped: [],
     });
     // The policy already dropped bob, but the file still listed him until the sync.
     expect((await at(sha['p3a']!, 'staging/payments/stripe')).refs[0]!.readers).toEqual(['admin', 'bob']);

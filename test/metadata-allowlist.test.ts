@@ -200,17 +200,24 @@ describe('S1: metadata outside the allowlist is refused under secrets/, before d
 
   cases.forEach((c, i) => {
     const test = c.needsAgeCli ? ageLive.it : it;
-    test.concurrent(`${c.name}: get, show, set, ls and decrypt exit 5 with a non-recipient identity`, async () => {
+    test.concurrent(`${c.name}: get, show, set and decrypt exit 5 with a non-recipient identity; ls skips the file`, async () => {
       const ref = `dev/meta/case${i}`;
       const file = join(repo.dir, 'secrets', 'dev', 'meta', `case${i}.yaml`);
       const text = texts.get(`case${i}`)!;
       expect(text).toContain(CANARY); // the canary really is in the file
-      for (const args of [['get', ref, 'API_KEY'], ['show', ref], ['set', ref, 'NEW_KEY', '--stdin'], ['ls', ref], ['decrypt', file]]) {
+      for (const args of [['get', ref, 'API_KEY'], ['show', ref], ['set', ref, 'NEW_KEY', '--stdin'], ['decrypt', file]]) {
         const r = await repo.run(args, { as: outsider, input: 'new-value' });
         expectRefused(r, `${c.name}: ${args[0]}`);
         expect(r.stderr).toMatch(/refused/);
         expect(r.stderr).toMatch(c.reason);
       }
+      // A listing goes on past the refused file: named in a warning, its keys not listed.
+      const ls = await repo.run(['ls', ref], { as: outsider });
+      expect(ls.code, `${c.name}: ls: ${ls.stderr}`).toBe(0);
+      expect(ls.stdout).toBe('');
+      expect(ls.stderr).toMatch(new RegExp(`^keyfold: warning: skipped secrets/dev/meta/case${i}\\.yaml: refused[^\\n]+\\n$`));
+      expect(ls.stderr).toMatch(c.reason);
+      expect(ls.stderr).not.toContain(CANARY);
       // With the right identity it is refused all the same.
       const admin = await repo.run(['get', ref, 'API_KEY']);
       expectRefused(admin, `${c.name}: get as admin`);
@@ -273,37 +280,46 @@ describe('S10: symlinks under secrets/ are refused, never followed', () => {
     expect(lstatSync(join(repo.dir, 'secrets', 'dev', 'linkdir')).isSymbolicLink()).toBe(true);
   };
 
-  it('a symlinked file: get, show, set, ls and decrypt exit 5 even for a recipient', async () => {
+  it('a symlinked file: get, show, set and decrypt exit 5 even for a recipient; ls skips it', async () => {
     const file = join(repo.dir, 'secrets', 'dev', 'links', 'file.yaml');
     for (const args of [
       ['get', 'dev/links/file', 'API_KEY'],
       ['show', 'dev/links/file'],
       ['set', 'dev/links/file', 'API_KEY', '--stdin'],
       ['set', 'dev/links/file', 'OTHER', '--stdin'],
-      ['ls', 'dev/links'],
-      ['ls'],
       ['decrypt', file],
     ]) {
       const r = await repo.run(args, { input: `overwritten-${CANARY}` });
       expectRefused(r, `symlinked file: ${args.join(' ')}`);
       expect(r.stderr).toMatch(/symlink/);
     }
+    // Listings skip it, name it in a warning, and list the rest.
+    for (const args of [['ls', 'dev/links'], ['ls']]) {
+      const r = await repo.run(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr).toMatch(/^keyfold: warning: skipped secrets\/dev\/links\/file\.yaml: a symlink/m);
+      expect(r.stdout + r.stderr).not.toContain(CANARY);
+    }
+    expect((await repo.run(['ls'])).stdout).toContain('dev/real/db');
     unchanged();
   });
 
-  it('a symlinked directory: get, set (existing and new file) and ls exit 5; nothing written through it', async () => {
+  it('a symlinked directory: get, set (existing and new file) exit 5, ls skips it; nothing written through it', async () => {
     for (const args of [
       ['get', 'dev/linkdir/db', 'API_KEY'],
       ['show', 'dev/linkdir/db'],
       ['set', 'dev/linkdir/db', 'API_KEY', '--stdin'],
       ['set', 'dev/linkdir/new', 'API_KEY', '--stdin'],
       ['set', 'dev/linkdir/sub/new', 'API_KEY', '--stdin'],
-      ['ls', 'dev/linkdir'],
       ['decrypt', join(repo.dir, 'secrets', 'dev', 'linkdir', 'db.yaml')],
     ]) {
       const r = await repo.run(args, { input: `overwritten-${CANARY}` });
       expectRefused(r, `symlinked dir: ${args.join(' ')}`);
     }
+    const ls = await repo.run(['ls', 'dev/linkdir']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toBe('');
+    expect(ls.stderr).toMatch(/^keyfold: warning: skipped secrets\/dev\/linkdir: a symlink/);
     unchanged();
     expect(() => lstatSync(join(linkedDir, 'new.yaml'))).toThrow();
     expect(() => lstatSync(join(linkedDir, 'sub'))).toThrow();

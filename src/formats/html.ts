@@ -3,6 +3,7 @@
  * No scripts, no external resources; every string is escaped. Key names only, never
  * values.
  */
+import { printableName } from '../kernel/names.js';
 
 export interface ReportData {
   generated: string;
@@ -12,9 +13,11 @@ export interface ReportData {
   matrix: Array<{ ref: string; keys: string[]; cells: Record<string, string> }>;
   timeline: Array<{ sha: string; date: string; author: string; subject: string; pr?: number; lines: string[] }>;
   rotations: Array<{ member: string; removed: string; ref: string; key: string; status: string }>;
+  /** Files under secrets/ the report could not use (listed on the page when any). */
+  skipped?: Array<{ file: string; message: string }>;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const esc = (s: string) => printableName(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 const CELL_LABEL: Record<string, string> = { rw: 'read + write', r: 'read', w: 'write only', bg: 'break-glass' };
 
@@ -45,6 +48,11 @@ export function renderReport(d: ReportData): string {
         .map((r) => `<tr class="s-${esc(r.status)}"><td>${esc(r.status)}</td><td>${esc(r.ref)}</td><td>${esc(r.key)}</td><td>${esc(r.member)}</td><td>${esc(r.removed.slice(0, 10))}</td></tr>`)
         .join('')}</tbody></table>`
     : '<p>No member removals recorded.</p>';
+  const skipped = d.skipped?.length
+    ? `<h2 id="skipped">Files not read</h2>\n<p class="sub">Left out of the matrix: each is damaged or not a ref's file (<code>keyfold validate</code> names the problem).</p>\n<ul class="skipped">${d.skipped
+        .map((s) => `<li><code>${esc(s.file)}</code>: ${esc(s.message)}</li>`)
+        .join('')}</ul>\n`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -67,7 +75,7 @@ table.rot td{text-align:left}tr.s-pending td{background:#fde2e1}tr.s-done td{bac
 <table class="matrix"><thead><tr><th>ref</th>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table>
-<h2 id="rotations">Rotations after member removals</h2>
+${skipped}<h2 id="rotations">Rotations after member removals</h2>
 ${rotations}
 <h2 id="timeline">Timeline</h2>
 <ol class="timeline">

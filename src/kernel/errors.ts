@@ -66,6 +66,16 @@ export class AccessError extends KeyfoldError {
   override readonly exitCode = ExitCode.noIdentity;
 }
 
+/**
+ * A bulk rewrite (`recipients sync`, `rotate`) did every file it could, but some it could
+ * not open: not readable with your identities, or damaged (each is named). Exit 4, the
+ * documented code for files you cannot open.
+ */
+export class NotOpenedError extends KeyfoldError {
+  override readonly code = 'not-opened';
+  override readonly exitCode = ExitCode.noIdentity;
+}
+
 /** MAC mismatch, tampered or malformed ciphertext, metadata outside the allowlist. */
 export class IntegrityError extends KeyfoldError {
   override readonly code = 'integrity';

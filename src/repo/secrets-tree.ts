@@ -5,8 +5,8 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE } from '../config/keyfold-config.js';
-import { SECRETS_DIR, isUnderSecrets, pathToRef, refUnder } from '../kernel/ref.js';
-import { IntegrityError, NotFoundError } from '../kernel/errors.js';
+import { SECRETS_DIR, isUnderSecrets, normalizeRefPrefix, parseRef, pathToRef, refUnder } from '../kernel/ref.js';
+import { FormatError, IntegrityError, KeyfoldError, NotFoundError, fromSystemError } from '../kernel/errors.js';
 import { readRegularFile, readUtf8File } from './read-file.js';
 
 
@@ -103,7 +103,143 @@ export interface RefText extends RefEntry {
   text: string;
 }
 
-/** `listRefFiles` with each file's text read (no symlinks, size-limited). */
+/** A file a listing could not use, named (escaped) with the reason; the others are listed. */
+export interface SkippedFile {
+  /** Repository-relative path. */
+  file: string;
+  /** Its ref, when the file name is one. */
+  ref?: string;
+  /** The error's code (`integrity`, `format`, …) and exit code, as the file alone would fail. */
+  code: string;
+  exitCode: number;
+  /** Why, without the file name (which `file` gives). */
+  message: string;
+}
+
+/** A listing that goes on past files it cannot use, reporting each. */
+export interface RefScan<T> {
+  refs: T[];
+  skipped: SkippedFile[];
+}
+
+/** A skipped file from the error that made a listing skip it. */
+export function skippedFile(file: string, error: KeyfoldError, ref?: string): SkippedFile {
+  return { file, ...(ref !== undefined ? { ref } : {}), code: error.code, exitCode: error.exitCode, message: withoutFile(error.message, file) };
+}
+
+/** An error message without a leading `file:` / `file:line:` (the skipped entry names the file). */
+function withoutFile(message: string, file: string): string {
+  return message.startsWith(file) ? message.slice(file.length).replace(/^:(\d+:)?/, '').trim() : message;
+}
+
+interface Walk {
+  entries: RefEntry[];
+  /** `reason`: the message for a skipped entry, when it differs from the error's. */
+  problems: Array<{ file: string; error: KeyfoldError; reason?: string }>;
+}
+
+/**
+ * Every `*.yaml`/`*.yml` file under `<root>/secrets` (optionally below a ref prefix),
+ * sorted by ref, and the entries that cannot be refs: symlinks (never followed) and
+ * names that are not refs (`REF_SEGMENT_RE`: control characters, spaces, …).
+ */
+function walkRefFiles(root: string, prefix?: string): Walk {
+  const base = join(root, SECRETS_DIR);
+  const out: RefEntry[] = [];
+  const problems: Walk['problems'] = [];
+  // Whether a path (a file or a directory) is below the prefix, or holds it.
+  const relevant = (p: string) => {
+    const key = relative(base, p).split(sep).join('/').replace(/\.ya?ml$/, '');
+    return refUnder(key, prefix) || (prefix !== undefined && refUnder(normalizeRefPrefix(prefix), key));
+  };
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      const error = fromSystemError(e);
+      if (!error || dir === base) throw e;
+      problems.push({ file: relative(root, dir), error });
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      const display = relative(root, p);
+      if (e.isSymbolicLink()) {
+        if (!relevant(p)) continue;
+        problems.push({
+          file: display,
+          error: new IntegrityError(`refused: ${display} is a symlink`, { file: display, hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file' }),
+          reason: 'a symlink; keyfold never follows symlinks under secrets/',
+        });
+        continue;
+      }
+      if (e.isDirectory()) {
+        if (relevant(p)) walk(p);
+        continue;
+      }
+      if (!/\.ya?ml$/.test(e.name) || e.name.startsWith('.') || !relevant(p)) continue;
+      if (!e.isFile()) {
+        problems.push({
+          file: display,
+          error: new IntegrityError(`refused: ${display} is not a regular file`, { file: display, hint: 'keyfold reads only regular files under secrets/' }),
+          reason: 'not a regular file',
+        });
+        continue;
+      }
+      const ref = pathToRef(root, p)!;
+      if (!isValidRef(ref)) {
+        problems.push({
+          file: display,
+          error: new FormatError(`${display}: the file name is not a ref (letters, digits, . _ - in each segment, at least <env>/<name>)`, {
+            file: display,
+            hint: 'rename the file; keyfold lists, reads and writes only refs',
+          }),
+        });
+        continue;
+      }
+      out.push({ ref, path: p });
+    }
+  };
+  assertNoSymlinks(root, base);
+  walk(base);
+  const byRef = (a: RefEntry, b: RefEntry) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+  const byFile = (a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  return { entries: out.sort(byRef), problems: problems.sort(byFile) };
+}
+
+/** Skipped files in path order, whichever step skipped them. */
+export function sortSkipped(skipped: SkippedFile[]): SkippedFile[] {
+  return skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+function toSkipped(p: Walk['problems'][number]): SkippedFile {
+  const s = skippedFile(p.file, p.error);
+  return p.reason === undefined ? s : { ...s, message: p.reason };
+}
+
+function isValidRef(ref: string): boolean {
+  try {
+    parseRef(ref);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every ref file under `<root>/secrets` (optionally below a ref prefix), sorted by ref.
+ * Strict: the first symlink or file name that is not a ref fails the listing (for
+ * commands that act on what they list: run, export, promote, diff).
+ */
+export function listRefFiles(root: string, prefix?: string): RefEntry[] {
+  const w = walkRefFiles(root, prefix);
+  if (w.problems[0]) throw w.problems[0].error;
+  return w.entries;
+}
+
+/** `listRefFiles` with each file's text read (no symlinks, size-limited); strict as well. */
 export function readRefFiles(root: string, prefix?: string): RefText[] {
   return listRefFiles(root, prefix).map((e) => {
     const display = relative(root, e.path);
@@ -112,36 +248,27 @@ export function readRefFiles(root: string, prefix?: string): RefText[] {
 }
 
 /**
- * Every `*.yaml`/`*.yml` file under `<root>/secrets` (optionally below a ref prefix),
- * sorted by ref. Symlinks are refused, never followed.
+ * The ref files of a listing that goes on past what it cannot use: symlinks, names that
+ * are not refs, and (with `read`) files that cannot be read are skipped and reported.
  */
-export function listRefFiles(root: string, prefix?: string): RefEntry[] {
-  const base = join(root, SECRETS_DIR);
-  const out: RefEntry[] = [];
-  const walk = (dir: string): void => {
-    let entries;
+export function scanRefFiles(root: string, prefix?: string): RefScan<RefEntry> {
+  const w = walkRefFiles(root, prefix);
+  return { refs: w.entries, skipped: w.problems.map(toSkipped) };
+}
+
+/** `scanRefFiles` with each file's text read; a file that cannot be read is skipped. */
+export function scanRefTexts(root: string, prefix?: string): RefScan<RefText> {
+  const w = walkRefFiles(root, prefix);
+  const skipped = w.problems.map(toSkipped);
+  const refs: RefText[] = [];
+  for (const e of w.entries) {
+    const display = relative(root, e.path);
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
+      refs.push({ ...e, display, text: readTextFile(e.path, display, { root, dirsChecked: true }) });
+    } catch (err) {
+      if (!(err instanceof KeyfoldError)) throw err;
+      skipped.push(skippedFile(display, err, e.ref));
     }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isSymbolicLink()) {
-        throw new IntegrityError(`refused: ${relative(root, p)} is a symlink`, {
-          file: relative(root, p),
-          hint: 'keyfold never follows symlinks under secrets/; replace it with a regular file',
-        });
-      }
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith('.')) {
-        out.push({ ref: pathToRef(root, p)!, path: p });
-      }
-    }
-  };
-  assertNoSymlinks(root, base);
-  walk(base);
-  const filtered = out.filter((e) => refUnder(e.ref, prefix));
-  return filtered.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  }
+  return { refs, skipped: sortSkipped(skipped) };
 }

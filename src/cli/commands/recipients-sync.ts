@@ -16,17 +16,23 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
   const rekey = opts.rekeyMerged ? await (await import('../../ops/policy/rekey-merged.js')).mergedRekeys(ws, env) : undefined;
   const plan = await planRecipients(ws, { env, rekey });
   if (opts.check) {
-    ctx.out.result({ ok: plan.changes.length === 0, changes: plan.changes }, () => planLines(plan).join('\n'));
-    if (plan.changes.length > 0) {
-      throw new ViolationsError(`${plan.changes.length} file(s) do not match the policy`, { hint: 'run `keyfold recipients sync` as a reader of those files' });
+    // A file that cannot be planned (damaged, refused metadata, a symlink) is drift too.
+    const drift = plan.changes.length + plan.skipped.length;
+    ctx.out.result({ ok: drift === 0, changes: plan.changes, skipped: plan.skipped }, () => planLines(plan).join('\n'));
+    if (drift > 0) {
+      throw new ViolationsError(`${drift} file(s) do not match the policy${plan.skipped.length ? ` (${plan.skipped.length} cannot be read)` : ''}`, {
+        hint: plan.changes.length ? 'run `keyfold recipients sync` as a reader of those files' : 'restore the damaged files (`keyfold validate` names the problem)',
+      });
     }
     return;
   }
   ctx.out.info(planLines(plan).join('\n'));
   const result = await applyRecipients(ws, plan, ctx.out.progress());
-  if (rekey) await (await import('../../ops/policy/rekey-merged.js')).recordRekeyState(ws, env, result.failed.map((f) => f.entry.ref));
-  ctx.out.result({ changes: plan.changes, applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () =>
-    plan.changes.length ? resultLines(result).join('\n') : '',
+  const notDone = [...result.failed.map((f) => f.entry.ref), ...result.skipped.flatMap((s) => (s.ref !== undefined ? [s.ref] : []))];
+  if (rekey) await (await import('../../ops/policy/rekey-merged.js')).recordRekeyState(ws, env, notDone);
+  ctx.out.result(
+    { changes: plan.changes, applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })), skipped: result.skipped },
+    () => (plan.changes.length || result.skipped.length ? resultLines(result).join('\n') : ''),
   );
   const failure = failureError(result, 'synced');
   if (failure) throw failure;

@@ -11,12 +11,15 @@ export default async function rotateCommand(ctx: CommandContext, [prefix]: strin
   const ws = new Workspace(ctx.global);
   const plan = await planRecipients(ws, { prefix: prefix?.replace(/\/+$/, ''), rekey: () => 'rotate: fresh data key' });
   if (opts.dryRun) {
-    ctx.out.result({ changes: plan.changes }, () => planLines(plan).join('\n'));
+    ctx.out.result({ changes: plan.changes, skipped: plan.skipped }, () => planLines(plan).join('\n'));
     return;
   }
   ctx.out.info(planLines(plan).join('\n'));
   const result = await applyRecipients(ws, plan, ctx.out.progress());
-  ctx.out.result({ applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })) }, () => resultLines(result).join('\n'));
+  ctx.out.result(
+    { applied: result.applied.map((e) => e.ref), failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })), skipped: result.skipped },
+    () => resultLines(result).join('\n'),
+  );
   const failure = failureError(result, 'rotated');
   if (failure) throw failure;
 }

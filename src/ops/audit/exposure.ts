@@ -11,7 +11,9 @@ import { BlobReader } from '../../repo/git/blobs.js';
 import { readLog } from '../../repo/git/log.js';
 import { isAncestor } from '../../repo/git/refs.js';
 import { isWorkTree } from '../../repo/git/tree.js';
-import { readRefFiles } from '../../repo/secrets-tree.js';
+import { scanRefTexts, skippedFile, sortSkipped, type SkippedFile } from '../../repo/secrets-tree.js';
+import { KeyfoldError } from '../../kernel/errors.js';
+import { parseSopsFile } from '../../sops/file.js';
 import { readHistory } from './log.js';
 import type { Workspace } from '../context/workspace.js';
 import { loadRemovals } from '../../repo/control-files.js';
@@ -23,8 +25,12 @@ export interface ExposedRef {
   deleted: boolean;
 }
 
-/** Refs and keys whose files ever listed `recipient`, in git history or the working tree. */
-export async function exposureOf(ws: Workspace, recipient: string): Promise<ExposedRef[]> {
+/**
+ * Refs and keys whose files ever listed `recipient`, in git history or the working tree.
+ * Working-tree files it cannot read (symlinks, names that are not refs, damaged files)
+ * are skipped and reported; their committed versions still count.
+ */
+export async function exposureOf(ws: Workspace, recipient: string): Promise<{ exposure: ExposedRef[]; skipped: SkippedFile[] }> {
   const exposed = new Map<string, Set<string>>();
   const note = (ref: string, keys: Iterable<string>) => {
     let set = exposed.get(ref);
@@ -55,14 +61,33 @@ export async function exposureOf(ws: Workspace, recipient: string): Promise<Expo
     }
   }
   const live = new Set<string>();
-  for (const entry of readRefFiles(ws.root)) {
+  const scan = scanRefTexts(ws.root);
+  const skipped = [...scan.skipped];
+  for (const entry of scan.refs) {
     live.add(entry.ref);
+    const problem = parseProblem(entry.text, entry.display);
+    if (problem) {
+      skipped.push({ ...problem, message: `${problem.message} (its committed versions are counted)` });
+      continue;
+    }
     const snap = snapshotOf(entry.text, entry.display);
     if (snap && snap.groups.some((g) => g.includes(recipient))) note(entry.ref, snap.keys.keys());
   }
-  return [...exposed]
+  const exposure = [...exposed]
     .map(([ref, keys]) => ({ ref, keys: [...keys].sort(), deleted: !live.has(ref) }))
     .sort((a, b) => (a.ref < b.ref ? -1 : 1));
+  return { exposure, skipped: sortSkipped(skipped) };
+}
+
+/** Why a working-tree file is not a SOPS file keyfold reads (strict), or undefined. */
+function parseProblem(text: string, file: string): SkippedFile | undefined {
+  try {
+    parseSopsFile(text, file, { strict: true, readOnly: true });
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof KeyfoldError)) throw e;
+    return skippedFile(file, e);
+  }
 }
 
 export interface RotationItem {
@@ -83,7 +108,7 @@ export interface RotationItem {
  */
 export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
   const removals = loadRemovals(ws.root);
-  const live = new Map(readRefFiles(ws.root).map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
+  const live = new Map(scanRefTexts(ws.root).refs.map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
   const items: RotationItem[] = [];
   for (const r of removals) {
     // Commits after the removal: those on top of HEAD-at-removal when it is still an
@@ -95,7 +120,8 @@ export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean
         const hit = history.entries.find((e) =>
           e.files.some((f) => (f.ref === ref || f.from === ref) && (f.added.includes(key) || f.changed.includes(key))),
         );
-        const status = hit ? 'done' : live.get(ref)?.has(key) ? 'pending' : 'deleted';
+        // A file that is there but cannot be read counts as still holding the key.
+        const status = hit ? 'done' : live.has(ref) && (live.get(ref) === undefined || live.get(ref)!.has(key)) ? 'pending' : 'deleted';
         items.push({ member: r.member, removed: r.removed, ref, key, status, ...(hit ? { sha: hit.sha } : {}) });
       }
     }

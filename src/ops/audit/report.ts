@@ -4,15 +4,22 @@ import { breakglassCovers, memberCan, rolesOf } from '../../core/policy.js';
 import { snapshotOf } from '../../core/file-diff.js';
 import { renderReport, type ReportData } from '../../formats/html.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
-import { readRefFiles } from '../../repo/secrets-tree.js';
+import type { SkippedFile } from '../../repo/secrets-tree.js';
+import { scanParsedRefs } from '../secrets/scan-refs.js';
 import { rotationStatus } from './exposure.js';
 import { readHistory, type LogFile } from './log.js';
 import type { Workspace } from '../context/workspace.js';
 
-export async function buildReport(ws: Workspace, now = new Date()): Promise<ReportData> {
+/**
+ * The report's data. Files under secrets/ it cannot use (symlinks, names that are not
+ * refs, damaged files) are left out of the matrix and listed in `skipped`, on the page
+ * and in the command's output.
+ */
+export async function buildReport(ws: Workspace, now = new Date()): Promise<ReportData & { skipped: SkippedFile[] }> {
   const policy = await ws.policy();
   const names = Object.keys(policy.members).sort();
-  const matrix = readRefFiles(ws.root).map((entry) => {
+  const scan = scanParsedRefs(ws.root);
+  const matrix = scan.refs.map((entry) => {
     const snap = snapshotOf(entry.text, entry.display);
     const cells: Record<string, string> = {};
     for (const m of names) {
@@ -38,6 +45,7 @@ export async function buildReport(ws: Workspace, now = new Date()): Promise<Repo
       lines: [...e.files.map(describe), ...(e.policy ? ['access policy changed'] : [])],
     })),
     rotations: await rotationStatus(ws).catch(() => []),
+    skipped: scan.skipped,
   };
 }
 
@@ -53,8 +61,8 @@ function describe(f: LogFile): string {
 }
 
 /** Write the report (ciphertext-free: key names only) to `file`. */
-export async function writeReport(ws: Workspace, file: string): Promise<{ file: string; refs: number; members: number; pending: number }> {
+export async function writeReport(ws: Workspace, file: string): Promise<{ file: string; refs: number; members: number; pending: number; skipped: SkippedFile[] }> {
   const data = await buildReport(ws);
   writeFileAtomic(file, renderReport(data));
-  return { file, refs: data.matrix.length, members: data.members.length, pending: data.rotations.filter((r) => r.status === 'pending').length };
+  return { file, refs: data.matrix.length, members: data.members.length, pending: data.rotations.filter((r) => r.status === 'pending').length, skipped: data.skipped };
 }

@@ -9,7 +9,7 @@ import { isKeyfoldError } from '../../kernel/errors.js';
 import { refEnv } from '../../kernel/ref.js';
 import { identitySources } from '../../keys/identities.js';
 import { defaultKeyFile } from '../../keys/sources/default-file.js';
-import { readRefFiles } from '../../repo/secrets-tree.js';
+import { scanRefTexts } from '../../repo/secrets-tree.js';
 import { parseSopsFile } from '../../sops/file.js';
 import { isWorkTree } from '../../repo/git/tree.js';
 import { checkGeneratedFiles } from '../validate/generated.js';
@@ -96,7 +96,9 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
   // What you can open, per environment (from the files' recipients; nothing decrypted).
   try {
     const perEnv = new Map<string, { total: number; readable: number }>();
-    for (const f of readRefFiles(root)) {
+    const scan = scanRefTexts(root);
+    for (const skipped of scan.skipped) checks.push({ check: 'secrets', status: 'fail', message: `${skipped.file}: ${skipped.message}`, hint: 'restore or rename it (`keyfold validate` names the problem)' });
+    for (const f of scan.refs) {
       const e = perEnv.get(refEnv(f.ref)) ?? { total: 0, readable: 0 };
       perEnv.set(refEnv(f.ref), e);
       e.total++;

@@ -17,7 +17,7 @@ export interface WhoamiSource {
 export interface Whoami {
   sources: WhoamiSource[];
   /** Policy members whose recipient is one of ours, with what they can do. */
-  members: MemberAccess[];
+  members: Array<Omit<MemberAccess, 'skipped'>>;
   /** Our recipients that no member of the policy has. */
   unknown: string[];
   /** Whether there was a repository (and so a policy) to match the identities against. */
@@ -45,7 +45,7 @@ export async function whoami(ws: Workspace): Promise<Whoami> {
   const known = new Set(names.map((n) => policy.members[n]!.recipient));
   return {
     sources,
-    members: await Promise.all(names.map((n) => memberAccess(ws, n))),
+    members: (await Promise.all(names.map((n) => memberAccess(ws, n)))).map(({ skipped: _skipped, ...m }) => m),
     unknown: [...mine].filter((r) => !known.has(r)),
     repository: true,
   };

@@ -8,7 +8,8 @@ import { resolveCommit } from '../../repo/git/refs.js';
 import { showFile } from '../../repo/git/blobs.js';
 import { listFilesAt } from '../../repo/git/tree.js';
 import { readHistory } from '../audit/log.js';
-import { listRefFiles } from '../../repo/secrets-tree.js';
+import { scanRefFiles, type RefScan, type SkippedFile } from '../../repo/secrets-tree.js';
+import { ExitCode } from '../../kernel/errors.js';
 import type { Workspace } from '../context/workspace.js';
 import { parseRef, repoPathToRef } from '../../kernel/ref.js';
 import { checkAccessPolicy } from '../../core/policy-check.js';
@@ -28,20 +29,30 @@ export interface MemberAccess {
   read: string[];
   write: string[];
   breakglass: string[];
+  /** Entries under secrets/ that are not listed (symlinks, names that are not refs). */
+  skipped: SkippedFile[];
 }
 
-/** Access to one ref (existing or not), or to every existing ref. */
-export async function refAccess(ws: Workspace, ref?: string): Promise<RefAccess[]> {
+/**
+ * Access to one ref (existing or not), or to every existing ref. Only file names are
+ * read: a symlink or a name that is not a ref is skipped and reported, never fatal.
+ */
+export async function refAccess(ws: Workspace, ref?: string): Promise<RefScan<RefAccess>> {
   const policy = await ws.policy();
-  const existing = new Set(listRefFiles(ws.root).map((e) => e.ref));
-  const refs = ref ? [parseRef(ref).join('/')] : [...existing];
-  return refs.map((r) => ({
-    ref: r,
-    exists: existing.has(r),
-    readers: membersWith(policy, 'read', r),
-    writers: membersWith(policy, 'write', r),
-    breakglass: breakglassCovers(policy, r) ? [...policy.breakglass!.custodians] : [],
-  }));
+  const wanted = ref ? parseRef(ref).join('/') : undefined;
+  const scan = scanRefFiles(ws.root, wanted);
+  const existing = new Set(scan.refs.map((e) => e.ref));
+  const refs = wanted ? [wanted] : [...existing];
+  return {
+    refs: refs.map((r) => ({
+      ref: r,
+      exists: existing.has(r),
+      readers: membersWith(policy, 'read', r),
+      writers: membersWith(policy, 'write', r),
+      breakglass: breakglassCovers(policy, r) ? [...policy.breakglass!.custodians] : [],
+    })),
+    skipped: scan.skipped,
+  };
 }
 
 /** What one member can read and write among the existing refs. */
@@ -49,7 +60,8 @@ export async function memberAccess(ws: Workspace, member: string): Promise<Membe
   const policy = await ws.policy();
   const m = policy.members[member];
   if (!m) throw new NotFoundError(`member ${member} not found`, { hint: `members: ${Object.keys(policy.members).join(', ')}` });
-  const refs = listRefFiles(ws.root).map((e) => e.ref);
+  const scan = scanRefFiles(ws.root);
+  const refs = scan.refs.map((e) => e.ref);
   const custodian = policy.breakglass?.custodians.includes(member) ?? false;
   return {
     member,
@@ -58,6 +70,7 @@ export async function memberAccess(ws: Workspace, member: string): Promise<Membe
     read: refs.filter((r) => memberCan(policy, member, 'read', r)),
     write: refs.filter((r) => memberCan(policy, member, 'write', r)),
     breakglass: custodian ? refs.filter((r) => breakglassCovers(policy, r)) : [],
+    skipped: scan.skipped,
   };
 }
 
@@ -71,7 +84,7 @@ export interface RefAccessAt extends RefAccess {
  * Who could read refs at a past revision: the file's recipients then (the
  * cryptographic truth), named by the policy then; writers by that policy.
  */
-export async function accessAt(ws: Workspace, rev: string, ref?: string): Promise<{ commit: string; refs: RefAccessAt[] }> {
+export async function accessAt(ws: Workspace, rev: string, ref?: string): Promise<{ commit: string; refs: RefAccessAt[]; skipped: SkippedFile[] }> {
   const commit = await resolveCommit(ws.root, rev);
   if (!commit) throw new NotFoundError(`revision ${rev.slice(0, 80)} not found`, { hint: 'give a commit, tag or branch of this repository' });
   // `./`: relative to the keyfold root, which may be a subdirectory of the repository.
@@ -81,11 +94,20 @@ export async function accessAt(ws: Workspace, rev: string, ref?: string): Promis
   const paths = (await listFilesAt(ws.root, commit, 'secrets')).filter((p) => /\.ya?ml$/.test(p));
   const wanted = ref ? parseRef(ref).join('/') : undefined;
   const refs: RefAccessAt[] = [];
+  const skipped: SkippedFile[] = [];
   for (const path of paths) {
     const r = repoPathToRef(path)!;
     if (wanted && r !== wanted) continue;
+    if (!isRef(r)) {
+      skipped.push({ file: path, code: 'format', exitCode: ExitCode.failure, message: 'the file name is not a ref' });
+      continue;
+    }
     const snap = snapshotOf((await showFile(ws.root, commit, path)) ?? '', path);
-    const recipients = [...new Set(snap?.groups.flat() ?? [])];
+    if (!snap) {
+      skipped.push({ file: path, code: 'format', exitCode: ExitCode.failure, message: 'not a readable SOPS file at that revision: its readers are unknown' });
+      continue;
+    }
+    const recipients = [...new Set(snap.groups.flat())];
     refs.push({
       ref: r,
       exists: true,
@@ -95,8 +117,8 @@ export async function accessAt(ws: Workspace, rev: string, ref?: string): Promis
       breakglass: policy.breakglass && breakglassCovers(policy, r) ? [...policy.breakglass.custodians] : [],
     });
   }
-  if (wanted && refs.length === 0) throw new NotFoundError(`ref ${wanted} did not exist at ${rev.slice(0, 80)}`);
-  return { commit, refs };
+  if (wanted && refs.length === 0 && skipped.length === 0) throw new NotFoundError(`ref ${wanted} did not exist at ${rev.slice(0, 80)}`);
+  return { commit, refs, skipped };
 }
 
 export interface AccessChange {
@@ -129,4 +151,13 @@ export async function accessHistory(ws: Workspace, ref: string): Promise<AccessC
     }
   }
   return changes;
+}
+
+function isRef(ref: string): boolean {
+  try {
+    parseRef(ref);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -12,7 +12,7 @@ import { ACCESS_FILE, type AccessPolicy } from '../../config/access-policy.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { resolveCommit } from '../../repo/git/refs.js';
-import { readTextFile } from '../../repo/secrets-tree.js';
+import { readTextFile, type SkippedFile } from '../../repo/secrets-tree.js';
 import { exposureOf, type ExposedRef } from '../audit/exposure.js';
 import { recordRemoval } from '../audit/removals.js';
 import { writeGeneratedFiles } from './generated-files.js';
@@ -81,13 +81,15 @@ export interface MemberRemoveResult {
   name: string;
   /** Every ref and key the member could read at any point in history: rotate them. */
   exposure: ExposedRef[];
+  /** Working-tree files that could not be read (their committed versions are counted). */
+  skipped: SkippedFile[];
 }
 
 export async function removeMember(ws: Workspace, name: string): Promise<MemberRemoveResult> {
   const policy = await ws.policy();
   const member = policy.members[name];
   if (!member) throw new NotFoundError(`member ${name} not found in ${ACCESS_FILE}`, { hint: 'list members with `keyfold access`' });
-  const exposure = await exposureOf(ws, member.recipient);
+  const { exposure, skipped } = await exposureOf(ws, member.recipient);
   const head = await resolveCommit(ws.root, 'HEAD');
   const removal = {
     member: name,
@@ -111,5 +113,5 @@ export async function removeMember(ws: Workspace, name: string): Promise<MemberR
       throw new UsageError(`${name} is a break-glass custodian`, { hint: 'replace them in breakglass.custodians first (edit policies/access.yaml), then remove the member' });
     }
   }, () => recordRemoval(ws, removal));
-  return { name, exposure };
+  return { name, exposure, skipped };
 }

@@ -9,7 +9,8 @@ import { layoutKey, recipientLayout, uniqueSorted, type RecipientLayout } from '
 import { openSopsFile, parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
 import type { Keying } from '../../sops/seal.js';
 import { withRepoLock } from '../../repo/lock.js';
-import { readRefFiles, readTextFile } from '../../repo/secrets-tree.js';
+import { readTextFile, type SkippedFile } from '../../repo/secrets-tree.js';
+import { scanParsedRefs } from '../secrets/scan-refs.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from '../audit/recipient-names.js';
 import { writeSopsFile } from '../secrets/store.js';
@@ -32,6 +33,12 @@ export interface RecipientPlan {
   entries: RecipientPlanEntry[];
   /** Entries whose action is not `ok`. */
   changes: RecipientPlanEntry[];
+  /**
+   * Files that cannot be planned: symlinks, names that are not refs, malformed YAML,
+   * metadata outside the allowlist. The others are planned; `--check` counts these as
+   * drift, and applying reports them as not synced.
+   */
+  skipped: SkippedFile[];
 }
 
 export interface PlanOptions {
@@ -56,9 +63,10 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   }
   const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
-  const entries: RecipientPlanEntry[] = readRefFiles(ws.root, prefix).map((entry) => {
+  const scan = scanParsedRefs(ws.root, prefix);
+  const entries: RecipientPlanEntry[] = scan.refs.map((entry) => {
     const display = entry.display;
-    const parsed = parseSopsFile(entry.text, display, { strict: true, readOnly: true });
+    const parsed = entry.parsed;
     const have = currentLayout(parsed);
     const want = recipientLayout(policy, entry.ref);
     const haveAll = new Set(have.groups.flat());
@@ -78,15 +86,17 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
       reason: removed.length > 0 ? 'readers removed: fresh data key' : 'key-group structure changed: fresh data key',
     };
   });
-  return { entries, changes: entries.filter((e) => e.action !== 'ok') };
+  return { entries, changes: entries.filter((e) => e.action !== 'ok'), skipped: scan.skipped };
 }
 
 export interface ApplyResult {
   applied: RecipientPlanEntry[];
   /** Generated files (.sops.yaml, CODEOWNERS) rewritten to match the policy. */
   generated: string[];
-  /** Files the identities could not open (they need a reader to sync them). */
+  /** Files the identities could not open (they need a reader to sync them), or damaged ones. */
   failed: Array<{ entry: RecipientPlanEntry; error: KeyfoldError }>;
+  /** The plan's skipped files (damaged, or not a ref's file): not synced either. */
+  skipped: SkippedFile[];
 }
 
 /**
@@ -97,7 +107,7 @@ export async function applyRecipients(ws: Workspace, plan: RecipientPlan, onProg
   const policy = await ws.policy();
   const identities = ws.identities;
   const config = await ws.config();
-  const result: ApplyResult = { applied: [], failed: [], generated: [] };
+  const result: ApplyResult = { applied: [], failed: [], generated: [], skipped: plan.skipped };
   await withRepoLock(ws.root, () => {
     result.generated = writeGeneratedFiles(ws.root, policy, config);
     plan.changes.forEach((entry, i) => {

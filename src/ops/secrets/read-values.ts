@@ -1,11 +1,11 @@
 /** `get`, `show`, `ls`: reading refs. */
 import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
-import { NotFoundError } from '../../kernel/errors.js';
-import { parseKeyPath } from '../../kernel/names.js';
+import { ExitCode, NotFoundError } from '../../kernel/errors.js';
+import { hasControlChars, parseKeyPath, printableName } from '../../kernel/names.js';
 import { Secret } from '../../kernel/secret.js';
 import { leafKeyPaths } from '../../formats/document-keys.js';
-import { parseSopsFile } from '../../sops/file.js';
-import { readRefFiles } from '../../repo/secrets-tree.js';
+import { sortSkipped, type RefScan } from '../../repo/secrets-tree.js';
+import { scanParsedRefs } from './scan-refs.js';
 import { locateRef, openRef } from './store.js';
 import type { Workspace } from '../context/workspace.js';
 
@@ -39,11 +39,26 @@ export interface RefListing {
   keys: string[];
 }
 
-/** Refs under a prefix with their key names (nested keys dotted), without decrypting. */
-export function listRefs(ws: Workspace, prefix?: string): RefListing[] {
-  return readRefFiles(ws.root, prefix).map((entry) => {
-    const parsed = parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true });
-    const keys = leafKeyPaths(parsed.doc).map((p) => p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : ''));
-    return { ref: entry.ref, file: entry.display, keys };
-  });
+/**
+ * Refs under a prefix with their key names (nested keys dotted), without decrypting.
+ * Goes on past what it cannot use, reporting it in `skipped`: symlinks and file names
+ * that are not refs, files that are not well-formed SOPS within the metadata allowlist,
+ * and key names with control characters (the ref is listed without them).
+ */
+export function listRefs(ws: Workspace, prefix?: string): RefScan<RefListing> {
+  const scan = scanParsedRefs(ws.root, prefix);
+  const refs: RefListing[] = [];
+  const skipped = [...scan.skipped];
+  for (const entry of scan.refs) {
+    const parsed = entry.parsed;
+    const keys: string[] = [];
+    for (const p of leafKeyPaths(parsed.doc)) {
+      const name = p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : '');
+      if (p.some(hasControlChars)) {
+        skipped.push({ file: entry.display, code: 'format', exitCode: ExitCode.failure, message: `key ${printableName(name, 100)} not listed: its name holds a control character` });
+      } else keys.push(name);
+    }
+    refs.push({ ref: entry.ref, file: entry.display, keys });
+  }
+  return { refs, skipped: sortSkipped(skipped) };
 }
