@@ -2,7 +2,13 @@
  * The pull-request comment `validate --summary` writes (DESIGN §6): the verdict, the
  * changed key names per ref — never values — the services that import them, and who
  * must review. Pure: data in, Markdown out.
+ *
+ * Every name and message comes from the pull request, so none reaches the Markdown as
+ * markup: each is an inline code span (no @mention, link, HTML, emphasis or table cell
+ * break can start inside one), with backticks and `|` replaced and everything outside
+ * printable ASCII escaped.
  */
+import { printableName } from '../kernel/names.js';
 import type { Violation } from './violation.js';
 
 export interface SummaryRef {
@@ -11,6 +17,8 @@ export interface SummaryRef {
   status: 'added' | 'modified' | 'deleted';
   keys?: { added: string[]; changed: string[]; removed: string[] };
   reencrypted?: boolean;
+  /** Re-encrypted by an author who cannot read the ref (a write-only replacement). */
+  writeOnly?: boolean;
   recipientsChanged?: boolean;
   /** Services importing the ref, each with the targets of its environment. */
   services: Array<{ name: string; targets: string[] }>;
@@ -30,6 +38,8 @@ export interface SummaryInput {
 
 const MAX_LIST = 50;
 
+const OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]{1,100})?$/;
+
 export function renderSummary(s: SummaryInput): string {
   const out: string[] = [];
   const n = s.violations.length;
@@ -40,12 +50,21 @@ export function renderSummary(s: SummaryInput): string {
     out.push('#### Changed secrets', '', '| ref | change | keys | imported by |', '|---|---|---|---|');
     for (const r of s.refs.slice(0, MAX_LIST)) {
       const keys: string[] = [];
-      if (r.keys) {
-        if (r.keys.added.length) keys.push(`added ${r.keys.added.map(code).join(', ')}`);
-        if (r.keys.changed.length) keys.push(`${r.reencrypted ? 're-encrypted' : 'changed'} ${r.keys.changed.map(code).join(', ')}`);
-        if (r.keys.removed.length) keys.push(`removed ${r.keys.removed.map(code).join(', ')}`);
+      if (r.writeOnly) {
+        // Said plainly: a reviewer must not read this as a routine re-encryption.
+        keys.push(
+          `**value replaced by an author who cannot read it**: ${r.keys?.changed.map(code).join(', ') || 'every key'} — re-encrypted with a fresh data key, every key in the file is new; no reviewer can see the old or new value`,
+        );
+        if (r.keys?.added.length) keys.push(`added ${r.keys.added.map(code).join(', ')}`);
+        if (r.keys?.removed.length) keys.push(`removed ${r.keys.removed.map(code).join(', ')}`);
+      } else {
+        if (r.keys) {
+          if (r.keys.added.length) keys.push(`added ${r.keys.added.map(code).join(', ')}`);
+          if (r.keys.changed.length) keys.push(`${r.reencrypted ? 're-encrypted' : 'changed'} ${r.keys.changed.map(code).join(', ')}`);
+          if (r.keys.removed.length) keys.push(`removed ${r.keys.removed.map(code).join(', ')}`);
+        }
+        if (r.reencrypted) keys.push('fresh data key: every key in the file is new, so any value may have been replaced (only a reader can tell: `keyfold log --decrypt`)');
       }
-      if (r.reencrypted) keys.push('new data key');
       if (r.recipientsChanged) keys.push('**recipients changed**');
       const services = r.services.length
         ? r.services.map((sv) => `${code(sv.name)}${sv.targets.length ? ` → ${sv.targets.map(code).join(', ')}` : ''}`).join('<br>')
@@ -69,27 +88,36 @@ export function renderSummary(s: SummaryInput): string {
   else {
     for (const [owners, files] of s.reviewers) {
       const shown = files.slice(0, 10).map(code).join(', ') + (files.length > 10 ? `, …(${files.length - 10} more)` : '');
-      out.push(`- ${owners || '(no owner)'}: ${shown}`);
+      // Owners come from the base commit's CODEOWNERS (admin-only): a well-formed @login or
+      // @org/team is a mention, as intended; anything else is shown as code.
+      out.push(`- ${owners ? owners.split(' ').map((o) => (OWNER_RE.test(o) ? o : code(o))).join(' ') : '(no owner)'}: ${shown}`);
     }
   }
   out.push('');
 
   if (n > 0) {
     out.push('#### Violations', '');
-    for (const v of s.violations.slice(0, MAX_LIST)) out.push(`- ${code(`${v.file}:${v.line}`)} **${v.rule}**: ${text(v.message)}`);
+    for (const v of s.violations.slice(0, MAX_LIST)) out.push(`- ${code(`${v.file}:${v.line}`)} **${v.rule}**: ${inlineCode(v.message, 400)}`);
     if (n > MAX_LIST) out.push(`- …and ${n - MAX_LIST} more (see the check's annotations)`);
     out.push('');
   }
   return out.join('\n');
 }
 
-/** A name as inline code, safe in a table cell (names come from the PR, so strip what could break out). */
-function code(s: string): string {
-  const clean = s.replace(/[`|\r\n<>]/g, '?').replace(/[^\x20-\x7e]/g, '?');
-  return '`' + (clean.length > 120 ? clean.slice(0, 117) + '…' : clean) + '`';
+/**
+ * A name or message as inline code, safe in a table cell: nothing in a code span is
+ * markup (GitHub makes no @mention, link or HTML there); a backtick (which would end
+ * it) and `|` (which would end the cell) become `?`, and everything outside printable
+ * ASCII is escaped (`\n`, `\x1b`, `\u0430`), homoglyphs and bidi overrides included.
+ */
+export function code(s: string): string {
+  return inlineCode(s, 120);
 }
 
-/** Message text: no HTML, no table or link syntax from the PR. */
-function text(s: string): string {
-  return s.replace(/[<>|\r\n]/g, ' ').replace(/[[\]]/g, (c) => `\\${c}`);
+/** `code` for a longer text (a violation's message). */
+function inlineCode(s: string, max: number): string {
+  const clean = printableName(s)
+    .replace(/[`|]/g, '?')
+    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return '`' + (clean.length > max ? clean.slice(0, max - 1) + '…' : clean) + '`';
 }

@@ -8,11 +8,11 @@
  */
 import { repoPathToRef } from '../../kernel/ref.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
-import { authorizeChanges, type FileChange } from '../../core/change-authorization.js';
+import { authorizeChanges, resolveAuthor, type FileChange } from '../../core/change-authorization.js';
 import { diffSnapshots, snapshotOf, type FileSnapshot } from '../../core/file-diff.js';
 import { versionFacts, type VersionFacts } from '../../core/rollback.js';
 import { checkRollback, type RollbackInput } from './rollback.js';
-import { layoutKey } from '../../core/policy.js';
+import { layoutKey, memberCan } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
 import { readAtRevisions } from '../../repo/git/blobs.js';
 import { mergeBase, resolveCommit } from '../../repo/git/refs.js';
@@ -29,6 +29,11 @@ export interface ChangedFile {
   keys?: { added: string[]; changed: string[]; removed: string[] };
   /** A fresh data key re-encrypted every value: which values changed cannot be told. */
   reencrypted?: boolean;
+  /**
+   * Re-encrypted by an author who cannot read the ref (by the base policy): a write-only
+   * replacement — every key in the file is new, and no reviewer can see what it holds.
+   */
+  writeOnly?: boolean;
   recipientsChanged?: boolean;
 }
 
@@ -59,6 +64,10 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
     secretPaths.map((p, i) => [p, revs.map((_, r) => blobs[r * secretPaths.length + i]?.toString('utf8'))]),
   );
 
+  // Authors as members of the base policy (unknown authors are reported by authorizeChanges).
+  const members = input.basePolicy ? input.authors.map((a) => resolveAuthor(input.basePolicy!, a)).filter((m): m is string => m !== undefined) : [];
+  const someAuthorCannotRead = (ref: string) => members.some((m) => !memberCan(input.basePolicy!, m, 'read', ref));
+
   const changed: ChangedFile[] = [];
   const fileChanges: FileChange[] = [];
   const rollbackInputs: RollbackInput[] = [];
@@ -77,6 +86,7 @@ export async function checkChanges(input: ChangeCheckInput): Promise<{ changed: 
         const d = diffSnapshots(old, now);
         entry.keys = { added: d.added, changed: d.changed, removed: d.removed };
         if (d.reencrypted) entry.reencrypted = true;
+        if (d.reencrypted && someAuthorCannotRead(ref)) entry.writeOnly = true;
       }
       if (old && now && (layoutKey(old) !== layoutKey(now) || envelopesEdited(old, now, entry.reencrypted === true))) entry.recipientsChanged = fc.recipientsChanged = true;
       if (headFile?.parsed) {

@@ -43,6 +43,7 @@ export async function buildSummary(ctx: SummaryContext): Promise<string> {
       status: c.status,
       keys: c.keys,
       reencrypted: c.reencrypted,
+      writeOnly: c.writeOnly,
       recipientsChanged: c.recipientsChanged,
       services: servicesImporting(ctx.config, c.ref!),
     }));
