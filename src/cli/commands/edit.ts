@@ -15,6 +15,7 @@ export default async function editCommand(ctx: CommandContext, [target]: string[
   const ws = new Workspace(ctx.global);
   const options: EditOptions = {
     editor: ctx.io.env['VISUAL'] || ctx.io.env['EDITOR'] || 'vi',
+    env: ctx.io.env,
     retryAfterInvalid: ctx.io.stdin.isTTY
       ? async (e) => {
           ctx.out.error(e.message);

@@ -4,15 +4,13 @@
  * turned off); SIGINT, SIGTERM and SIGHUP are forwarded; its exit code is returned
  * (128 + n when a signal ended it). keyfold's own identity variables never reach it.
  */
+import { withoutIdentityVariables } from '../../kernel/names.js';
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CommandStartError, KeyfoldError } from '../../kernel/errors.js';
 import type { Secret } from '../../kernel/secret.js';
 import { Redactor } from './redactor.js';
-
-/** Variables removed from the child's environment (S7). */
-const IDENTITY_VARIABLE = /^(KEYFOLD_AGE_KEY|SOPS_AGE_KEY)|^KEYFOLD_SESSION$/;
 
 export interface RunChildOptions {
   command: readonly string[];
@@ -27,8 +25,8 @@ export interface RunChildOptions {
 
 /** The child's environment: the base without identity variables, plus the bundle. */
 export function childEnvironment(base: NodeJS.ProcessEnv, values: ReadonlyMap<string, Secret<string>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !IDENTITY_VARIABLE.test(k)) env[k] = v;
+  // Identity variables removed (S7).
+  const env = withoutIdentityVariables(base);
   for (const [k, v] of values) env[k] = v.reveal();
   return env;
 }

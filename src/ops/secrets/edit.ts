@@ -5,11 +5,12 @@
  * path (`editPath`).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { KeyfoldError, UsageError } from '../../kernel/errors.js';
 import { isUnderSecrets, pathToRef } from '../../kernel/ref.js';
+import { withoutIdentityVariables } from '../../kernel/names.js';
 import { openSopsFile } from '../../sops/file.js';
 import { sopsStore, type SopsFormat } from '../../formats/stores/registry.js';
 import { parseYaml, stringifyYaml } from '../../formats/yaml.js';
@@ -22,6 +23,8 @@ import { Workspace } from '../context/workspace.js';
 export interface EditOptions {
   /** The editor command line (`$VISUAL`/`$EDITOR`), run through `sh -c`. */
   editor: string;
+  /** The environment the editor gets, less the identity variables (IDENTITY_ENV_RE; default: this process's). */
+  env?: NodeJS.ProcessEnv;
   /** Asked after an invalid edit; true re-opens the editor, false gives up. */
   retryAfterInvalid?: (error: KeyfoldError) => Promise<boolean>;
 }
@@ -32,16 +35,70 @@ export interface EditResult {
   action: 'created' | 'updated' | 'unchanged';
 }
 
-/** A private directory for plaintext: /dev/shm when usable, else the system temp dir. */
-export function privateTempDir(): string {
-  let base = tmpdir();
+/** Where plaintext copies go: /dev/shm when usable, else the system temp dir. */
+export function editTempBase(): string {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    base = '/dev/shm';
+    return '/dev/shm';
   } catch {
-    /* no memory-backed tmpfs here */
+    return tmpdir(); // no memory-backed tmpfs here
   }
-  return mkdtempSync(join(base, 'keyfold-edit-')); // mode 0700
+}
+
+const EDIT_DIR_PREFIX = 'keyfold-edit-';
+/** `keyfold-edit-<owner pid>-<random>`: whose plaintext it is, so a killed owner's copy can be found. */
+const EDIT_DIR_RE = /^keyfold-edit-([1-9][0-9]{0,9})-[A-Za-z0-9]{6}$/;
+
+/**
+ * A private directory (mode 0700) for plaintext, named after this process:
+ * `keyfold-edit-<pid>-XXXXXX`. A keyfold killed by SIGKILL (or a crash, or power off
+ * for a disk-backed temp dir) cannot remove its copy; the next `edit` does (`sweepOrphanedEditDirs`).
+ */
+export function privateTempDir(base = editTempBase()): string {
+  return mkdtempSync(join(base, `${EDIT_DIR_PREFIX}${process.pid}-`)); // mode 0700
+}
+
+/**
+ * Remove the edit directories of keyfold processes that are gone: in `base`, each
+ * `keyfold-edit-<pid>-XXXXXX` directory (never a symlink) owned by this user whose
+ * process no longer exists. A live process's (any user's) is left alone, as is
+ * anything else. Returns the directories removed.
+ */
+export function sweepOrphanedEditDirs(base = editTempBase()): string[] {
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = EDIT_DIR_RE.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processExists(pid)) continue;
+    const dir = join(base, name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function editRef(ws: Workspace, ref: string, options: EditOptions): Promise<EditResult> {
@@ -111,7 +168,9 @@ export async function editPath(ws: Workspace, file: string, options: EditPathOpt
  * every exit path, signals included.
  */
 async function editInTempDir(name: string, original: Buffer, options: EditOptions, save: (edited: Buffer) => Promise<void>): Promise<boolean> {
-  const dir = privateTempDir();
+  const base = editTempBase();
+  sweepOrphanedEditDirs(base);
+  const dir = privateTempDir(base);
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals) => {
     cleanup();
@@ -126,7 +185,7 @@ async function editInTempDir(name: string, original: Buffer, options: EditOption
     for (;;) {
       // Asynchronously, so that a signal arriving while the editor runs is handled at
       // once (temp removed, process ends) instead of after the editor exits.
-      const r = await runEditor(options.editor, tmp);
+      const r = await runEditor(options.editor, tmp, withoutIdentityVariables(options.env ?? process.env));
       if (r.error || r.status !== 0) {
         throw new UsageError(`the editor exited with ${r.error ? 'an error' : `status ${r.status ?? r.signal}`}; nothing was changed`, {
           hint: 'set $EDITOR to your editor command (e.g. "code --wait")',
@@ -148,9 +207,9 @@ async function editInTempDir(name: string, original: Buffer, options: EditOption
   }
 }
 
-function runEditor(editor: string, file: string): Promise<{ status: number | null; signal: NodeJS.Signals | null; error?: Error }> {
+function runEditor(editor: string, file: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: NodeJS.Signals | null; error?: Error }> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'keyfold-editor', file], { stdio: 'inherit' });
+    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'keyfold-editor', file], { stdio: 'inherit', env });
     child.once('error', (error) => resolve({ status: null, signal: null, error }));
     child.once('exit', (status, signal) => resolve({ status, signal }));
   });
