@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { grantSession } from '../../ops/agent/grant.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -10,7 +11,7 @@ interface Options {
   json?: boolean;
 }
 
-const keyList = (keys: Record<string, string[]>) => Object.entries(keys).map(([ref, ks]) => `  ${ref}: ${ks.join(', ')}`);
+const keyList = (keys: Record<string, string[]>) => Object.entries(keys).map(([ref, ks]) => `  ${p(ref)}: ${ks.map((k) => p(k)).join(', ')}`);
 
 /** The credential is this command's output: one KEYFOLD_SESSION line on stdout, notes on stderr. */
 export default async function agentGrantCommand(ctx: CommandContext, _args: string[], opts: Options): Promise<void> {

@@ -1,3 +1,4 @@
+import { printableName as p } from '../../kernel/names.js';
 import { runRotations, type RotationOutcome } from '../../ops/rotation/run.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -9,7 +10,7 @@ interface Options {
 }
 
 const describe = (o: RotationOutcome) =>
-  `${o.action.padEnd(12)} ${o.rotation}  ${o.ref} ${o.key}` +
+  `${o.action.padEnd(12)} ${p(o.rotation)}  ${p(o.ref)} ${p(o.key)}` +
   (o.revoked.length ? `; revoked ${o.revoked.length} old credential(s)` : '') +
   (o.waiting ? `; ${o.waiting} old credential(s) wait for sync and the grace` : '') +
   (o.nextDue ? `; next due ${o.nextDue.slice(0, 10)}` : '') +
