@@ -152,13 +152,17 @@ function escapeChar(c: string): string {
 
 /**
  * A name (ref, key, member, file, git author, commit subject…) as it may appear in a
- * human-readable line: control characters escaped (`\n`, `\x1b`, `\u202e`), and cut to
- * `max` characters (with `…`) when given. The one escaping rule for every text output,
- * validate's messages and CI annotations included.
+ * human-readable line: control characters escaped (`\n`, `\x1b`, `\u202e`). The one
+ * escaping rule for every text output, validate's messages and CI annotations included.
  */
-export function printableName(name: string, max?: number): string {
-  const clean = name.replace(UNPRINTABLE_RE, escapeChar);
-  return max !== undefined && clean.length > max ? clean.slice(0, Math.max(0, max - 1)) + '…' : clean;
+export function printableName(name: string): string {
+  return name.replace(UNPRINTABLE_RE, escapeChar);
+}
+
+/** `printableName`, cut to `max` characters (with `…`). */
+export function printableNameCut(name: string, max: number): string {
+  const clean = printableName(name);
+  return clean.length > max ? clean.slice(0, Math.max(0, max - 1)) + '…' : clean;
 }
 
 /** Multi-line human-readable text: like `printableName`, but line breaks are kept. */

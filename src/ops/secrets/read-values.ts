@@ -1,7 +1,7 @@
 /** `get`, `show`, `ls`: reading refs. */
 import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { ExitCode, NotFoundError } from '../../kernel/errors.js';
-import { hasControlChars, parseKeyPath, printableName } from '../../kernel/names.js';
+import { hasControlChars, parseKeyPath, printableNameCut } from '../../kernel/names.js';
 import { Secret } from '../../kernel/secret.js';
 import { leafKeyPaths } from '../../formats/document-keys.js';
 import { sortSkipped, type RefScan } from '../../repo/secrets-tree.js';
@@ -55,7 +55,7 @@ export function listRefs(ws: Workspace, prefix?: string): RefScan<RefListing> {
     for (const p of leafKeyPaths(parsed.doc)) {
       const name = p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : '');
       if (p.some(hasControlChars)) {
-        skipped.push({ file: entry.display, code: 'format', exitCode: ExitCode.failure, message: `key ${printableName(name, 100)} not listed: its name holds a control character` });
+        skipped.push({ file: entry.display, code: 'format', exitCode: ExitCode.failure, message: `key ${printableNameCut(name, 100)} not listed: its name holds a control character` });
       } else keys.push(name);
     }
     refs.push({ ref: entry.ref, file: entry.display, keys });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { Document } from 'yaml';
 import { AccessError, NotFoundError, UsageError } from '../../kernel/errors.js';
-import { printableName } from '../../kernel/names.js';
+import { printableNameCut } from '../../kernel/names.js';
 import { keyNameProblems } from '../../core/key-name-rules.js';
 import { envNames, topLevelKeys } from '../../formats/document-keys.js';
 import { openSopsFile, parseSopsFile, type OpenedSopsFile, type ParsedSopsFile } from '../../sops/file.js';
@@ -138,7 +138,7 @@ export async function checkWrite(ws: Workspace, ref: string, plain: Document): P
   // A rotation run writes as the environment's CI identity, which no grant lets write.
   if (ws.identities.length > 0 && !ws.options.rotationWriter) await assertMayWrite(ws, ref);
   const rules = await ws.rules();
-  const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableName(n, 100)}"`);
+  const problems = keyNameProblems(topLevelKeys(plain), envNames(plain), new RegExp(rules.key_pattern), rules.key_pattern, (n) => `"${printableNameCut(n, 100)}"`);
   const p = problems[0];
   if (p) {
     throw new UsageError(`refused key name in ${ref}: ${p.message}`, {

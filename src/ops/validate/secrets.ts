@@ -20,7 +20,7 @@ import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
 import { inventorySecrets } from '../../repo/secrets-inventory.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 import { parseRef } from '../../kernel/ref.js';
-import { printableName } from '../../kernel/names.js';
+import { printableNameCut } from '../../kernel/names.js';
 
 /** One file under `secrets/` as validation saw it. */
 export interface SecretFile {
@@ -204,7 +204,7 @@ function checkParity(files: readonly SecretFile[], judge: SecretsJudge): Violati
 }
 
 /** A key name for messages (key names are not secret, but may hold control characters). */
-const printable = (s: string): string => printableName(s, 120);
+const printable = (s: string): string => printableNameCut(s, 120);
 
 /** An error message without its leading `file:` / `file:line:` (the violation names both). */
 function withoutFile(message: string, file: string): string {
