@@ -209,6 +209,15 @@ function flipBit(text: string, index: number, field: Field, bit: number): string
   return text.slice(0, m.index) + replaced + text.slice(m.index + m[0].length);
 }
 
+describe('tagged values', () => {
+  it('a !!binary value is sealed like any value (its bytes), never an internal error', () => {
+    const text = seal(parseYaml('KEY: !!binary aGVsbG8=\n', FILE));
+    expect(text).toMatch(/^KEY: ENC\[AES256_GCM,/m);
+    expect(text).not.toContain('!!binary');
+    expect(open(text).toJS()).toEqual({ KEY: 'hello' });
+  });
+});
+
 describe('tamper detection', () => {
   /** A document with at least one encrypted value besides the MAC. */
   const withSecret = fc.tuple(rootArb, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 })).map(([m, s]) => {

@@ -61,6 +61,8 @@ export function encryptTree(
       const enc = old && old.enc && old.text === cacheText(e) && old.type === e.type ? old.enc : encryptValue(plaintextBytes(e), dataKey, aadOf(leaf.keys), e.type);
       node.value = enc;
       node.type = 'PLAIN';
+      // An `ENC[…]` string carries no YAML tag (a `!!binary` value would not print as one).
+      delete node.tag;
       markTime(node, false);
       delete node.source;
       delete node.minFractionDigits;
