@@ -13,6 +13,8 @@ export interface RotatorContext {
   /** Management credentials come from the environment only. */
   env: NodeJS.ProcessEnv;
   http: HttpClient;
+  /** The rotation this driver serves (keyfold.yaml `rotation.<name>`), for labels. */
+  rotation: { name: string; ref: string; key: string };
 }
 
 export interface NewCredential {
@@ -24,11 +26,17 @@ export interface NewCredential {
 export interface RotatorDriver {
   /** The id of the credential a value is (to revoke it after the next rotation), or undefined. */
   identify(value: Secret<string>): Promise<string | undefined>;
-  /** Create a new credential; `name` labels it at the provider (found again by `orphans`). */
+  /**
+   * Create a new credential; `name` labels it at the provider and must stay its prefix
+   * up to the date (`keyfold <rotation> `), which is how `orphans` finds it again.
+   */
   create(name: string, current?: Secret<string>): Promise<NewCredential>;
   /** Prove the new credential works, using it. Throws when it does not. */
   verify(credential: NewCredential): Promise<void>;
-  /** Make a credential unusable for good (disabling is not revoking). */
+  /**
+   * Make a credential unusable for good (disabling is not revoking); one already gone is
+   * not an error. `current` is the value in the secret now (never the one revoked).
+   */
   revoke(id: string, current?: Secret<string>): Promise<void>;
   /** Ids of credentials this rotator created whose name starts with `prefix` and whose id is not in `known`. */
   orphans(prefix: string, known: ReadonlySet<string>): Promise<string[]>;

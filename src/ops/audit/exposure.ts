@@ -16,7 +16,11 @@ import { KeyfoldError } from '../../kernel/errors.js';
 import { parseSopsFile } from '../../sops/file.js';
 import { readHistory } from './log.js';
 import type { Workspace } from '../context/workspace.js';
-import { loadRemovals } from '../../repo/control-files.js';
+import { loadRemovals, loadRotationState } from '../../repo/control-files.js';
+import { NotFoundError } from '../../kernel/errors.js';
+import { parseDuration } from '../../kernel/duration.js';
+import type { RotationEntry } from '../../config/rotation-state.js';
+import { blame } from './blame.js';
 
 export interface ExposedRef {
   ref: string;
@@ -128,3 +132,64 @@ export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean
   }
   return items;
 }
+
+/** When a key's value last changed (git history; re-encryptions do not count); undefined before its first commit. */
+export async function lastChanged(ws: Workspace, ref: string, key: string): Promise<Date | undefined> {
+  try {
+    const line = (await blame(ws, ref)).find((b) => b.key === key);
+    return line ? new Date(line.date) : undefined;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}
+
+export interface ConfiguredRotation {
+  rotation: string;
+  ref: string;
+  key: string;
+  rotator: string;
+  every: string;
+  grace: string;
+  /** When the value last changed (git history). */
+  lastRotated?: string;
+  nextDue?: string;
+  due: boolean;
+  /** The provider id of the credential in the secret (rotation/state.yaml). */
+  current?: string;
+  /** Old credentials waiting for revoke (rotation/state.yaml). */
+  pending: RotationEntry['pending'];
+}
+
+/** The rotations keyfold.yaml declares: last rotated and next due (git history), pending revokes (rotation/state.yaml). */
+export async function configuredRotations(ws: Workspace, now = new Date()): Promise<ConfiguredRotation[]> {
+  let config;
+  try {
+    config = await ws.config();
+  } catch (e) {
+    if (e instanceof NotFoundError) return [];
+    throw e;
+  }
+  const state = loadRotationState(ws.root);
+  const out: ConfiguredRotation[] = [];
+  for (const [name, r] of Object.entries(config.rotation)) {
+    const last = await lastChanged(ws, r.ref, r.key);
+    const every = parseDuration(r.every)!;
+    const entry = state.rotations[name];
+    out.push({
+      rotation: name,
+      ref: r.ref,
+      key: r.key,
+      rotator: r.rotator,
+      every: r.every,
+      grace: r.grace,
+      ...(last ? { lastRotated: iso(last), nextDue: iso(new Date(last.getTime() + every)) } : {}),
+      due: !last || now.getTime() - last.getTime() >= every,
+      ...(entry?.current ? { current: entry.current } : {}),
+      pending: entry?.pending ?? [],
+    });
+  }
+  return out;
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

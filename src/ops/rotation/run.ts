@@ -18,8 +18,9 @@ import { loadRotationState } from '../../repo/control-files.js';
 import { commitPaths } from '../../repo/git/commit.js';
 import { rotatorType } from '../../rotators/registry.js';
 import type { RotatorDriver } from '../../rotators/rotator.js';
-import { join } from 'node:path';
-import { blame } from '../audit/blame.js';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { lastChanged } from '../audit/exposure.js';
 import { Workspace } from '../context/workspace.js';
 import { getValue } from '../secrets/read-values.js';
 import { setValue } from '../secrets/set-value.js';
@@ -40,8 +41,8 @@ export interface RotationOutcome {
   rotation: string;
   ref: string;
   key: string;
-  /** What happened: rotated, not due, planned, failed. */
-  action: 'rotated' | 'not-due' | 'would-rotate' | 'failed';
+  /** What happened: rotated, not due, planned, due but waiting for the previous rotation's revoke, failed. */
+  action: 'rotated' | 'not-due' | 'would-rotate' | 'waiting' | 'failed';
   /** Old credentials revoked in this run, and orphans from killed runs. */
   revoked: string[];
   /** Old credentials still waiting (for sync everywhere, then the grace). */
@@ -63,18 +64,7 @@ function driverFor(ws: Workspace, name: string, r: Rotation): RotatorDriver {
     const issue = settings.error.issues[0]!;
     throw new ConfigError(`keyfold.yaml: rotation.${name}.with.${issue.path.join('.') || '(settings)'}: ${issue.message}`);
   }
-  return type.create(settings.data, { env: ws.options.env, http: createHttp(httpOptionsFromEnv(ws.options.env)) });
-}
-
-/** When the key's value last changed (git history); undefined before its first commit. */
-async function lastChanged(ws: Workspace, r: Rotation): Promise<Date | undefined> {
-  try {
-    const line = (await blame(ws, r.ref)).find((b) => b.key === r.key);
-    return line ? new Date(line.date) : undefined;
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
+  return type.create(settings.data, { env: ws.options.env, http: createHttp(httpOptionsFromEnv(ws.options.env)), rotation: { name, ref: r.ref, key: r.key } });
 }
 
 export async function runRotations(base: Workspace, options: RotationRunOptions = {}, now = new Date()): Promise<RotationOutcome[]> {
@@ -85,14 +75,17 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
   }
   const state: RotationState = loadRotationState(ws.root);
   const outcomes: RotationOutcome[] = [];
-  const saveState = () => writeFileAtomic(join(ws.root, ROTATION_STATE_FILE), encodeRotationState(state), { mode: 0o644 });
+  const saveState = () => {
+    mkdirSync(join(ws.root, dirname(ROTATION_STATE_FILE)), { recursive: true });
+    writeFileAtomic(join(ws.root, ROTATION_STATE_FILE), encodeRotationState(state), { mode: 0o644 });
+  };
   const names = Object.keys(config.rotation).filter((n) => !options.names?.length || options.names.includes(n));
   for (const name of names) {
     const r = config.rotation[name]!;
     const every = parseDuration(r.every)!;
     const grace = parseDuration(r.grace)!;
     const entry: RotationEntry = (state.rotations[name] ??= { pending: [] });
-    const last = await lastChanged(ws, r);
+    const last = await lastChanged(ws, r.ref, r.key);
     const due = !last || now.getTime() - last.getTime() >= every;
     const outcome: RotationOutcome = { rotation: name, ref: r.ref, key: r.key, action: 'not-due', revoked: [], waiting: 0, lastRotated: last?.toISOString() };
     outcomes.push(outcome);
@@ -103,68 +96,93 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
     }
     try {
       const driver = driverFor(ws, name, r);
+      // Read before anything is created: a run that cannot read the secret stops here.
       const current = await getValue(ws, r.ref, r.key).catch((e: unknown) => {
         if (e instanceof NotFoundError) return undefined;
         throw e;
       });
       const currentText = current === undefined ? undefined : new Secret(String(current.reveal()));
       // The credential in the secret: adopted when a run wrote it but was killed before
-      // recording it (the one it replaced then waits for revoke like any other).
+      // recording it, or when it was made by hand (the one it replaced then waits for
+      // revoke like any other).
       const inSecret = currentText && (await driver.identify(currentText));
+      let dirty = false;
       if (inSecret && inSecret !== entry.current) {
+        dirty = true;
         if (entry.current) entry.pending.push({ id: entry.current, replaced: iso(now) });
+        entry.pending = entry.pending.filter((p) => p.id !== inSecret);
         entry.current = inSecret;
       }
       // Credentials a killed run created but never committed: nobody knows them; revoke.
       const known = new Set([entry.current, ...entry.pending.map((p) => p.id)].filter((x): x is string => x !== undefined));
       for (const id of await driver.orphans(namePrefix(name), known)) {
-        await driver.revoke(id);
+        await driver.revoke(id, currentText);
         outcome.revoked.push(id);
       }
-      if (due || !options.due) {
-        const created = await driver.create(`${namePrefix(name)}${now.toISOString().replace(/\.\d{3}Z$/, 'Z')}`, currentText);
-        try {
-          await driver.verify(created);
-        } catch (e) {
-          if (created.id) await driver.revoke(created.id).catch(() => undefined);
-          throw e;
-        }
-        await setValue(ws, r.ref, r.key, created.value);
-        if (entry.current && entry.current !== created.id) entry.pending.push({ id: entry.current, replaced: iso(now) });
-        if (created.id) entry.current = created.id;
-        else delete entry.current;
-        entry.rotated = iso(now);
-        saveState();
-        if (!options.noCommit) await commitPaths(ws.root, [refToRepoPath(r.ref), ROTATION_STATE_FILE], `keyfold rotation: ${name} rotated ${r.ref} ${r.key}`);
-        outcome.action = 'rotated';
-        outcome.lastRotated = iso(now);
-      }
-      // Revoke old credentials once the new value is at every target and the grace has passed.
+      // Revoke old credentials once the value now in the secret is at every target and
+      // the grace has passed — before creating anything, so a revoke never races a new
+      // value, and ids a rotator hands out again (roles) are never revoked once reused.
+      let revokedNow = 0;
       if (entry.pending.length > 0) {
         const delivered = (await deliveryOf(ws, r.ref, r.key)).everywhere;
         const keep: RotationEntry['pending'] = [];
-        let changed = false;
         for (const p of entry.pending) {
+          if (p.id === entry.current) {
+            // The credential in the secret is never revoked (it was handed out again).
+            dirty = true;
+            continue;
+          }
           if (delivered && !p.synced) {
             p.synced = iso(now);
-            changed = true;
+            dirty = true;
           }
           if (p.synced && now.getTime() - Date.parse(p.synced) >= grace) {
             await driver.revoke(p.id, currentText);
             outcome.revoked.push(p.id);
-            changed = true;
+            revokedNow++;
+            dirty = true;
           } else keep.push(p);
         }
         entry.pending = keep;
-        if (changed) {
+      }
+      if (dirty) {
+        saveState();
+        const what = revokedNow > 0 ? `revoked ${revokedNow} old credential(s)` : 'recorded the credential in the secret and old ones synced everywhere';
+        if (!options.noCommit) await commitPaths(ws.root, [ROTATION_STATE_FILE], `keyfold rotation: ${name} ${what}`);
+      }
+      if (due || !options.due) {
+        if (entry.pending.length > 0) {
+          // A second rotation before the first reached every target would stack old
+          // credentials (and, for rotators that reuse ids such as the two-role scheme,
+          // change the one consumers still use).
+          outcome.action = options.due ? 'waiting' : 'failed';
+          if (!options.due) outcome.error = `${name}: the previous rotation's old credential still waits for revoke (sync to every target, then the grace of ${r.grace})`;
+        } else {
+          const created = await driver.create(`${namePrefix(name)}${iso(now)}`, currentText);
+          try {
+            await driver.verify(created);
+            await setValue(ws, r.ref, r.key, created.value);
+          } catch (e) {
+            // Nobody has it yet: revoke it now rather than as an orphan next run.
+            if (created.id) await driver.revoke(created.id, currentText).catch(() => undefined);
+            throw e;
+          }
+          entry.pending = entry.pending.filter((p) => p.id !== created.id);
+          if (entry.current && entry.current !== created.id) entry.pending.push({ id: entry.current, replaced: iso(now) });
+          if (created.id) entry.current = created.id;
+          else delete entry.current;
+          entry.rotated = iso(now);
           saveState();
-          if (!options.noCommit) await commitPaths(ws.root, [ROTATION_STATE_FILE], `keyfold rotation: ${name} revoked ${outcome.revoked.length} old credential(s)`);
+          if (!options.noCommit) await commitPaths(ws.root, [refToRepoPath(r.ref), ROTATION_STATE_FILE], `keyfold rotation: ${name} rotated ${r.ref} ${r.key}`);
+          outcome.action = 'rotated';
+          outcome.lastRotated = iso(now);
         }
       }
       outcome.waiting = entry.pending.length;
     } catch (e) {
       if (!isKeyfoldError(e) && !(e instanceof Error)) throw e;
       outcome.action = 'failed';
+      outcome.waiting = entry.pending.length;
       outcome.error = isKeyfoldError(e) ? `${e.message}${e.hint ? ` — ${e.hint}` : ''}` : `${e.name}: rotator error`;
     }
     if (outcome.lastRotated) outcome.nextDue = new Date(Date.parse(outcome.lastRotated) + every).toISOString();
