@@ -17,6 +17,17 @@ const common = {
   legalComments: 'none',
   define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
+  plugins: [
+    {
+      // pg's optional modules (the native binding, Cloudflare sockets): never used here,
+      // so they are not left as bare require()s the package does not declare.
+      name: 'pg-optional',
+      setup(b) {
+        b.onResolve({ filter: /^(pg-native|pg-cloudflare)$/ }, (a) => ({ path: a.path, namespace: 'pg-optional' }));
+        b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
+      },
+    },
+  ],
 };
 // The github target's third-party code (octokit, libsodium) is a bundle of its own,
 // loaded by `sync` only: the CLI's import of targets/github/vendor.js becomes a require of it.

@@ -32,6 +32,7 @@ export const OWNERS: Record<string, string[]> = {
   '@octokit/rest': ['targets/github/'],
   'libsodium-wrappers': ['targets/github/'],
   commander: ['cli/'],
+  pg: ['rotators/postgres/'],
   // Processes: git only through repo/git/run.ts; the editor and user programs in their ops.
   'node:child_process': ['repo/git/run.ts', 'ops/secrets/edit.ts', 'ops/run/'],
 };
