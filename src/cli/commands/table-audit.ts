@@ -31,7 +31,7 @@ export const AUDIT_COMMANDS: readonly CommandSpec[] = [
   defineCommand({
     name: 'rotation status',
     args: '',
-    summary: 'for every key a removed member could ever read: rotated since the removal, or still pending',
+    summary: 'for every key a removed member could ever read: rotated since the removal, or still pending; and each rotation in keyfold.yaml: last rotated, next due, old credentials waiting for revoke',
     examples: ['keyfold rotation status', 'keyfold rotation status --json'],
     options: [flag('--decrypt', 'count value changes made together with a data-key rotation (needs a reader identity)')],
     load: () => import('./rotation-status.js'),
