@@ -378,3 +378,46 @@ describe('rotation run: postgres (two roles)', () => {
     expectNoValues(repo);
   });
 });
+
+describe('validate: rotation/state.yaml', () => {
+  let repo: TestRepo;
+  afterAll(() => repo?.cleanup());
+
+  it('refuses values, over-long ids and pending revokes of rotations keyfold.yaml no longer declares (rule rotation-state, never echoing the value)', async () => {
+    repo = await makeRepo();
+    writeFileSync(join(repo.dir, 'keyfold.yaml'), keyfoldYaml('  session: { ref: prod/api/session, key: SESSION_SECRET, rotator: generated, every: 30d }\n', ['api/**']));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(repo.dir, 'rotation'));
+    const write = (body: string) => writeFileSync(join(repo.dir, 'rotation', 'state.yaml'), `rotations:\n${body}`);
+    const violations = async () => {
+      commitAll(repo, 'state');
+      const r = await run(repo.run(['validate', '--format', 'json'], { as: null }));
+      const v = (JSON.parse(r.stdout) as { violations: Array<{ file: string; rule: string; message: string }> }).violations.filter((x) => x.file === 'rotation/state.yaml');
+      return { code: r.code, v, text: r.stdout + r.stderr };
+    };
+    const hash = 'a'.repeat(64);
+    write(`  session: { current: "${hash}", pending: [{ id: api_a, replaced: 2026-01-01T00:00:00Z }] }\n`);
+    expect((await violations()).v).toEqual([]);
+
+    const shaped = [
+      `sk-or-v1-${'0123456789abcdef'.repeat(4)}`,
+      'postgres://api_a:hunter2hunter2@db.internal:5432/app',
+      'api_a:hunter2@db',
+      'ghp_0123456789abcdefghijABCDEFGHIJ012345',
+      'Zk3Qp9LmX2vB7nR4tY8wC1dF6gH0jK5sA',
+      'x'.repeat(129),
+    ];
+    for (const id of shaped) {
+      write(`  session: { current: ${JSON.stringify(id)}, pending: [] }\n`);
+      const { code, v, text } = await violations();
+      expect(code, id).toBe(3);
+      expect(v.map((x) => x.rule), id).toContain('rotation-state');
+      expect(text.includes(id), 'the value is never echoed').toBe(false);
+    }
+
+    write(`  gone: { pending: [{ id: "${hash}", replaced: 2026-01-01T00:00:00Z }] }\n`);
+    const { v } = await violations();
+    expect(v).toHaveLength(1);
+    expect(v[0]!.message).toContain('keyfold.yaml has no rotation gone');
+  });
+});

@@ -9,8 +9,30 @@ import { parseYamlConfig } from './parse-yaml-config.js';
 export const ROTATION_STATE_FILE = 'rotation/state.yaml';
 export const ROTATION_STATE_HINT = 'it is written by `keyfold rotation run`';
 
+/**
+ * Shapes of credentials rather than ids: a URL with a user (a password may follow),
+ * `user:password@`, well-known token prefixes, JWTs, and long mixed-case random text.
+ * An id is a provider's name for a credential (a key hash, a role name, an ARN), never it.
+ */
+const TOKEN_SHAPES: readonly RegExp[] = [
+  /:\/\//, // a URL (a connection string carries its password)
+  /^[^:@/]+:[^@]+@/, // user:password@host
+  /^(sk|rk|pk|ghp|gho|ghu|ghs|ghr|github_pat|glpat|xox[abposr]|npm|hf|whsec|AKIA|ASIA|AIza|ya29|SG|eyJ)[-_.]/i,
+  /^(AKIA|ASIA)[A-Z0-9]{16}$/,
+  /(^|[^A-Za-z0-9])sk-or-/,
+  /^eyJ[\w-]+\.[\w-]+\./, // a JWT
+];
+/** Random text: 32+ characters of upper and lower case and digits without a separator. */
+const looksRandom = (s: string) => /^[A-Za-z0-9+=_-]{32,}$/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s) && /\d/.test(s);
+export const tokenShaped = (s: string) => TOKEN_SHAPES.some((re) => re.test(s)) || looksRandom(s);
+
 /** A provider's credential id (an OpenRouter key hash, a role name …): short, no spaces, never a secret. */
-const IdSchema = z.string().check(z.regex(/^[A-Za-z0-9._:@/-]{1,128}$/, 'expected a credential id (letters, digits, . _ : @ / -)'));
+const IdSchema = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z0-9._:@/-]{1,128}$/, 'expected a credential id (at most 128 letters, digits, . _ : @ / -)'),
+    z.refine((s) => !tokenShaped(s), 'looks like a credential, not an id: rotation/state.yaml holds ids only (rotate the credential it names)'),
+  );
 const TimeSchema = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'expected a UTC time (2026-01-31T12:00:00Z)'));
 
 const PendingSchema = z.strictObject({

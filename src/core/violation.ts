@@ -25,6 +25,7 @@ export const RULES = [
   'service-shadowing',
   'service-reference',
   'service-env',
+  'rotation-state',
 ] as const;
 export type RuleId = (typeof RULES)[number];
 

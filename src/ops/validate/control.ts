@@ -9,6 +9,7 @@ import { ACCESS_FILE, AccessPolicySchema, type AccessPolicy } from '../../config
 import { KeyfoldConfigSchema, type KeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
 import { checkYamlConfig } from '../../config/parse-yaml-config.js';
 import { RULES_FILE, checkRules, defaultRules, type Rules } from '../../config/rules.js';
+import { ROTATION_STATE_FILE, RotationStateSchema } from '../../config/rotation-state.js';
 import { NotFoundError, isKeyfoldError } from '../../kernel/errors.js';
 import { policyProblems } from '../../core/policy.js';
 import type { Violation } from '../../core/violation.js';
@@ -110,5 +111,37 @@ function configProblems(config: KeyfoldConfig, text: string): Violation[] {
   config.agents.allowed_envs.forEach((env, i) => {
     if (!envs.has(env)) add(['agents', 'allowed_envs', i], `"${env}" is not an environment`);
   });
+  return out;
+}
+
+/**
+ * rotation/state.yaml (written by `rotation run`): its schema — provider ids and times
+ * only, no id longer than 128 characters or shaped like a credential — and no pending
+ * revoke left for a rotation keyfold.yaml no longer declares (nothing would revoke it).
+ */
+export function checkRotationState(root: string, config: KeyfoldConfig | undefined): Violation[] {
+  let text: string;
+  try {
+    text = readTextFile(join(root, ROTATION_STATE_FILE), ROTATION_STATE_FILE);
+  } catch (e) {
+    if (e instanceof NotFoundError) return [];
+    if (!isKeyfoldError(e)) throw e;
+    return [{ file: ROTATION_STATE_FILE, line: 1, rule: 'rotation-state', message: e.message }];
+  }
+  const checked = checkYamlConfig(text, RotationStateSchema);
+  if ('problem' in checked) return [{ file: ROTATION_STATE_FILE, line: checked.problem.line, rule: 'rotation-state', message: checked.problem.message }];
+  const out: Violation[] = [];
+  if (config) {
+    for (const [name, entry] of Object.entries(checked.value.rotations)) {
+      if (entry.pending.length > 0 && !Object.hasOwn(config.rotation, name)) {
+        out.push({
+          file: ROTATION_STATE_FILE,
+          line: checked.lineOf(['rotations', name]),
+          rule: 'rotation-state',
+          message: `rotations.${name}: ${entry.pending.length} old credential(s) wait for revoke, but keyfold.yaml has no rotation ${name} (revoke them at the provider, then remove the entry)`,
+        });
+      }
+    }
+  }
   return out;
 }

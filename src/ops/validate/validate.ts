@@ -20,7 +20,7 @@ import { requireCommit } from '../../repo/git/refs.js';
 import { isWorkTree, trackedFiles } from '../../repo/git/tree.js';
 import { checkMaxAge } from './age.js';
 import { checkChanges, type ChangedFile } from './changes.js';
-import { CONTROL_FILES, checkControl, readControlTexts, type ControlState, type ControlTexts } from './control.js';
+import { CONTROL_FILES, checkControl, checkRotationState, readControlTexts, type ControlState, type ControlTexts } from './control.js';
 import { checkGeneratedFiles } from './generated.js';
 import { checkPlaintextOutputs, scanTrackedFiles } from './scan.js';
 import { checkSecretFiles, type SecretFile } from './secrets.js';
@@ -87,6 +87,7 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
   violations.push(...checkGeneratedFiles(root, { sources, describe: base ? "the base commit's policy" : 'the policy' }));
 
   if (head.config) violations.push(...checkServices(head.config, secrets.files, headRead.texts['keyfold.yaml'] ?? ''));
+  violations.push(...checkRotationState(root, head.config));
 
   const tracked = await trackedPromise;
   violations.push(...scanTrackedFiles(root, tracked, judge.rules.allow));
