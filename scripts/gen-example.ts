@@ -1,7 +1,7 @@
 /**
  * keyfold's own root is also an example secrets repository (DESIGN §2). This writes its
  * generated files from its policy, as `keyfold init` would: .sops.yaml, CODEOWNERS, the
- * two keyfold workflows, and the keyfold lines of .gitattributes (and policies/rules.yaml
+ * three keyfold workflows, and the keyfold lines of .gitattributes (and policies/rules.yaml
  * when missing).
  *
  *   npx tsx scripts/gen-example.ts           writes them
@@ -16,7 +16,7 @@ import { RULES_FILE } from '../src/config/rules.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../src/core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../src/core/sops-config.js';
 import { gitattributesTemplate, mergeGitattributes, rulesYamlTemplate } from '../src/ops/init/templates.js';
-import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate, type WorkflowOptions } from '../src/ops/init/workflow-templates.js';
+import { ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, rotateWorkflowTemplate, syncWorkflowTemplate, validateWorkflowTemplate, type WorkflowOptions } from '../src/ops/init/workflow-templates.js';
 import { loadAccessPolicy, loadKeyfoldConfig } from '../src/repo/control-files.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -50,6 +50,7 @@ export function exampleFiles(root = ROOT): ExampleFile[] {
     { path: CODEOWNERS_FILE, text: generateCodeowners(policy, config) },
     { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate(EXAMPLE_WORKFLOW_OPTIONS) },
     { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(config.environments, EXAMPLE_WORKFLOW_OPTIONS) },
+    { path: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(config.environments, EXAMPLE_WORKFLOW_OPTIONS) },
     { path: '.gitattributes', text: gitattributesTemplate(), merge: mergeGitattributes },
     { path: RULES_FILE, text: rulesYamlTemplate(), ifMissing: true },
   ];

@@ -124,6 +124,7 @@ describe('init', () => {
     expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([
       '?? .gitattributes',
       '?? .github/CODEOWNERS',
+      '?? .github/workflows/keyfold-rotate.yml',
       '?? .github/workflows/keyfold-sync.yml',
       '?? .github/workflows/keyfold-validate.yml',
       '?? .sops.yaml',

@@ -29,6 +29,7 @@ const FILES = [
   '.github/CODEOWNERS',
   '.github/workflows/keyfold-validate.yml',
   '.github/workflows/keyfold-sync.yml',
+  '.github/workflows/keyfold-rotate.yml',
 ];
 const SHA_PIN_RE = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 const recipient = () => identityToRecipient(generateIdentity());

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { ensureGitRepo } from '../../repo/git/init.js';
 import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
 import { recipientArg } from '../../keys/recipient-arg.js';
-import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
+import { ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, rotateWorkflowTemplate, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
 import type { GlobalOptions } from '../context/workspace.js';
 import { SECRETS_DIR } from '../../kernel/ref.js';
 import { checkAccessPolicy } from '../../core/policy-check.js';
@@ -67,6 +67,7 @@ export function scaffoldFiles(o: { admin: string; recipient: string; github?: st
     { path: CODEOWNERS_FILE, text: generateCodeowners(checked.policy, parsedConfig) },
     { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate() },
     { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(parsedConfig.environments) },
+    { path: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(parsedConfig.environments) },
   ];
 }
 

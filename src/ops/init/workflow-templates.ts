@@ -1,7 +1,8 @@
 /**
  * The GitHub Actions workflows `keyfold init` writes (DESIGN §6; S3, S4, S11):
- * `keyfold-validate.yml`, the required check on pull requests, and `keyfold-sync.yml`,
- * per-environment re-keying and sync after a merge. String templates, bundled by esbuild.
+ * `keyfold-validate.yml`, the required check on pull requests, `keyfold-sync.yml`,
+ * per-environment re-keying and sync after a merge, and `keyfold-rotate.yml`, the daily
+ * credential rotation. String templates, bundled by esbuild.
  *
  * Every action is pinned by a full commit SHA, with its release as a comment.
  */
@@ -247,5 +248,108 @@ ${o.jobIf}    runs-on: ubuntu-latest
           # The targets' credentials, as secrets of this environment, e.g.
           # KEYFOLD_GITHUB_TOKEN: \${{ secrets.KEYFOLD_GITHUB_TOKEN }}
         run: ${o.keyfold} sync --env ${env}
+`;
+}
+
+export const ROTATE_WORKFLOW_FILE = '.github/workflows/keyfold-rotate.yml';
+
+/**
+ * The scheduled rotation: daily, one job per environment in the GitHub environment of
+ * the same name (its CI identity reads the secrets it rotates; the rotators' management
+ * credentials and the targets' credentials are secrets of that environment too).
+ * `rotation run --due --env ENV` commits each rotation, the job pushes the commits, then
+ * syncs the environment itself — a push made with the workflow's token starts no other
+ * workflow — and pushes keyfold's sync state, which the next run reads to revoke old
+ * credentials once the new value is at every target and the grace has passed.
+ */
+export function rotateWorkflowTemplate(environments: readonly string[], options: WorkflowOptions = {}): string {
+  const o = resolved(options);
+  return `# keyfold-rotate: daily credential rotation (\`rotation:\` in keyfold.yaml). Written by \`keyfold init\`.
+# Each job runs in the GitHub environment of the same name (as keyfold-sync), which holds:
+# - KEYFOLD_AGE_KEY: the private key of that environment's CI member (ci-<env>);
+# - the rotators' management credentials (OPENROUTER_MANAGEMENT_KEY, PG_ADMIN_URL, or
+#   the names set with management_key_env / admin_url_env) and the targets' credentials.
+# A rotation is committed (names only, never a value) and pushed to ${o.branch}. A push made
+# with the workflow's token starts no other workflow, so the job syncs the environment
+# itself and pushes keyfold's sync state (refs/keyfold/state/*): old credentials are
+# revoked by a later run, once the new value is at every target and the grace has passed.
+${o.note}name: keyfold-rotate
+on:
+  schedule:
+    - cron: '23 4 * * *'
+  workflow_dispatch:
+permissions: {}
+jobs:
+${environments.map((env) => rotateJob(env, o)).join('\n')}`;
+}
+
+/** Setting up Node.js and installing keyfold: the steps a different install (an action) replaces. */
+function rotateInstallSteps(o: ReturnType<typeof resolved>): string {
+  return `      - name: Set up Node.js
+        uses: ${uses(PINNED_ACTIONS.setupNode)}
+        with:
+          node-version: 20
+      - name: Install keyfold from the lockfile (no install scripts)
+        run:${runLines(o.install, '          ')}
+`;
+}
+
+function rotateJob(env: string, o: ReturnType<typeof resolved>): string {
+  const bot = `          GIT_AUTHOR_NAME: github-actions[bot]
+          GIT_AUTHOR_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com
+          GIT_COMMITTER_NAME: github-actions[bot]
+          GIT_COMMITTER_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com`;
+  return `  rotate-${env}:
+    name: rotate ${env}
+${o.jobIf}    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    environment: ${env}
+    concurrency:
+      group: keyfold-sync-${env} # never beside a sync of the same environment
+      cancel-in-progress: false
+    permissions:
+      contents: write # push the rotation commits and keyfold's sync state
+    steps:
+      - name: Check out ${o.branch} with its full history (the values' ages come from it)
+        uses: ${uses(PINNED_ACTIONS.checkout)}
+        with:
+          ref: ${o.branch}
+          fetch-depth: 0
+${rotateInstallSteps(o)}      - name: Fetch keyfold's sync state (what each target holds)
+        run: git fetch --no-tags origin '+refs/keyfold/state/*:refs/keyfold/state/*' || echo "no sync state yet"
+      - name: keyfold rotation run --due
+        id: rotate
+        env:
+          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
+          OPENROUTER_MANAGEMENT_KEY: \${{ secrets.OPENROUTER_MANAGEMENT_KEY }}
+          PG_ADMIN_URL: \${{ secrets.PG_ADMIN_URL }}
+${bot}
+        run: |
+          set +e
+          ${o.keyfold} rotation run --due --env ${env}
+          echo "exit=$?" >> "$GITHUB_OUTPUT"
+      - name: Push the rotation commits
+        run: |
+          if [ "$(git rev-list --count "origin/${o.branch}..HEAD")" = 0 ]; then echo "nothing to push"; exit 0; fi
+          for attempt in 1 2 3; do
+            if git push origin "HEAD:${o.branch}"; then exit 0; fi
+            git pull --rebase origin ${o.branch}
+          done
+          exit 1
+      - name: keyfold sync, then push its state
+        env:
+          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
+          # The targets' credentials, as secrets of this environment, e.g.
+          # KEYFOLD_GITHUB_TOKEN: \${{ secrets.KEYFOLD_GITHUB_TOKEN }}
+        run: |
+          ${o.keyfold} sync --env ${env}
+          git push --force origin 'refs/keyfold/state/*:refs/keyfold/state/*'
+      - name: Fail when a rotation failed
+        if: steps.rotate.outputs.exit != '0'
+        env:
+          CODE: \${{ steps.rotate.outputs.exit }}
+        run: |
+          echo "keyfold rotation run exited with $CODE; see its output above"
+          exit 1
 `;
 }
