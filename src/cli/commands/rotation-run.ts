@@ -5,6 +5,7 @@ import type { CommandContext } from './context.js';
 
 interface Options {
   due?: true;
+  env?: string;
   plan?: true;
   commit: boolean;
 }
@@ -18,7 +19,7 @@ const describe = (o: RotationOutcome) =>
 
 /** Exit 1 when a rotation failed (the others still run). */
 export default async function rotationRunCommand(ctx: CommandContext, names: string[], opts: Options): Promise<number> {
-  const outcomes = await runRotations(new Workspace(ctx.global), { names, due: opts.due === true, plan: opts.plan === true, noCommit: !opts.commit });
-  ctx.out.result(outcomes, () => outcomes.map(describe).join('\n') || 'no rotations in keyfold.yaml');
+  const outcomes = await runRotations(new Workspace(ctx.global), { names, env: opts.env, due: opts.due === true, plan: opts.plan === true, noCommit: !opts.commit });
+  ctx.out.result(outcomes, () => outcomes.map(describe).join('\n') || `no rotations${opts.env ? ` of ${opts.env}` : ''} in keyfold.yaml`);
   return outcomes.some((o) => o.action === 'failed') ? 1 : 0;
 }

@@ -50,9 +50,10 @@ export const AUDIT_COMMANDS: readonly CommandSpec[] = [
     name: 'rotation run',
     args: '[names...]',
     summary: 'rotate credentials declared under rotation: in keyfold.yaml (create, verify, write, commit), and revoke old ones once synced everywhere and past their grace',
-    examples: ['keyfold rotation run --due', 'keyfold rotation run openrouter-prod', 'keyfold rotation run --plan --json'],
+    examples: ['keyfold rotation run --due', 'keyfold rotation run openrouter-prod', 'keyfold rotation run --due --env prod', 'keyfold rotation run --plan --json'],
     options: [
       flag('--due', 'only rotations whose value is older than their `every`'),
+      value('--env <env>', "only the rotations of this environment's refs (a CI job holds one environment's identity)"),
       flag('--plan', 'print what is due and pending; change nothing'),
       negatable('--no-commit', 'leave the changes in the work tree instead of committing them'),
     ],

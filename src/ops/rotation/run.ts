@@ -29,6 +29,8 @@ import { deliveryOf } from './delivery.js';
 
 export interface RotationRunOptions {
   names?: readonly string[];
+  /** Only the rotations of this environment's refs. */
+  env?: string;
   /** Only rotations that are due. */
   due?: boolean;
   /** Print what would happen; change nothing. */
@@ -79,7 +81,12 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
     mkdirSync(join(ws.root, dirname(ROTATION_STATE_FILE)), { recursive: true });
     writeFileAtomic(join(ws.root, ROTATION_STATE_FILE), encodeRotationState(state), { mode: 0o644 });
   };
-  const names = Object.keys(config.rotation).filter((n) => !options.names?.length || options.names.includes(n));
+  if (options.env !== undefined && !config.environments.includes(options.env)) {
+    throw new UsageError(`unknown environment "${options.env.slice(0, 60)}"`, { hint: `environments in keyfold.yaml: ${config.environments.join(', ')}` });
+  }
+  const names = Object.keys(config.rotation).filter(
+    (n) => (!options.names?.length || options.names.includes(n)) && (options.env === undefined || config.rotation[n]!.ref.split('/')[0] === options.env),
+  );
   for (const name of names) {
     const r = config.rotation[name]!;
     const every = parseDuration(r.every)!;
