@@ -97,7 +97,7 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
     const outcome: RotationOutcome = { rotation: name, ref: r.ref, key: r.key, action: 'not-due', revoked: [], waiting: 0, lastRotated: last?.toISOString() };
     outcomes.push(outcome);
     if (options.plan) {
-      outcome.action = due || !options.due ? 'would-rotate' : 'not-due';
+      outcome.action = !(due || !options.due) ? 'not-due' : entry.pending.length > 0 ? 'waiting' : 'would-rotate';
       outcome.waiting = entry.pending.length;
       continue;
     }
@@ -114,8 +114,9 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
       // revoke like any other).
       const inSecret = currentText && (await driver.identify(currentText));
       let dirty = false;
+      let adopted = false;
       if (inSecret && inSecret !== entry.current) {
-        dirty = true;
+        dirty = adopted = true;
         if (entry.current) entry.pending.push({ id: entry.current, replaced: iso(now) });
         entry.pending = entry.pending.filter((p) => p.id !== inSecret);
         entry.current = inSecret;
@@ -154,7 +155,7 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
       }
       if (dirty) {
         saveState();
-        const what = revokedNow > 0 ? `revoked ${revokedNow} old credential(s)` : 'recorded the credential in the secret and old ones synced everywhere';
+        const what = revokedNow > 0 ? `revoked ${revokedNow} old credential(s)` : adopted ? `recorded the credential in ${r.ref} ${r.key}` : 'old credential(s) synced everywhere, revoke after the grace';
         if (!options.noCommit) await commitPaths(ws.root, [ROTATION_STATE_FILE], `keyfold rotation: ${name} ${what}`);
       }
       if (due || !options.due) {
