@@ -17,17 +17,6 @@ const common = {
   legalComments: 'none',
   define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-  plugins: [
-    {
-      // pg's optional modules (the native binding, Cloudflare sockets): never used here,
-      // so they are not left as bare require()s the package does not declare.
-      name: 'pg-optional',
-      setup(b) {
-        b.onResolve({ filter: /^(pg-native|pg-cloudflare)$/ }, (a) => ({ path: a.path, namespace: 'pg-optional' }));
-        b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
-      },
-    },
-  ],
 };
 // The github target's third-party code (octokit, libsodium) is a bundle of its own,
 // loaded by `sync` only: the CLI's import of targets/github/vendor.js becomes a require of it.
@@ -37,10 +26,27 @@ const githubVendor = {
     b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]targets[\\/]github$/.test(args.resolveDir) ? { path: './keyfold-github.js', external: true } : undefined));
   },
 };
+// The postgres rotator's `pg` is a bundle of its own too (dist/keyfold-pg.js), loaded by a
+// postgres rotation only; pg's optional modules (the native binding, Cloudflare sockets)
+// are never used, so they become stubs rather than require()s the package does not declare.
+const pgVendor = {
+  name: 'pg-vendor',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]rotators[\\/]postgres$/.test(args.resolveDir) ? { path: './keyfold-pg.js', external: true } : undefined));
+  },
+};
+const pgOptional = {
+  name: 'pg-optional',
+  setup(b) {
+    b.onResolve({ filter: /^(pg-native|pg-cloudflare)$/ }, (a) => ({ path: a.path, namespace: 'pg-optional' }));
+    b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
+  },
+};
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [githubVendor] });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [githubVendor, pgVendor] });
 await build({ ...common, entryPoints: ['src/targets/github/vendor.ts'], outfile: 'dist/keyfold-github.js.tmp' });
+await build({ ...common, entryPoints: ['src/rotators/postgres/vendor.ts'], outfile: 'dist/keyfold-pg.js.tmp', plugins: [pgOptional] });
 // The executable is tiny: `--version` answers without parsing the bundle.
 await build({
   ...common,
@@ -51,5 +57,6 @@ await build({
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
 renameSync('dist/keyfold-github.js.tmp', 'dist/keyfold-github.js');
+renameSync('dist/keyfold-pg.js.tmp', 'dist/keyfold-pg.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');

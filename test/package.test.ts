@@ -20,7 +20,7 @@ describe('package', () => {
   it('dist/ requires only Node built-ins and declared runtime dependencies, and nothing undeclared is shipped', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const declared = new Set(Object.keys(pkg.dependencies ?? {}));
-    const external = [...requiresOf('keyfold-cli.js'), ...requiresOf('keyfold.js'), ...requiresOf('keyfold-github.js')].filter((m) => !builtins.has(m) && !m.startsWith('./'));
+    const external = [...requiresOf('keyfold-cli.js'), ...requiresOf('keyfold.js'), ...requiresOf('keyfold-github.js'), ...requiresOf('keyfold-pg.js')].filter((m) => !builtins.has(m) && !m.startsWith('./'));
     expect(external.filter((m) => !declared.has(m))).toEqual([]);
     expect([...declared].filter((d) => !external.includes(d))).toEqual([]);
   });

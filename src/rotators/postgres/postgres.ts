@@ -6,7 +6,8 @@
  * and verifies it by logging in with it. Revoking a role sets its password to a random
  * value nobody knows and ends its open sessions, so the old URL stops working. Ids are
  * role names. The admin connection comes from the environment (`admin_url_env`), never
- * from the repository; `pg` is loaded only when a postgres rotation runs.
+ * from the repository; `pg` (./vendor.ts, a bundle of its own) is loaded only when a
+ * postgres rotation runs.
  *
  * Passwords never travel to the server in clear: keyfold sends a SCRAM-SHA-256 verifier
  * it computed itself (as `psql`'s \password does), so no statement log can hold one.
@@ -35,12 +36,8 @@ const Schema = z.strictObject({
 type Settings = z.infer<typeof Schema>;
 
 type Pg = Pick<typeof import('pg'), 'Client' | 'escapeIdentifier' | 'escapeLiteral'>;
-let pgModule: Promise<Pg> | undefined;
-/** `pg`, loaded on first use (a CLI that runs no postgres rotation never evaluates it). */
-const loadPg = async (): Promise<Pg> => {
-  pgModule ??= import('pg').then((m) => ((m as unknown as { default?: Pg }).default ?? m) as Pg);
-  return pgModule;
-};
+/** `pg`, loaded on first use from its own bundle (a CLI that runs no postgres rotation never reads it). */
+const loadPg = async (): Promise<Pg> => (await import('./vendor.js')).pg;
 
 /** A SCRAM-SHA-256 verifier for a password (RFC 5802/7677, PostgreSQL's stored form). */
 export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
