@@ -1,4 +1,5 @@
 /** The CLI proper: the only place that sets the process exit code. */
+import { ExitCode } from '../kernel/errors.js';
 import { run } from './program.js';
 
 export function main(version: string): void {
@@ -9,11 +10,21 @@ export function main(version: string): void {
       throw e;
     });
   }
+  // A command that never settles (a bug: a promise nobody resolves) must not look like
+  // success when the event loop runs dry; a scheduled job would report it green.
+  let finished = false;
+  process.on('beforeExit', () => {
+    if (finished) return;
+    finished = true;
+    process.stderr.write('keyfold: internal error (the command ended without finishing); this is a bug in keyfold — rerun with KEYFOLD_DEBUG=1 and report it\n');
+    process.exitCode = ExitCode.internal;
+  });
   void run(
     process.argv.slice(2),
     { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() },
     version,
   ).then((code) => {
+    finished = true;
     process.exitCode = code;
   });
 }
