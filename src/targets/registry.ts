@@ -1,4 +1,5 @@
 /** Sync target types by `type:` in keyfold.yaml. A new target is one folder and one line here. */
+import { cloudflareWorkersTarget } from './cloudflare-workers/cloudflare-workers.js';
 import { dotenvTarget } from './dotenv/dotenv.js';
 import { githubTarget } from './github/github.js';
 import { k8sTarget } from './k8s/k8s.js';
@@ -10,6 +11,7 @@ export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   github: githubTarget as TargetType,
   k8s: k8sTarget as TargetType,
   'vault-kv': vaultKvTarget as TargetType,
+  'cloudflare-workers': cloudflareWorkersTarget as TargetType,
 };
 
 export function targetType(type: string): TargetType | undefined {
