@@ -5,6 +5,7 @@ import { githubTarget } from './github/github.js';
 import { k8sTarget } from './k8s/k8s.js';
 import type { TargetType } from './target.js';
 import { vaultKvTarget } from './vault-kv/vault-kv.js';
+import { vercelTarget } from './vercel/vercel.js';
 
 export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   dotenv: dotenvTarget as TargetType,
@@ -12,6 +13,7 @@ export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   k8s: k8sTarget as TargetType,
   'vault-kv': vaultKvTarget as TargetType,
   'cloudflare-workers': cloudflareWorkersTarget as TargetType,
+  vercel: vercelTarget as TargetType,
 };
 
 export function targetType(type: string): TargetType | undefined {
