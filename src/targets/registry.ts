@@ -1,6 +1,7 @@
 /** Sync target types by `type:` in keyfold.yaml. A new target is one folder and one line here. */
 import { cloudflareWorkersTarget } from './cloudflare-workers/cloudflare-workers.js';
 import { dotenvTarget } from './dotenv/dotenv.js';
+import { gcpSecretManagerTarget } from './gcp-secret-manager/gcp-secret-manager.js';
 import { githubTarget } from './github/github.js';
 import { k8sTarget } from './k8s/k8s.js';
 import type { TargetType } from './target.js';
@@ -14,6 +15,7 @@ export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   'vault-kv': vaultKvTarget as TargetType,
   'cloudflare-workers': cloudflareWorkersTarget as TargetType,
   vercel: vercelTarget as TargetType,
+  'gcp-secret-manager': gcpSecretManagerTarget as TargetType,
 };
 
 export function targetType(type: string): TargetType | undefined {
