@@ -18,18 +18,23 @@ const common = {
   define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
-// The github target's third-party code (octokit, libsodium) is a bundle of its own,
-// loaded by `sync` only: the CLI's import of targets/github/vendor.js becomes a require of it.
-const githubVendor = {
-  name: 'github-vendor',
+// A target's third-party code (github: octokit, libsodium; aws-secrets-manager: the AWS
+// SDK) is a bundle of its own, loaded by `sync` only when such a target runs: the CLI's
+// import of targets/<type>/vendor.js becomes a require of that bundle.
+const VENDOR = { github: 'keyfold-github.js', 'aws-secrets-manager': 'keyfold-aws.js' };
+const vendors = {
+  name: 'vendors',
   setup(b) {
-    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]targets[\\/]github$/.test(args.resolveDir) ? { path: './keyfold-github.js', external: true } : undefined));
+    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => {
+      const type = /[\\/]targets[\\/]([^\\/]+)$/.exec(args.resolveDir)?.[1];
+      return type && Object.hasOwn(VENDOR, type) ? { path: `./${VENDOR[type]}`, external: true } : undefined;
+    });
   },
 };
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [githubVendor] });
-await build({ ...common, entryPoints: ['src/targets/github/vendor.ts'], outfile: 'dist/keyfold-github.js.tmp' });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors] });
+for (const [type, out] of Object.entries(VENDOR)) await build({ ...common, entryPoints: [`src/targets/${type}/vendor.ts`], outfile: `dist/${out}.tmp` });
 // The executable is tiny: `--version` answers without parsing the bundle.
 await build({
   ...common,
@@ -39,6 +44,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
-renameSync('dist/keyfold-github.js.tmp', 'dist/keyfold-github.js');
+for (const out of Object.values(VENDOR)) renameSync(`dist/${out}.tmp`, `dist/${out}`);
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');

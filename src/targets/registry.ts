@@ -1,4 +1,5 @@
 /** Sync target types by `type:` in keyfold.yaml. A new target is one folder and one line here. */
+import { awsSecretsManagerTarget } from './aws-secrets-manager/aws-secrets-manager.js';
 import { cloudflareWorkersTarget } from './cloudflare-workers/cloudflare-workers.js';
 import { dotenvTarget } from './dotenv/dotenv.js';
 import { gcpSecretManagerTarget } from './gcp-secret-manager/gcp-secret-manager.js';
@@ -16,6 +17,7 @@ export const TARGET_TYPES: Readonly<Record<string, TargetType>> = {
   'cloudflare-workers': cloudflareWorkersTarget as TargetType,
   vercel: vercelTarget as TargetType,
   'gcp-secret-manager': gcpSecretManagerTarget as TargetType,
+  'aws-secrets-manager': awsSecretsManagerTarget as TargetType,
 };
 
 export function targetType(type: string): TargetType | undefined {
