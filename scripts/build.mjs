@@ -18,23 +18,27 @@ const common = {
   define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
-// The github target's third-party code (octokit, libsodium) is a bundle of its own,
-// loaded by `sync` only: the CLI's import of targets/github/vendor.js becomes a require of it.
-const githubVendor = {
-  name: 'github-vendor',
+
+// Heavy third-party code is a bundle of its own, loaded only when a command needs it:
+// the github target (octokit, libsodium), the aws-secrets-manager target (the AWS SDK),
+// the postgres rotator (pg). Each imports its packages from `./vendor.js` in its folder;
+// in the CLI bundle that import becomes a require of the vendor bundle.
+const VENDORS = {
+  'targets/github': 'keyfold-github.js',
+  'targets/aws-secrets-manager': 'keyfold-aws.js',
+  'rotators/postgres': 'keyfold-pg.js',
+};
+const vendors = {
+  name: 'vendors',
   setup(b) {
-    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]targets[\\/]github$/.test(args.resolveDir) ? { path: './keyfold-github.js', external: true } : undefined));
+    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => {
+      const folder = /[\\/]src[\\/](.+)$/.exec(args.resolveDir)?.[1]?.split(/[\\/]/).join('/');
+      return folder && Object.hasOwn(VENDORS, folder) ? { path: `./${VENDORS[folder]}`, external: true } : undefined;
+    });
   },
 };
-// The postgres rotator's `pg` is a bundle of its own too (dist/keyfold-pg.js), loaded by a
-// postgres rotation only; pg's optional modules (the native binding, Cloudflare sockets)
-// are never used, so they become stubs rather than require()s the package does not declare.
-const pgVendor = {
-  name: 'pg-vendor',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => (/[\\/]rotators[\\/]postgres$/.test(args.resolveDir) ? { path: './keyfold-pg.js', external: true } : undefined));
-  },
-};
+// pg's optional modules (the native binding, Cloudflare sockets) are never used: stubs,
+// rather than require()s of packages nobody installs.
 const pgOptional = {
   name: 'pg-optional',
   setup(b) {
@@ -42,11 +46,13 @@ const pgOptional = {
     b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
   },
 };
+
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [githubVendor, pgVendor] });
-await build({ ...common, entryPoints: ['src/targets/github/vendor.ts'], outfile: 'dist/keyfold-github.js.tmp' });
-await build({ ...common, entryPoints: ['src/rotators/postgres/vendor.ts'], outfile: 'dist/keyfold-pg.js.tmp', plugins: [pgOptional] });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors] });
+for (const [folder, out] of Object.entries(VENDORS)) {
+  await build({ ...common, entryPoints: [`src/${folder}/vendor.ts`], outfile: `dist/${out}.tmp`, plugins: [pgOptional] });
+}
 // The executable is tiny: `--version` answers without parsing the bundle.
 await build({
   ...common,
@@ -56,7 +62,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
-renameSync('dist/keyfold-github.js.tmp', 'dist/keyfold-github.js');
-renameSync('dist/keyfold-pg.js.tmp', 'dist/keyfold-pg.js');
+for (const out of Object.values(VENDORS)) renameSync(`dist/${out}.tmp`, `dist/${out}`);
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');

@@ -30,6 +30,7 @@ export const RANKS: Record<string, number> = {
 export const OWNERS: Record<string, string[]> = {
   yaml: ['formats/', 'sops/', 'config/', 'core/', 'repo/', 'ops/'],
   '@octokit/rest': ['targets/github/'],
+  '@aws-sdk/client-secrets-manager': ['targets/aws-secrets-manager/'],
   'libsodium-wrappers': ['targets/github/'],
   commander: ['cli/'],
   pg: ['rotators/postgres/'],

@@ -25,6 +25,7 @@ import { checkGeneratedFiles } from './generated.js';
 import { checkPlaintextOutputs, scanTrackedFiles } from './scan.js';
 import { checkSecretFiles, type SecretFile } from './secrets.js';
 import { buildSummary } from './summary.js';
+import { targetNameProblems } from './target-names.js';
 import type { Workspace } from '../context/workspace.js';
 
 export interface ValidateOptions {
@@ -120,7 +121,7 @@ async function readBaseControl(root: string, commit: string): Promise<ControlSta
   return checkControl(texts, 'base');
 }
 
-/** Services' imports and `${…}` references against the refs that exist (DESIGN §2). */
+/** Services' imports and `${…}` references against the refs that exist (DESIGN §2), and names their targets cannot hold. */
 function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: string): Violation[] {
   const names: RefNames = new Map();
   for (const f of files) {
@@ -128,7 +129,10 @@ function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: s
     const leaves = leafKeyPaths(f.parsed.doc);
     names.set(f.ref, { names: leaves.map(envName), paths: leaves.map((p) => p.join('.')) });
   }
-  return serviceProblems(config, names).map((p) => ({ file: 'keyfold.yaml', line: lineOfPath(configText, p.path), rule: p.rule, message: p.message }));
+  return [
+    ...serviceProblems(config, names).map((p) => ({ file: 'keyfold.yaml', line: lineOfPath(configText, p.path), rule: p.rule, message: p.message })),
+    ...targetNameProblems(config, names).map((p): Violation => ({ file: 'keyfold.yaml', line: lineOfPath(configText, p.path), rule: 'config', message: p.message })),
+  ];
 }
 
 function isAdminAuthor(policy: AccessPolicy, author: string): boolean {
