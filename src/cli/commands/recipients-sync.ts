@@ -42,10 +42,15 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
       applied: result.applied.map((e) => e.ref),
       failed: result.failed.map((f) => ({ ref: f.entry.ref, error: f.error.message })),
       skipped: result.skipped,
+      generated: result.generated,
       ...baseline,
       ...recorded,
     },
-    () => [...(plan.changes.length || result.skipped.length ? resultLines(result) : []), ...(recorded.commit ? [`committed ${recorded.commit.slice(0, 12)} (re-key commit)`] : [])].join('\n'),
+    () =>
+      [
+        ...(plan.changes.length || result.skipped.length ? resultLines(result) : result.generated.map((f) => `regenerated ${f}`)),
+        ...(recorded.commit ? [`committed ${recorded.commit.slice(0, 12)} (re-key commit)`] : []),
+      ].join('\n'),
   );
   const failure = failureError(result, 'synced');
   // S6 in CI: files this identity cannot open — no envelope for it, or one labelled with
