@@ -156,6 +156,17 @@ describe('S6 through the generated sync workflow', () => {
     expect(originMain()).toBe(main);
   });
 
+  it('an environment without files: its job succeeds and commits nothing', () => {
+    const pushed = originMain();
+    const dir = join(tmp.path, `job-${jobs++}`);
+    mkdirSync(join(dir, 'home'), { recursive: true });
+    const job = runJob(originGit('show', `${pushed}:.github/workflows/keyfold-sync.yml`), 'sync-staging', {
+      origin, dir, sha: pushed, before: ZERO, home: join(dir, 'home'), secrets: { KEYFOLD_AGE_KEY: secretOf(keys.admin) },
+    });
+    expectJobOk(job);
+    expect(originMain()).toBe(pushed);
+  });
+
   it('(a) two merges land before the job runs once, for the later push: both new files get fresh data keys', async () => {
     const start = originMain();
     await writeOnly('prod/providers/a', 'A_API_KEY', 'a-value-1');
@@ -292,6 +303,12 @@ describe('S6 through the generated sync workflow', () => {
     expect((await plan('--since', 'HEAD^')).changes).toEqual([]);
     git('reset', '-q', '--hard', 'origin/main');
     git('fetch', '-q', 'origin', '+refs/keyfold/*:refs/keyfold/*');
+    // --commit would take uncommitted changes of the scope along: refused.
+    await writeOnly('prod/providers/g', 'G_API_KEY', 'g-value');
+    const dirty = await kf(['recipients', 'sync', '--env', 'prod', '--rekey-merged', '--commit'], keys.admin);
+    expect(dirty.code).toBe(2);
+    expect(dirty.stderr).toMatch(/--commit would commit uncommitted changes: secrets\/prod\/providers\/g\.yaml/);
+    git('clean', '-q', '-fd', 'secrets');
   });
 });
 

@@ -18,6 +18,7 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
   if ((opts.since !== undefined || opts.commit) && !opts.rekeyMerged) throw new UsageError('--since and --commit go with --rekey-merged');
   if (opts.commit && opts.check) throw new UsageError('--check changes nothing: leave out --commit');
   const merged = opts.rekeyMerged ? await import('../../ops/policy/rekey-merged.js') : undefined;
+  if (opts.commit) await merged!.assertCleanScope(ws, env);
   const rekeys = merged ? await merged.mergedRekeys(ws, env, { since: opts.since }) : undefined;
   const plan = await planRecipients(ws, { env, rekey: rekeys?.rekey });
   const baseline = rekeys ? { baseline: rekeys.baseline } : {};

@@ -19,6 +19,9 @@
  * (the commit, the fingerprints of the files re-keyed or trusted, and the files this
  * identity could not open, which stay untrusted).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../kernel/errors.js';
 import { SECRETS_DIR, repoPathToRef } from '../../kernel/ref.js';
 import { commitChanges } from '../../repo/git/commit.js';
 import { isAncestor, resolveCommit } from '../../repo/git/refs.js';
@@ -88,6 +91,17 @@ export async function mergedRekeys(ws: Workspace, env: string | undefined, optio
   return { baseline: { kind: 'none', describe }, rekey: (ref) => (now.has(ref) ? `${describe}: fresh data key for every file (S6)` : undefined) };
 }
 
+/** `--commit` commits the scope's files as they are after the run: refuse when they have uncommitted changes before it. */
+export async function assertCleanScope(ws: Workspace, env: string | undefined): Promise<void> {
+  const head = await resolveCommit(ws.root, 'HEAD');
+  if (!head) throw new UsageError('--commit needs a commit to build on: this repository has none yet', { hint: 'commit first' });
+  const dir = `${SECRETS_DIR}/${env ? `${env}/` : ''}`;
+  const dirty = (await changesSince(ws.root, head)).filter((c) => c.path.startsWith(dir));
+  if (dirty.length > 0) {
+    throw new UsageError(`--commit would commit uncommitted changes: ${dirty[0]!.path}${dirty.length > 1 ? ` and ${dirty.length - 1} more` : ''}`, { hint: 'commit or stash them first' });
+  }
+}
+
 export interface RecordOptions {
   /** Refs this run could not open or re-key: left untrusted (re-keyed next time) and listed as unopenable. */
   notDone: readonly string[];
@@ -126,7 +140,9 @@ export async function recordRekeyState(ws: Workspace, env: string | undefined, o
       ...(trailer ? ['', trailer] : []),
       '',
     ].join('\n');
-    made = await commitChanges(ws.root, [`${SECRETS_DIR}/${env ?? ''}`.replace(/\/$/, '')], message);
+    const dir = `${SECRETS_DIR}/${env ?? ''}`.replace(/\/$/, '');
+    // An environment without files has nothing to commit (and git refuses a pathspec matching nothing).
+    if (existsSync(join(ws.root, dir))) made = await commitChanges(ws.root, [dir], message);
   }
   const head = await resolveCommit(ws.root, 'HEAD');
   await writeRekeyState(ws, env, policy, {
