@@ -280,6 +280,8 @@ ${runsLine(o, '# ', '.')}# Each job runs in the GitHub environment of the same n
 # re-key (S6), commits that and pushes it to ${o.branch} (let GitHub Actions bypass branch
 # protection for that push, or use an app token), syncs, and pushes keyfold's state refs.
 # A file the CI identity cannot open fails the job (exit 4) before anything is synced.
+# \`sync --allow-branch\`: a job syncs the commit it checked out and re-keyed, which a newer
+# push may have passed; that push's run is queued behind it (one run per environment).
 ${o.note}name: keyfold-sync
 on:
   push:
