@@ -2,6 +2,7 @@
 // much faster than a tree of ESM chunks; command modules that are imported
 // dynamically are only evaluated when their command runs.
 import { build } from 'esbuild';
+import { pgOptional } from './esbuild-plugins.mjs';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -35,15 +36,6 @@ const vendors = {
       const folder = /[\\/]src[\\/](.+)$/.exec(args.resolveDir)?.[1]?.split(/[\\/]/).join('/');
       return folder && Object.hasOwn(VENDORS, folder) ? { path: `./${VENDORS[folder]}`, external: true } : undefined;
     });
-  },
-};
-// pg's optional modules (the native binding, Cloudflare sockets) are never used: stubs,
-// rather than require()s of packages nobody installs.
-const pgOptional = {
-  name: 'pg-optional',
-  setup(b) {
-    b.onResolve({ filter: /^(pg-native|pg-cloudflare)$/ }, (a) => ({ path: a.path, namespace: 'pg-optional' }));
-    b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
   },
 };
 

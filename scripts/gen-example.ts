@@ -16,21 +16,17 @@ import { RULES_FILE } from '../src/config/rules.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../src/core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../src/core/sops-config.js';
 import { gitattributesTemplate, mergeGitattributes, rulesYamlTemplate } from '../src/ops/init/templates.js';
-import { ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, rotateWorkflowTemplate, syncWorkflowTemplate, validateWorkflowTemplate, type WorkflowOptions } from '../src/ops/init/workflow-templates.js';
+import { generateWorkflows } from '../src/ops/init/workflow-templates.js';
 import { loadAccessPolicy, loadKeyfoldConfig } from '../src/repo/control-files.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
-/**
- * In this repository keyfold is the package itself: build it and run dist/ (npx would
- * not find it in node_modules). The example's members are demo identities, so the
- * workflows run only when the repository variable KEYFOLD_EXAMPLE_WORKFLOWS is 'true'.
+/*
+ * The workflows come from keyfold.yaml like any repository's: here `ci.action: ./` (the
+ * keyfold action at this repository's root, i.e. the committed action/dist bundle), and
+ * `ci.only_if_variable: KEYFOLD_EXAMPLE_WORKFLOWS`, because the example's members are
+ * demo identities.
  */
-export const EXAMPLE_WORKFLOW_OPTIONS: WorkflowOptions = {
-  install: ['npm ci --ignore-scripts --no-audit --no-fund', 'npm run build'],
-  keyfold: 'node dist/keyfold.js',
-  onlyIfVariable: 'KEYFOLD_EXAMPLE_WORKFLOWS',
-};
 
 export interface ExampleFile {
   path: string;
@@ -48,9 +44,7 @@ export function exampleFiles(root = ROOT): ExampleFile[] {
   return [
     { path: SOPS_CONFIG_FILE, text: generateSopsConfig(policy, config) },
     { path: CODEOWNERS_FILE, text: generateCodeowners(policy, config) },
-    { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate(EXAMPLE_WORKFLOW_OPTIONS) },
-    { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(config.environments, EXAMPLE_WORKFLOW_OPTIONS) },
-    { path: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(config.environments, EXAMPLE_WORKFLOW_OPTIONS) },
+    ...generateWorkflows(config).map((w) => ({ path: w.file, text: w.text })),
     { path: '.gitattributes', text: gitattributesTemplate(), merge: mergeGitattributes },
     { path: RULES_FILE, text: rulesYamlTemplate(), ifMissing: true },
   ];

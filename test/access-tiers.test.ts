@@ -598,8 +598,9 @@ describe('recipients sync --rekey-merged (S6)', () => {
   interface Plan {
     changes: Array<{ ref: string; action: string; reason: string }>;
   }
+  /** The plan, comparing with HEAD^ when there is no verified state or re-key commit (as CI passes the push's before). */
   const checkPlan = async (as: TestIdentity): Promise<{ code: number; plan: Plan }> => {
-    const r = await repo.run(['recipients', 'sync', '--check', '--rekey-merged', '--json'], { as });
+    const r = await repo.run(['recipients', 'sync', '--check', '--rekey-merged', '--since', 'HEAD^', '--json'], { as });
     if (r.code !== 0 && r.code !== 3) throw new Error(`unexpected exit ${r.code}: ${r.stderr}`);
     return { code: r.code, plan: JSON.parse(r.stdout) as Plan };
   };
@@ -619,11 +620,11 @@ describe('recipients sync --rekey-merged (S6)', () => {
 
   it("the admin's --rekey-merged gives the merged write-only file a fresh data key; nothing else changes", async () => {
     const before = snapshot(repo);
-    const r = await repo.run(['recipients', 'sync', '--rekey-merged', '--json']);
+    const r = await repo.run(['recipients', 'sync', '--rekey-merged', '--since', 'HEAD^', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Plan & { applied: string[] };
     expect(out.applied).toEqual(['prod/providers/newco']);
-    expect(out.changes[0]!.reason).toMatch(/new since HEAD's parent/);
+    expect(out.changes[0]!.reason).toMatch(/changed since --since [0-9a-f]{12} \(no verified re-key state or re-key commit\)/);
     const now = repo.read('prod/providers/newco');
     for (const enc of envelopes(now)) expect(envelopes(newcoCommitted)).not.toContain(enc);
     expect(encValues(now)['NEWCO_API_KEY']).not.toBe(encValues(newcoCommitted)['NEWCO_API_KEY']);
@@ -648,21 +649,23 @@ describe('recipients sync --rekey-merged (S6)', () => {
     const { code, plan } = await checkPlan(repo.admin);
     expect(code).toBe(3);
     expect(plan.changes.map((c) => [c.ref, c.action])).toEqual([['prod/providers/other', 'rekey']]);
-    expect(plan.changes[0]!.reason).toMatch(/new since the last sync/);
+    expect(plan.changes[0]!.reason).toMatch(/not in the re-key state at [0-9a-f]{12}/);
   });
 
-  it('forged state is not trusted: it falls back to comparing with HEAD\'s parent', async () => {
+  it('forged state is not trusted: it falls back to the pushed range (--since)', async () => {
     const genuine = stateText();
-    const state = JSON.parse(genuine) as { version: number; recipient: string; files: Record<string, string>; mac: string };
+    type Recorded = { commit: string; files: Record<string, string>; unopenable: string[] };
+    const state = JSON.parse(genuine) as { version: number; recipient: string; files: Recorded; mac: string; readers: Record<string, string> };
+    const withOther = (fp: string): Recorded => ({ ...state.files, files: { ...state.files.files, 'prod/providers/other': fp } });
     // The fingerprint `other` has now, as a genuine state would record it (from a copy
-    // whose HEAD's parent already holds it, so the admin's run re-keys nothing there).
+    // whose pushed range holds nothing new, so the admin's run re-keys nothing there).
     const copy = clone(repo);
     copy.git('update-ref', '-d', STATE);
     copy.git('commit', '-q', '--allow-empty', '-m', 'empty');
-    const cr = await copy.run(['recipients', 'sync', '--rekey-merged', '--json']);
+    const cr = await copy.run(['recipients', 'sync', '--rekey-merged', '--since', 'HEAD^', '--json']);
     expect((JSON.parse(cr.stdout) as Plan).changes).toEqual([]);
     const copied = JSON.parse(copy.git('cat-file', 'blob', STATE)) as typeof state;
-    const otherFp = copied.files['prod/providers/other'];
+    const otherFp = copied.files.files['prod/providers/other']!;
     expect(otherFp).toMatch(/^[0-9a-f]{64}$/);
 
     const forgeries: Record<string, string> = {
@@ -671,8 +674,9 @@ describe('recipients sync --rekey-merged (S6)', () => {
       'files: null': JSON.stringify({ ...state, files: null }),
       'files: a string': JSON.stringify({ ...state, files: 'x' }),
       'multibyte mac of the right length': JSON.stringify({ ...state, mac: 'é'.repeat(state.mac.length) }),
-      'other added, stale mac': JSON.stringify({ ...state, files: { ...state.files, 'prod/providers/other': otherFp } }),
-      'other added, mac recomputed under another name': JSON.stringify({ ...state, recipient: repo.id('alice').recipient, files: { ...state.files, 'prod/providers/other': otherFp } }),
+      'other added, stale mac and reader tags': JSON.stringify({ ...state, files: withOther(otherFp) }),
+      'other added, signed in another name': JSON.stringify({ ...state, recipient: repo.id('alice').recipient, files: withOther(otherFp) }),
+      'other added in the old format (a bare map), stale mac': JSON.stringify({ ...state, files: withOther(otherFp).files }),
       'version 2': JSON.stringify({ ...state, version: 2 }),
     };
     for (const [name, text] of Object.entries(forgeries)) {
@@ -680,23 +684,24 @@ describe('recipients sync --rekey-merged (S6)', () => {
       const { code, plan } = await checkPlan(repo.admin);
       expect(code, name).toBe(3);
       expect(plan.changes.map((c) => c.ref), name).toEqual(['prod/providers/other']);
-      expect(plan.changes[0]!.reason, name).toMatch(/new since HEAD's parent/);
+      expect(plan.changes[0]!.reason, name).toMatch(/changed since --since/);
     }
     // The control: the genuine state with the same edit, re-MAC'd by the admin's own
     // run in the copy, is trusted.
     setState(JSON.stringify(copied));
     expect((await checkPlan(repo.admin)).code).toBe(0);
 
-    // A state the developer records with their own identity is not the admin's.
+    // A state the developer records with their own identity vouches for no prod file:
+    // alice reads none, so her word counts for dev only and every prod file is re-keyed.
     setState(genuine);
     const mine = await repo.run(['recipients', 'sync', '--rekey-merged'], { as: repo.id('alice') });
     expect(mine.code).toBe(4);
     const { plan } = await checkPlan(repo.admin);
-    expect(plan.changes.map((c) => c.ref)).toEqual(['prod/providers/other']);
-    expect(plan.changes[0]!.reason).toMatch(/HEAD's parent/);
+    expect(plan.changes.map((c) => c.ref)).toEqual([...PROD_REFS, 'prod/providers/newco', 'prod/providers/other'].sort());
+    expect(plan.changes.every((c) => /not in the re-key state/.test(c.reason))).toBe(true);
 
     // Applying under a forged state re-keys `other`.
-    setState(forgeries['other added, stale mac']!);
+    setState(forgeries['other added, stale mac and reader tags']!);
     const otherBefore = repo.read('prod/providers/other');
     await ok(repo.run(['recipients', 'sync', '--rekey-merged']));
     const otherNow = repo.read('prod/providers/other');
@@ -736,15 +741,19 @@ describe('recipients sync --rekey-merged (S6)', () => {
     r2.git('commit', '-q', '-m', 'alice: two new files');
     r2.git('update-ref', '-d', STATE);
     const ci = r2.id('ci-prod');
-    const first = await r2.run(['recipients', 'sync', '--rekey-merged', '--json'], { as: ci });
+    const first = await r2.run(['recipients', 'sync', '--rekey-merged', '--since', 'HEAD^', '--json'], { as: ci });
     expect(first.code).toBe(4);
     const out = JSON.parse(first.stdout) as { applied: string[]; failed: Array<{ ref: string }> };
     expect(out.applied).toEqual(['prod/providers/third']);
     expect(out.failed.map((f) => f.ref)).toEqual(['dev/providers/newdev']);
-    // The same identity's next run still knows dev/providers/newdev needs a fresh data key.
+    // The same identity's next run still knows dev/providers/newdev needs a fresh data key
+    // (ci-prod's word counts for prod files only, so no other file is trusted on it), and
+    // prod/providers/third is done.
     const again = await r2.run(['recipients', 'sync', '--check', '--rekey-merged', '--json'], { as: ci });
     expect(again.code).toBe(3);
-    expect((JSON.parse(again.stdout) as Plan).changes.map((c) => c.ref)).toEqual(['dev/providers/newdev']);
+    const refs = (JSON.parse(again.stdout) as Plan).changes.map((c) => c.ref);
+    expect(refs).toContain('dev/providers/newdev');
+    expect(refs.filter((r) => r.startsWith('prod/'))).toEqual([]);
   });
 });
 

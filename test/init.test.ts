@@ -247,28 +247,68 @@ describe('keyfold init: generated .sops.yaml and CODEOWNERS', () => {
 });
 
 describe('keyfold init: workflows', () => {
-  type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string; if?: string };
-  type Job = { permissions?: unknown; environment?: string; steps: Step[]; env?: unknown };
+  type Step = { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; 'working-directory'?: string; if?: string; 'continue-on-error'?: boolean };
+  type Job = { permissions?: unknown; environment?: string; steps: Step[]; env?: unknown; concurrency?: unknown };
   type Workflow = { on: Record<string, unknown>; permissions?: unknown; env?: unknown; jobs: Record<string, Job> };
-  const load = (f: string) => {
-    const doc = parseDocument(read(f));
+  const parse = (text: string) => {
+    const doc = parseDocument(text);
     expect(doc.errors).toEqual([]);
     return doc.toJS() as Workflow;
   };
+  const load = (f: string) => parse(read(f));
+  const ACTION = 'keyfold/keyfold@0000000000000000000000000000000000000000';
+  let npmDir: string;
+  let pinnedDir: string;
+  const PINNED = `acme/keyfold@${'c0ffee'.repeat(6)}c0ff`;
 
-  it('pin every action by a full commit SHA with its release as a comment', () => {
+  beforeAll(async () => {
+    for (const [args, set] of [
+      [['--install', 'npm'], (d: string) => (npmDir = d)],
+      [['--action-ref', PINNED], (d: string) => (pinnedDir = d)],
+    ] as const) {
+      const d = freshDir();
+      const r = await runCli(['init', '--recipient', ADMIN, ...args], { cwd: d.dir, env: { HOME: d.home } });
+      expect(r.code, r.stderr).toBe(0);
+      set(d.dir);
+    }
+  });
+
+  it('pin every action by a full commit SHA with its release as a comment (the keyfold action: the placeholder, said so)', () => {
     for (const f of ['.github/workflows/keyfold-validate.yml', '.github/workflows/keyfold-sync.yml']) {
       const text = read(f);
       const lines = text.split('\n').filter((l) => /^\s*(-\s+)?uses:/.test(l));
       expect(lines.length).toBeGreaterThan(0);
-      for (const l of lines) expect(l, l).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      for (const l of lines) expect(l, l).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # (v\d+\.\d+\.\d+|placeholder: the keyfold release you trust)$/);
       for (const job of Object.values(load(f).jobs)) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(SHA_PIN_RE);
+      expect(text).toContain(`uses: ${ACTION} # placeholder`);
+    }
+    expect(read('keyfold.yaml')).toMatch(new RegExp(`^ci:\\n  action: ${ACTION}  # a placeholder: replace with the release you trust$`, 'm'));
+  });
+
+  it('--action-ref pins the workflows to that commit, recorded in keyfold.yaml; a ref that is not pinned by commit is refused', async () => {
+    const text = readFileSync(join(pinnedDir, '.github/workflows/keyfold-sync.yml'), 'utf8');
+    expect(text).toContain(`uses: ${PINNED}\n`);
+    expect(text).not.toContain('placeholder');
+    expect(readFileSync(join(pinnedDir, 'keyfold.yaml'), 'utf8')).toMatch(new RegExp(`^  action: ${PINNED}$`, 'm'));
+    for (const bad of ['acme/keyfold@v1', 'acme/keyfold@main', './', `acme/keyfold@${'a'.repeat(39)}`, 'keyfold']) {
+      const d = freshDir();
+      const r = await runCli(['init', '--recipient', ADMIN, '--action-ref', bad], { cwd: d.dir, env: { HOME: d.home } });
+      expect(r.code, bad).toBe(2);
+      expect(existsSync(join(d.dir, 'keyfold.yaml'))).toBe(false);
     }
   });
 
-  it('validate: pull_request_target, read-only but the comment, base checkout, --ignore-scripts, head as data', () => {
+  it("the hint says what CI needs (no npm package to install): the action's pin, KEYFOLD_AGE_KEY per environment", () => {
+    expect(stdout).not.toMatch(/npm install/);
+    expect(stdout).toMatch(/PLACEHOLDER commit/);
+    expect(stdout).toMatch(/KEYFOLD_AGE_KEY/);
+    expect(stdout).toMatch(/keyfold-validate \/ validate" a required status check/);
+  });
+
+  it('validate: pull_request_target, read-only but the comment, base checkout, the pinned action on the head as data', () => {
     const wf = load('.github/workflows/keyfold-validate.yml');
     expect(Object.keys(wf.on)).toEqual(['pull_request_target']);
+    expect((wf.on['pull_request_target'] as { types: string[] }).types).toContain('edited');
     expect(wf.permissions).toEqual({});
     const job = wf.jobs['validate']!;
     expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
@@ -279,25 +319,30 @@ describe('keyfold init: workflows', () => {
     expect(checkouts).toHaveLength(1);
     expect(checkouts[0]!.with).toMatchObject({ ref: '${{ github.event.pull_request.base.sha }}', 'persist-credentials': false });
     const runs = job.steps.map((s) => s.run ?? '').join('\n');
-    expect(runs).toMatch(/npm ci --ignore-scripts/);
-    expect(runs).not.toMatch(/npm (install|i) |npm ci(?! --ignore-scripts)/);
+    expect(runs).not.toMatch(/npm |npx /);
     expect(runs).toMatch(/fetch .*refs\/pull\/\$PR_NUMBER\/head:refs\/keyfold\/pr-head/);
+    expect(runs).toMatch(/'\+refs\/keyfold\/rekeyed\/\*:refs\/keyfold\/rekeyed\/\*'/);
     expect(runs).not.toMatch(/git (checkout|switch)/);
-    // keyfold runs from the base checkout, judging the head worktree against the base.
-    const validate = job.steps.find((s) => s.run?.includes(' validate '))!;
-    expect(validate['working-directory']).toBe('base');
-    expect(validate.run).toMatch(/keyfold validate --repo "\$GITHUB_WORKSPACE\/head" --base "\$BASE_SHA" --format github --summary "\$RUNNER_TEMP\/summary\.md" "\$\{authors\[@\]\}"/);
-    expect(runs).toMatch(/authors\+=\(--author "\$login"\)/);
+    // keyfold runs from the pinned action in the base checkout, judging the head worktree against the base.
+    const validate = job.steps.find((s) => s.id === 'validate')!;
+    expect(validate.uses).toBe(ACTION);
+    expect(validate['continue-on-error']).toBe(true);
+    expect(validate.with).toMatchObject({ command: 'validate', 'working-directory': 'base' });
+    expect(validate.with!['args']).toBe(
+      ['--repo=${{ github.workspace }}/head', '--base=${{ github.event.pull_request.base.sha }}', '--format=github', '--summary=${{ runner.temp }}/summary.md', '${{ steps.authors.outputs.args }}', ''].join('\n'),
+    );
+    expect(runs).toMatch(/sed 's\/\^\/--author=\/'/);
     expect(runs).toMatch(/OPENER|pull_request\.user\.login/);
     expect(runs).toMatch(/gh api --paginate "repos\/\$REPO\/pulls\/\$PR_NUMBER\/commits"/);
     // No expression is expanded inside a script (injection): values come in through env.
     for (const s of job.steps) if (s.run) expect(s.run, s.name).not.toContain('${{');
-    // The summary is posted as a PR comment.
+    // The summary is posted as a PR comment; violations fail the check.
     const post = job.steps.find((s) => s.uses?.startsWith('actions/github-script@'))!;
     expect(String(post.with?.['script'])).toMatch(/createComment/);
+    expect(job.steps.at(-1)!.if).toBe("steps.validate.outcome == 'failure'");
   });
 
-  it('sync: on push to main, one job per environment in its GitHub environment; the identity only on keyfold steps', () => {
+  it('sync: on push to main, one job per environment in its GitHub environment: checkout of the pushed commit, state refs, re-key, push, sync', () => {
     const wf = load('.github/workflows/keyfold-sync.yml');
     expect(wf.on['push']).toEqual({ branches: ['main'] });
     expect(wf.permissions).toEqual({});
@@ -308,16 +353,52 @@ describe('keyfold init: workflows', () => {
       const job = wf.jobs[`sync-${env}`]!;
       expect(job.environment).toBe(env);
       expect(job.env).toBeUndefined();
+      expect(job.concurrency).toEqual({ group: `keyfold-sync-${env}`, 'cancel-in-progress': false });
+      const [checkout, state, rekey, push, sync, pushRefs, ...rest] = job.steps;
+      expect(rest).toEqual([]);
+      expect(checkout!.with).toEqual({ ref: '${{ github.sha }}', 'fetch-depth': 0 });
+      expect(state!.run).toContain("git fetch --no-tags origin '+refs/keyfold/*:refs/keyfold/*'");
+      expect(rekey!.uses).toBe(ACTION);
+      expect(rekey!.with).toEqual({ command: 'recipients-sync', env, args: "--rekey-merged --commit ${{ github.event.before && format('--since={0}', github.event.before) || '' }}" });
+      expect(push!.if).toBe("${{ !cancelled() && steps.rekey.outcome != 'skipped' }}");
+      expect(push!.run).toMatch(/git push origin "HEAD:refs\/heads\/\$BRANCH"/);
+      expect(push!.run).toMatch(/git rebase "origin\/\$BRANCH"/);
+      // The sync runs only when everything before it succeeded (no `if:`).
+      expect(sync!.uses).toBe(ACTION);
+      expect(sync!.if).toBeUndefined();
+      expect(sync!.with).toEqual({ command: 'sync', env, args: '--allow-branch' });
+      expect(pushRefs!.if).toBe("${{ !cancelled() && steps.state.outcome == 'success' }}");
+      expect(pushRefs!.run).toMatch(/git push --no-verify origin --force-with-lease="\$ref:\$old" "\$ref:\$ref"/);
+      for (const s of job.steps) {
+        const usesIdentity = JSON.stringify(s.env ?? {}).includes('secrets.KEYFOLD_AGE_KEY');
+        expect(usesIdentity, s.name).toBe(s.uses === ACTION);
+        if (s.run) expect(s.run, s.name).not.toContain('${{');
+      }
+    }
+  });
+
+  it('--install npm: the npm route (npm ci --ignore-scripts, npx keyfold), the same steps otherwise', () => {
+    const v = parse(readFileSync(join(npmDir, '.github/workflows/keyfold-validate.yml'), 'utf8')).jobs['validate']!;
+    const vruns = v.steps.map((s) => s.run ?? '').join('\n');
+    expect(vruns).toMatch(/npm ci --ignore-scripts/);
+    expect(vruns).not.toMatch(/npm (install|i) |npm ci(?! --ignore-scripts)/);
+    expect(vruns).toMatch(/npx --no-install keyfold validate --repo "\$GITHUB_WORKSPACE\/head" --base "\$BASE_SHA" --format github --summary "\$RUNNER_TEMP\/summary\.md" "\$\{authors\[@\]\}"/);
+    expect(v.steps.find((s) => s.id === 'validate')!['working-directory']).toBe('base');
+    const wf = parse(readFileSync(join(npmDir, '.github/workflows/keyfold-sync.yml'), 'utf8'));
+    for (const env of ['dev', 'staging', 'prod']) {
+      const job = wf.jobs[`sync-${env}`]!;
       const runs = job.steps.map((s) => s.run ?? '');
       expect(runs.join('\n')).toMatch(/npm ci --ignore-scripts/);
-      const order = [`keyfold recipients sync --env ${env} --rekey-merged`, 'git commit', `keyfold sync --env ${env}`].map((needle) => runs.findIndex((r) => r.includes(needle)));
-      expect(order.every((i) => i >= 0)).toBe(true);
+      expect(runs.join('\n')).not.toMatch(/uses: keyfold/);
+      const order = [`keyfold recipients sync --env ${env} --rekey-merged --commit \${BEFORE:+--since="$BEFORE"}`, 'git push origin "HEAD:', `keyfold sync --env ${env} --allow-branch`].map((needle) => runs.findIndex((r) => r.includes(needle)));
+      expect(order.every((i) => i >= 0), JSON.stringify(order)).toBe(true);
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       for (const s of job.steps) {
         const usesIdentity = JSON.stringify(s.env ?? {}).includes('secrets.KEYFOLD_AGE_KEY');
         expect(usesIdentity, s.name).toBe(/^npx --no-install keyfold /.test(s.run ?? ''));
       }
     }
+    expect(readFileSync(join(npmDir, 'keyfold.yaml'), 'utf8')).toMatch(/^ci:\n  install: npm$/m);
   });
 });
 

@@ -8,14 +8,11 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
+import { requiresOf as requiresIn } from './helpers/bundle.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; files?: string[]; bin?: Record<string, string> };
 
-function requiresOf(file: string): Set<string> {
-  const text = readFileSync(join(ROOT, 'dist', file), 'utf8');
-  // Not a `[require("…")]` quoted in an error message's text (the AWS SDK's, about an optional package).
-  return new Set([...text.matchAll(/(?<!\[)\b(?:require|import)\("([^"]+)"\)/g)].map((m) => m[1]!));
-}
+const requiresOf = (file: string) => requiresIn(join(ROOT, 'dist', file));
 
 describe('package', () => {
   it('dist/ requires only Node built-ins and declared runtime dependencies, and nothing undeclared is shipped', () => {

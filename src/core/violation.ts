@@ -16,6 +16,7 @@ export const RULES = [
   'config',
   'codeowners',
   'sops-config',
+  'workflows',
   'secret-scan',
   'plaintext-output',
   'write-access',

@@ -1,17 +1,23 @@
 /** Command table rows: setting up a repository and an identity, and checking both. */
 import { defineCommand, type CommandSpec } from './define.js';
-import { value } from './options.js';
+import { oneOf, value } from './options.js';
 
 export const SETUP_COMMANDS: readonly CommandSpec[] = [
   defineCommand({
     name: 'init',
     args: '[dir]',
     summary: 'scaffold a secrets repository: config, policy with tier roles, rules, generated .sops.yaml and CODEOWNERS, CI workflows; git init',
-    examples: ['keyfold init --admin carol --github carol', 'keyfold init ./secrets-repo --recipient age1…'],
+    examples: [
+      'keyfold init --admin carol --github carol --action-ref keyfold/keyfold@<commit of the release you trust>',
+      'keyfold init ./secrets-repo --recipient age1…',
+      'keyfold init --install npm   # workflows run the keyfold package from your package-lock.json',
+    ],
     options: [
       value('--admin <name>', 'member name of the first admin'),
       value('--recipient <age1…>', "the admin's age recipient (default: the identity found)"),
       value('--github <login>', "the admin's GitHub login"),
+      value('--action-ref <owner/repo@sha>', 'the keyfold GitHub Action the workflows use, pinned by commit (default: keyfold/keyfold at a placeholder commit to replace)'),
+      oneOf('--install <how>', 'how the workflows run keyfold: action (default), or npm (the package from your lockfile, for teams that vendor it)', ['action', 'npm']),
     ],
     load: () => import('./init.js'),
     json: true,

@@ -136,4 +136,19 @@ describe('X25519 identities and recipients', () => {
     expect(shown.toLowerCase()).not.toContain(s.slice(16, 40).toLowerCase());
     expect(shown).toContain(id.recipient);
   });
+
+  it('agreeKey: both holders derive the same key, nobody else does; per label; low-order and invalid recipients refused', () => {
+    const a = X25519Identity.parse(generateX25519Identity());
+    const b = X25519Identity.parse(generateX25519Identity());
+    const c = X25519Identity.parse(generateX25519Identity());
+    const ab = a.agreeKey(b.recipient, 'rekey-state');
+    expect(ab).toHaveLength(32);
+    expect(b.agreeKey(a.recipient, 'rekey-state').equals(ab)).toBe(true);
+    expect(c.agreeKey(a.recipient, 'rekey-state').equals(ab)).toBe(false);
+    expect(c.agreeKey(b.recipient, 'rekey-state').equals(ab)).toBe(false);
+    expect(a.agreeKey(b.recipient, 'other').equals(ab)).toBe(false);
+    expect(a.agreeKey(b.recipient, 'rekey-state').equals(a.deriveKey('rekey-state'))).toBe(false);
+    expect(() => a.agreeKey(bech32Encode('age', new Uint8Array(32)), 'rekey-state')).toThrow(FormatError);
+    expect(() => a.agreeKey('age1notarecipient', 'rekey-state')).toThrow(FormatError);
+  });
 });

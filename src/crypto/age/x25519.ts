@@ -204,6 +204,24 @@ export class X25519Identity {
     return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `keyfold derive: ${label}`, 32));
   }
 
+  /**
+   * A 32-byte key shared by this identity and the holder of `recipient`'s identity, and
+   * nobody else, for `label`: HKDF-SHA256 over X25519(identity, recipient) (static
+   * Diffie-Hellman), salted with both points in sorted order so that either side
+   * derives the same key. Used to MAC state for another reader without a signature
+   * scheme. Throws FormatError for a recipient that is not a valid X25519 point.
+   */
+  agreeKey(recipient: string, label: string): Buffer {
+    const point = decodeRecipient(recipient);
+    if (point === null) throw new FormatError('invalid age X25519 recipient', { hint: 'an X25519 recipient is a lower-case bech32 string starting with "age1"' });
+    const secret = sharedSecret(this.#key, importPublic(point));
+    if (secret === null) throw new FormatError('invalid age X25519 recipient: low-order point', { hint: 'this recipient cannot be agreed with' });
+    const [a, b] = [this.#point, point].sort(Buffer.compare);
+    const key = Buffer.from(hkdfSync('sha256', secret, Buffer.concat([a!, b!]), `keyfold agree: ${label}`, 32));
+    secret.fill(0);
+    return key;
+  }
+
   toString(): string {
     return `X25519Identity(${this.recipient})`;
   }

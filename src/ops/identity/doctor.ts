@@ -122,7 +122,7 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
     const stale = checkGeneratedFiles(root, { sources: [{ policy, config }], describe: 'the policy' });
     checks.push(
       stale.length === 0
-        ? { check: 'generated', status: 'ok', message: '.sops.yaml and CODEOWNERS match the policy' }
+        ? { check: 'generated', status: 'ok', message: '.sops.yaml, CODEOWNERS and the keyfold workflows match the policy and keyfold.yaml' }
         : { check: 'generated', status: 'warn', message: `${stale.map((v) => `${v.file}${v.line > 1 ? ` (from line ${v.line})` : ''}`).join(', ')} differ from what the policy generates`, hint: 'run `keyfold recipients sync` to regenerate them' },
     );
   }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConflictError, InternalError, UsageError } from '../../kernel/errors.js';
 import { ACCESS_FILE } from '../../config/access-policy.js';
-import { parseKeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
+import { ACTION_REF_RE, parseKeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
 import { RULES_FILE } from '../../config/rules.js';
 import { loadIdentities } from '../../keys/identities.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../../core/codeowners.js';
@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { ensureGitRepo } from '../../repo/git/init.js';
 import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
 import { recipientArg } from '../../keys/recipient-arg.js';
-import { ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, rotateWorkflowTemplate, syncWorkflowTemplate, validateWorkflowTemplate } from './workflow-templates.js';
+import { DEFAULT_ACTION_REF, generateWorkflows } from './workflow-templates.js';
 import type { GlobalOptions } from '../context/workspace.js';
 import { SECRETS_DIR } from '../../kernel/ref.js';
 import { checkAccessPolicy } from '../../core/policy-check.js';
@@ -23,6 +23,10 @@ export interface InitOptions {
   admin?: string;
   recipient?: string;
   github?: string;
+  /** `OWNER/REPO@SHA`: the keyfold action the workflows use (recorded as ci.action). */
+  actionRef?: string;
+  /** `npm`: the workflows install keyfold from the repository's lockfile (ci.install). */
+  install?: 'action' | 'npm';
 }
 
 export interface InitResult {
@@ -34,6 +38,8 @@ export interface InitResult {
   files: string[];
   /** Files that already existed and were left as they are. */
   kept: string[];
+  /** How the workflows run keyfold: the action's ref, or `npm`. */
+  ci: { install: 'action' | 'npm'; actionRef?: string; placeholder: boolean };
 }
 
 export const GITATTRIBUTES_FILE = '.gitattributes';
@@ -51,8 +57,8 @@ interface ScaffoldFile {
  * checked like any other (schema and cross-field rules) before anything is generated
  * from it.
  */
-export function scaffoldFiles(o: { admin: string; recipient: string; github?: string; version?: string }): ScaffoldFile[] {
-  const config = keyfoldYamlTemplate(o.version);
+export function scaffoldFiles(o: { admin: string; recipient: string; github?: string; version?: string; actionRef?: string; install?: 'action' | 'npm' }): ScaffoldFile[] {
+  const config = keyfoldYamlTemplate(o.version, { actionRef: o.actionRef, install: o.install });
   const access = accessYamlTemplate(o);
   const checked = checkAccessPolicy(access);
   if (checked.problems.length > 0) throw new InternalError(`the default policy has problems: ${checked.problems[0]!.message}`);
@@ -65,9 +71,7 @@ export function scaffoldFiles(o: { admin: string; recipient: string; github?: st
     { path: SOPS_CONFIG_FILE, text: generateSopsConfig(checked.policy, parsedConfig) },
     { path: GITATTRIBUTES_FILE, text: gitattributesTemplate(), merge: mergeGitattributes },
     { path: CODEOWNERS_FILE, text: generateCodeowners(checked.policy, parsedConfig) },
-    { path: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate() },
-    { path: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(parsedConfig.environments) },
-    { path: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(parsedConfig.environments) },
+    ...generateWorkflows(parsedConfig).map((w) => ({ path: w.file, text: w.text })),
   ];
 }
 
@@ -91,12 +95,16 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
     }
     recipient = ids[0]!.recipient;
   }
+  if (options.actionRef !== undefined && (!ACTION_REF_RE.test(options.actionRef) || options.actionRef === './')) {
+    throw new UsageError('--action-ref must be OWNER/REPO@<40-hex commit>', { hint: 'pin the keyfold action by the full commit of the release you trust' });
+  }
+  if (options.actionRef !== undefined && options.install === 'npm') throw new UsageError('--action-ref and --install npm exclude each other');
   const admin = options.admin ?? options.github ?? global.env['USER'] ?? 'admin';
   assertName(admin, 'member name');
 
   const files: string[] = [];
   const kept: string[] = [];
-  for (const f of scaffoldFiles({ admin, recipient, github: options.github, version: global.version })) {
+  for (const f of scaffoldFiles({ admin, recipient, github: options.github, version: global.version, actionRef: options.actionRef, install: options.install })) {
     const path = join(root, f.path);
     mkdirSync(dirname(path), { recursive: true });
     if (!existsSync(path)) {
@@ -111,5 +119,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
     } else kept.push(f.path);
   }
   const gitInitialised = await ensureGitRepo(root);
-  return { root, admin, recipient, gitInitialised, files, kept };
+  const install = options.install ?? 'action';
+  const actionRef = install === 'action' ? (options.actionRef ?? DEFAULT_ACTION_REF) : undefined;
+  return { root, admin, recipient, gitInitialised, files, kept, ci: { install, ...(actionRef ? { actionRef } : {}), placeholder: actionRef === DEFAULT_ACTION_REF } };
 }

@@ -3,6 +3,7 @@
  * the default access policy with the access tiers of DESIGN §1/§4, validation rules,
  * and .gitattributes. String templates, so that esbuild bundles them.
  */
+import { DEFAULT_ACTION_REF } from './workflow-templates.js';
 
 /**
  * Where editors find the JSON Schemas (yaml-language-server): the `schemas/` folder the
@@ -19,7 +20,38 @@ const schemaLine = (name: 'keyfold' | 'access' | 'rules', version?: string) => `
 const flow = (xs: readonly string[]) => `[${xs.join(', ')}]`;
 const quoted = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
 
-export function keyfoldYamlTemplate(version?: string): string {
+export interface CiTemplateOptions {
+  /** `OWNER/REPO@SHA` of the keyfold action (default: keyfold's repository at a placeholder commit). */
+  actionRef?: string;
+  /** `npm`: the workflows install keyfold from the repository's lockfile instead of using the action. */
+  install?: 'action' | 'npm';
+}
+
+/** keyfold.yaml's `ci:` block: how the generated workflows run keyfold. */
+function ciBlock(o: CiTemplateOptions): string {
+  const head = `# The CI workflows (.github/workflows/keyfold-*.yml) are generated from this file;
+# \`keyfold recipients sync\` rewrites them, \`keyfold validate\` reports hand edits.`;
+  if (o.install === 'npm') {
+    return `${head}
+# They install keyfold from this repository's package-lock.json (a vendored package).
+ci:
+  install: npm
+  # Secrets of each GitHub environment that \`keyfold sync\` gets (targets' credentials), e.g.
+  # sync_secrets: { prod: [KEYFOLD_GITHUB_TOKEN] }
+`;
+  }
+  const ref = o.actionRef ?? DEFAULT_ACTION_REF;
+  const pin = ref === DEFAULT_ACTION_REF ? '  # a placeholder: replace with the release you trust' : '';
+  return `${head}
+# They run the keyfold GitHub Action, pinned by commit (OWNER/REPO@<40-hex commit>).
+ci:
+  action: ${ref}${pin}
+  # Secrets of each GitHub environment that \`keyfold sync\` gets (targets' credentials), e.g.
+  # sync_secrets: { prod: [KEYFOLD_GITHUB_TOKEN] }
+`;
+}
+
+export function keyfoldYamlTemplate(version?: string, ci: CiTemplateOptions = {}): string {
   return `${schemaLine('keyfold', version)}
 # keyfold configuration: environments, sync targets and the services that consume
 # secrets. A ref is a file under secrets/ without .yaml: <env>/<folder…>/<name>.
@@ -37,7 +69,7 @@ services: {}
 # Where \`keyfold agent grant\` may hand out session credentials to AI agents.
 agents:
   allowed_envs: ${flow(INIT_AGENT_ENVS)}
-`;
+${ciBlock(ci)}`;
 }
 
 export interface AccessTemplateOptions {

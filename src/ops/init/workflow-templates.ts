@@ -1,11 +1,20 @@
 /**
- * The GitHub Actions workflows `keyfold init` writes (DESIGN §6; S3, S4, S11):
+ * The GitHub Actions workflows keyfold generates (DESIGN §6; S3, S4, S6, S11):
  * `keyfold-validate.yml`, the required check on pull requests, `keyfold-sync.yml`,
- * per-environment re-keying and sync after a merge, and `keyfold-rotate.yml`, the daily
- * credential rotation. String templates, bundled by esbuild.
+ * one job per environment that re-keys merged files and syncs after a push, and
+ * `keyfold-rotate.yml`, the daily credential rotation. All three are generated from keyfold.yaml (its environments and `ci:`), written by `keyfold init`,
+ * rewritten with the other generated files (`recipients sync`, `member add/remove`),
+ * and checked by `validate` (rule `workflows`). String templates, bundled by esbuild.
+ *
+ * keyfold runs either as the keyfold GitHub Action (action.yml at keyfold's root: the
+ * CLI as one committed file, run by the runner's Node) pinned by commit — the default,
+ * so a secrets repository needs no package.json — or (`ci.install: npm`) from the
+ * repository's own lockfile, for teams that vendor the package.
  *
  * Every action is pinned by a full commit SHA, with its release as a comment.
  */
+import type { KeyfoldConfig } from '../../config/keyfold-config.js';
+import { refEnv } from '../../kernel/ref.js';
 
 export const PINNED_ACTIONS = {
   checkout: { uses: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', version: 'v4.2.2' },
@@ -13,59 +22,202 @@ export const PINNED_ACTIONS = {
   githubScript: { uses: 'actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea', version: 'v7.0.1' },
 } as const;
 
+/** keyfold's repository, whose root is the keyfold action. */
+export const KEYFOLD_ACTION_REPO = 'keyfold/keyfold';
+/**
+ * Not a real commit: the action's default pin until the repository names the keyfold
+ * release it trusts (`keyfold init --action-ref OWNER/REPO@SHA`, or `ci.action` in
+ * keyfold.yaml). Workflows pinned to it fail to start, on purpose.
+ */
+export const PLACEHOLDER_ACTION_SHA = '0'.repeat(40);
+export const DEFAULT_ACTION_REF = `${KEYFOLD_ACTION_REPO}@${PLACEHOLDER_ACTION_SHA}`;
+
 export const VALIDATE_WORKFLOW_FILE = '.github/workflows/keyfold-validate.yml';
 export const SYNC_WORKFLOW_FILE = '.github/workflows/keyfold-sync.yml';
+export const ROTATE_WORKFLOW_FILE = '.github/workflows/keyfold-rotate.yml';
 
 export interface WorkflowOptions {
-  /** Commands that install keyfold in a checkout. Default: `npm ci --ignore-scripts …`. */
-  install?: readonly string[];
-  /** The command that runs keyfold from a checkout. Default: `npx --no-install keyfold`. */
-  keyfold?: string;
+  /** `action` (default): the keyfold action at `actionRef`; `npm`: `npm ci --ignore-scripts` and `npx keyfold`. */
+  install?: 'action' | 'npm';
+  /** `OWNER/REPO@SHA` of the keyfold action, or `./` for the action at the repository's root. Default: DEFAULT_ACTION_REF. */
+  actionRef?: string;
   /** The branch that sync runs on and pushes to. Default: `main`. */
   branch?: string;
-  /**
-   * Run the jobs only when this repository variable is `true` (keyfold's own example
-   * tree, whose members are demo identities). Default: always run.
-   */
+  /** Run the jobs only when this repository variable is `true`. Default: always run. */
   onlyIfVariable?: string;
+  /** Environment → names of its GitHub environment's secrets passed to `keyfold sync`. */
+  syncSecrets?: Readonly<Record<string, readonly string[]>>;
+  /** Environment → the rotators' management credentials `rotation run` reads there. */
+  rotationSecrets?: Readonly<Record<string, readonly string[]>>;
 }
 
-const DEFAULT_INSTALL = ['npm ci --ignore-scripts --no-audit --no-fund'];
-const DEFAULT_KEYFOLD = 'npx --no-install keyfold';
+/** The variable each rotator reads its management credential from, and its default. */
+const ROTATOR_SECRETS: Readonly<Record<string, readonly [setting: string, fallback: string]>> = {
+  openrouter: ['management_key_env', 'OPENROUTER_MANAGEMENT_KEY'],
+  postgres: ['admin_url_env', 'PG_ADMIN_URL'],
+};
 
-const uses = (a: { uses: string; version: string }) => `${a.uses} # ${a.version}`;
+/** Environment → the management credentials of the rotations of keyfold.yaml in it. */
+function rotationSecrets(config: KeyfoldConfig): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const r of Object.values(config.rotation)) {
+    const known = ROTATOR_SECRETS[r.rotator];
+    if (!known) continue;
+    const set = r.with[known[0]];
+    const name = typeof set === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(set) ? set : known[1];
+    (out[refEnv(r.ref)] ??= new Set()).add(name);
+  }
+  return Object.fromEntries(Object.entries(out).map(([env, names]) => [env, [...names].sort()]));
+}
 
-function resolved(o: WorkflowOptions) {
+/** The workflow options keyfold.yaml's `ci:` block sets. */
+export function workflowOptions(config: KeyfoldConfig): WorkflowOptions {
+  const ci = config.ci ?? {};
   return {
-    install: o.install ?? DEFAULT_INSTALL,
-    keyfold: o.keyfold ?? DEFAULT_KEYFOLD,
-    branch: o.branch ?? 'main',
-    jobIf: o.onlyIfVariable ? `    if: vars.${o.onlyIfVariable} == 'true'\n` : '',
-    note: o.onlyIfVariable
-      ? `# In this repository the jobs run only when the repository variable ${o.onlyIfVariable}\n# is 'true'.\n`
-      : '',
+    ...(ci.install ? { install: ci.install } : {}),
+    ...(ci.action ? { actionRef: ci.action } : {}),
+    ...(ci.branch ? { branch: ci.branch } : {}),
+    ...(ci.only_if_variable ? { onlyIfVariable: ci.only_if_variable } : {}),
+    ...(ci.sync_secrets ? { syncSecrets: ci.sync_secrets } : {}),
+    rotationSecrets: rotationSecrets(config),
   };
 }
 
-function runLines(commands: readonly string[], indent: string): string {
-  return commands.length === 1 ? ` ${commands[0]}` : ` |\n${commands.map((c) => `${indent}${c}`).join('\n')}`;
+/** Both workflows, as keyfold.yaml generates them. */
+export function generateWorkflows(config: KeyfoldConfig): Array<{ file: string; text: string }> {
+  const o = workflowOptions(config);
+  return [
+    { file: VALIDATE_WORKFLOW_FILE, text: validateWorkflowTemplate(o) },
+    { file: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(config.environments, o) },
+    { file: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(config.environments, o) },
+  ];
+}
+
+const uses = (a: { uses: string; version: string }) => `${a.uses} # ${a.version}`;
+
+const BOT = {
+  GIT_AUTHOR_NAME: 'github-actions[bot]',
+  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+  GIT_COMMITTER_NAME: 'github-actions[bot]',
+  GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+
+function resolved(o: WorkflowOptions) {
+  const npm = o.install === 'npm';
+  const actionRef = o.actionRef ?? DEFAULT_ACTION_REF;
+  return {
+    npm,
+    actionRef,
+    placeholder: !npm && actionRef.endsWith(`@${PLACEHOLDER_ACTION_SHA}`),
+    branch: o.branch ?? 'main',
+    syncSecrets: o.syncSecrets ?? {},
+    rotationSecrets: o.rotationSecrets ?? {},
+    jobIf: o.onlyIfVariable ? `    if: vars.${o.onlyIfVariable} == 'true'\n` : '',
+    note: o.onlyIfVariable ? `# The jobs run only when the repository variable ${o.onlyIfVariable} is 'true'.\n` : '',
+  };
+}
+type Resolved = ReturnType<typeof resolved>;
+
+/** How the header says keyfold runs. */
+function runsLine(o: Resolved, prefix: string, end: string): string {
+  if (o.npm) return `${prefix}keyfold runs from this repository's package-lock.json (npm ci --ignore-scripts; ci.install: npm)${end}\n`;
+  if (o.actionRef === './') return `${prefix}keyfold runs as the keyfold action at this repository's root (ci.action: ./)${end}\n`;
+  const pin = o.placeholder ? ' — a placeholder: set ci.action in keyfold.yaml to the release you trust' : ', pinned by commit';
+  return `${prefix}keyfold runs as the keyfold GitHub Action ${o.actionRef}${pin}${end}\n`;
+}
+
+/** The `uses:` of the keyfold action, whose checkout of this repository is at `checkoutPath`. */
+function actionUses(o: Resolved, checkoutPath: string): string {
+  if (o.actionRef === './') return checkoutPath === '.' ? './' : `./${checkoutPath}`;
+  return o.placeholder ? `${o.actionRef} # placeholder: the keyfold release you trust` : o.actionRef;
+}
+
+/** `NAME: ${{ secrets.NAME }}` for each name (the identity is passed on its own). */
+function secretVars(names: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(names.filter((s) => s !== 'KEYFOLD_AGE_KEY').map((s) => [s, `\${{ secrets.${s} }}`]));
+}
+
+function envLines(env: Record<string, string>, indent: string): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${indent}${k}: ${v}\n`)
+    .join('');
+}
+
+const setupNodeAndInstall = (workingDirectory?: string) => `      - name: Set up Node.js
+        uses: ${uses(PINNED_ACTIONS.setupNode)}
+        with:
+          node-version: 20
+      - name: Install keyfold from the lockfile (no install scripts)
+${workingDirectory ? `        working-directory: ${workingDirectory}\n` : ''}        run: npm ci --ignore-scripts --no-audit --no-fund
+`;
+
+/** The action's commands and the CLI words each runs (action/run.cjs has the same table). */
+const ACTION_COMMANDS = { sync: 'sync', 'recipients-sync': 'recipients sync', 'rotation-run': 'rotation run' } as const;
+
+/**
+ * The body of a step that runs keyfold `command` for `env` — the keyfold action, or
+ * npx from the lockfile — with `vars` in its environment. `npxArgs` is shell text for
+ * the npx form, `actionArgs` an expression for the action's `args` input.
+ */
+function keyfoldStep(o: Resolved, command: keyof typeof ACTION_COMMANDS, env: string, vars: Record<string, string>, npxArgs: string, actionArgs = npxArgs): string {
+  if (o.npm) {
+    return `        env:
+${envLines(vars, '          ')}        run: npx --no-install keyfold ${ACTION_COMMANDS[command]} --env ${env}${npxArgs ? ` ${npxArgs}` : ''}
+`;
+  }
+  return `        uses: ${actionUses(o, '.')}
+        env:
+${envLines(vars, '          ')}        with:
+          command: ${command}
+          env: ${env}
+${actionArgs ? `          args: ${actionArgs}\n` : ''}`;
 }
 
 /**
  * The pull-request check. It runs on `pull_request_target`, so the workflow file and
- * keyfold itself come from the base branch: it checks out the base, installs keyfold
- * from the base's lockfile without install scripts, fetches the PR head as data into a
- * separate worktree in which nothing runs, and judges it with `keyfold validate --base`,
- * naming the PR opener and every commit author (the least privileged decides, S4).
+ * keyfold itself come from the base branch (or the pinned action): it checks out the
+ * base, fetches the PR head as data into a separate worktree in which nothing runs,
+ * and judges it with `keyfold validate --base`, naming the PR opener and every commit
+ * author (the least privileged decides, S4).
  */
 export function validateWorkflowTemplate(options: WorkflowOptions = {}): string {
   const o = resolved(options);
-  return `# keyfold-validate: the required check on pull requests (DESIGN §6). Written by
-# \`keyfold init\`; make "keyfold-validate / validate" a required status check.
-# A pull request must not be able to change or subvert it:
+  const validateStep = o.npm
+    ? `      - name: keyfold validate
+        id: validate
+        continue-on-error: true
+        working-directory: base
+        env:
+          BASE_SHA: \${{ github.event.pull_request.base.sha }}
+        run: |
+          authors=()
+          while IFS= read -r login; do authors+=(--author "$login"); done < "$RUNNER_TEMP/authors.txt"
+          set +e
+          npx --no-install keyfold validate --repo "$GITHUB_WORKSPACE/head" --base "$BASE_SHA" --format github --summary "$RUNNER_TEMP/summary.md" "\${authors[@]}"
+          code=$?
+          echo "exit-code=$code" >> "$GITHUB_OUTPUT"
+          exit "$code"
+`
+    : `      - name: keyfold validate
+        id: validate
+        continue-on-error: true
+        uses: ${actionUses(o, 'base')}
+        with:
+          command: validate
+          working-directory: base
+          args: |
+            --repo=\${{ github.workspace }}/head
+            --base=\${{ github.event.pull_request.base.sha }}
+            --format=github
+            --summary=\${{ runner.temp }}/summary.md
+            \${{ steps.authors.outputs.args }}
+`;
+  return `# keyfold-validate: the required check on pull requests (DESIGN §6). Generated by keyfold
+# from keyfold.yaml (do not edit: \`keyfold validate\` reports a hand edit; change ci: in
+# keyfold.yaml and run \`keyfold recipients sync\`). Make "keyfold-validate / validate" a
+# required status check. A pull request must not be able to change or subvert it:
 # - pull_request_target: this file and keyfold come from the BASE branch, not the PR;
-# - keyfold is installed from the base's lockfile with --ignore-scripts;
-# - the PR head is fetched as data into a separate worktree; nothing in it is run;
+${runsLine(o, '# - ', ';')}# - the PR head is fetched as data into a separate worktree; nothing in it is run;
 # - no secrets; the token reads contents and writes the summary comment, nothing else.
 ${o.note}name: keyfold-validate
 on:
@@ -90,14 +242,7 @@ ${o.jobIf}    runs-on: ubuntu-latest
           path: base
           fetch-depth: 0
           persist-credentials: false
-      - name: Set up Node.js
-        uses: ${uses(PINNED_ACTIONS.setupNode)}
-        with:
-          node-version: 20
-      - name: Install keyfold from the base's lockfile (no install scripts)
-        working-directory: base
-        run:${runLines(o.install, '          ')}
-      - name: Fetch the pull request's head as data (a separate worktree; nothing in it runs)
+${o.npm ? setupNodeAndInstall('base') : ''}      - name: Fetch the pull request's head as data (a separate worktree; nothing in it runs)
         working-directory: base
         env:
           GH_TOKEN: \${{ github.token }}
@@ -106,12 +251,14 @@ ${o.jobIf}    runs-on: ubuntu-latest
           GIT_LFS_SKIP_SMUDGE: '1'
         run: |
           auth="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GH_TOKEN" | base64 -w0)"
-          git -c http.extraheader="$auth" fetch --no-tags origin "+refs/pull/$PR_NUMBER/head:refs/keyfold/pr-head"
+          # The head, and the re-key states (files CI could not open are listed in the summary).
+          git -c http.extraheader="$auth" fetch --no-tags origin "+refs/pull/$PR_NUMBER/head:refs/keyfold/pr-head" '+refs/keyfold/rekeyed/*:refs/keyfold/rekeyed/*'
           if [ "$(git rev-parse refs/keyfold/pr-head)" != "$HEAD_SHA" ]; then
             echo "::warning::the pull request moved on since this run started; validating $(git rev-parse refs/keyfold/pr-head)"
           fi
           git -c core.hooksPath=/dev/null worktree add --detach "$GITHUB_WORKSPACE/head" refs/keyfold/pr-head
       - name: List the authors by GitHub id (the opener, the pusher, every commit's author and committer)
+        id: authors
         env:
           GH_TOKEN: \${{ github.token }}
           REPO: \${{ github.repository }}
@@ -133,19 +280,10 @@ ${o.jobIf}    runs-on: ubuntu-latest
               (if .committer.id == 19864447 then empty elif .committer.id then "id:\\(.committer.id),login:\\(.committer.login)" else "unlinked-commit-committer:\\(.sha[0:12])" end)'
           } | sort -u > "$RUNNER_TEMP/authors.txt"
           cat "$RUNNER_TEMP/authors.txt"
-      - name: keyfold validate
-        id: validate
-        working-directory: base
-        env:
-          BASE_SHA: \${{ github.event.pull_request.base.sha }}
-        run: |
-          authors=()
-          while IFS= read -r login; do authors+=(--author "$login"); done < "$RUNNER_TEMP/authors.txt"
-          set +e
-          ${o.keyfold} validate --repo "$GITHUB_WORKSPACE/head" --base "$BASE_SHA" --format github --summary "$RUNNER_TEMP/summary.md" "\${authors[@]}"
-          echo "exit=$?" >> "$GITHUB_OUTPUT"
-      - name: Post the summary on the pull request
-        if: always() && steps.validate.outputs.exit != ''
+          # For keyfold's arguments: one --author=… per author (logins and ids hold no spaces).
+          { echo 'args<<KEYFOLD_AUTHORS'; sed 's/^/--author=/' "$RUNNER_TEMP/authors.txt"; echo 'KEYFOLD_AUTHORS'; } >> "$GITHUB_OUTPUT"
+${validateStep}      - name: Post the summary on the pull request
+        if: always() && (steps.validate.outcome == 'success' || steps.validate.outcome == 'failure')
         uses: ${uses(PINNED_ACTIONS.githubScript)}
         env:
           SUMMARY: \${{ runner.temp }}/summary.md
@@ -162,33 +300,41 @@ ${o.jobIf}    runs-on: ubuntu-latest
             if (previous) await github.rest.issues.updateComment({ owner, repo, comment_id: previous.id, body });
             else await github.rest.issues.createComment({ owner, repo, issue_number, body });
       - name: Fail on violations
-        if: steps.validate.outputs.exit != '0'
+        if: steps.validate.outcome == 'failure'
         env:
-          CODE: \${{ steps.validate.outputs.exit }}
+          CODE: \${{ steps.validate.outputs.exit-code }}
         run: |
-          echo "keyfold validate exited with $CODE (3: violations; see the annotations and the comment)"
+          echo "keyfold validate failed (exit \${CODE:-unknown}; 3: violations, see the annotations and the comment)"
           exit 1
 `;
 }
 
 /**
- * After a merge: one job per environment, in a GitHub environment of the same name that
- * holds that environment's CI identity (`KEYFOLD_AGE_KEY`, the private key of the
- * `ci-<env>` member) and its targets' credentials, exposed only to the keyfold steps.
- * `recipients sync --rekey-merged` gives fresh data keys to files whose `sops` block a
- * merge changed (S6); that is committed, then `keyfold sync` pushes to the targets.
+ * After a push to the branch: one job per environment (see syncJob). One job per
+ * environment rather than a matrix over `keyfold sync --plan --json`'s groups: the
+ * plan decrypts values, so it needs that environment's identity, and the re-key must
+ * be committed once per environment before its targets sync — a job per environment
+ * keeps each identity in its own job, serialises runs per environment (concurrency),
+ * and syncs that environment's targets one after another.
  */
 export function syncWorkflowTemplate(environments: readonly string[], options: WorkflowOptions = {}): string {
   const o = resolved(options);
   const jobs = environments.map((env) => syncJob(env, o)).join('\n');
-  return `# keyfold-sync: after a merge to ${o.branch}, per environment (DESIGN §6). Written by \`keyfold init\`.
-# Each job runs in the GitHub environment of the same name (Settings → Environments).
+  return `# keyfold-sync: after a push to ${o.branch}, one job per environment of keyfold.yaml (DESIGN §6).
+# Generated by keyfold from keyfold.yaml (do not edit: \`keyfold validate\` reports a hand
+# edit; change ci: in keyfold.yaml and run \`keyfold recipients sync\`).
+${runsLine(o, '# ', '.')}# Each job runs in the GitHub environment of the same name (Settings → Environments).
 # Give each one:
 # - the secret KEYFOLD_AGE_KEY: the private key of that environment's CI member
-#   (ci-<env> in policies/access.yaml), and its targets' credentials;
+#   (ci-<env> in policies/access.yaml, kind: machine), and its targets' credentials
+#   (listed under ci.sync_secrets in keyfold.yaml);
 # - deployment branches: ${o.branch} only; prod: required reviewers as well.
-# Only the keyfold steps see these secrets. The jobs push the re-encryption to ${o.branch}:
-# let GitHub Actions bypass branch protection for that push, or use an app token.
+# Only the keyfold steps see these secrets. A job re-keys the files merged since the last
+# re-key (S6), commits that and pushes it to ${o.branch} (let GitHub Actions bypass branch
+# protection for that push, or use an app token), syncs, and pushes keyfold's state refs.
+# A file the CI identity cannot open fails the job (exit 4) before anything is synced.
+# \`sync --allow-branch\`: a job syncs the commit it checked out and re-keyed, which a newer
+# push may have passed; that push's run is queued behind it (one run per environment).
 ${o.note}name: keyfold-sync
 on:
   push:
@@ -199,8 +345,19 @@ jobs:
 ${jobs}`;
 }
 
-function syncJob(env: string, o: ReturnType<typeof resolved>): string {
+function syncJob(env: string, o: Resolved): string {
   const reviewers = /^prod(uction)?$/i.test(env) ? ' # protect it with required reviewers' : '';
+  const identity = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
+  const secrets = secretVars(o.syncSecrets[env]);
+  const rekey = keyfoldStep(
+    o,
+    'recipients-sync',
+    env,
+    { ...identity, ...BOT, ...(o.npm ? { BEFORE: '${{ github.event.before }}' } : {}) },
+    '--rekey-merged --commit ${BEFORE:+--since="$BEFORE"}',
+    "--rekey-merged --commit ${{ github.event.before && format('--since={0}', github.event.before) || '' }}",
+  );
+  const sync = keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '--allow-branch');
   return `  sync-${env}:
     name: sync ${env}
 ${o.jobIf}    runs-on: ubuntu-latest
@@ -210,48 +367,49 @@ ${o.jobIf}    runs-on: ubuntu-latest
       group: keyfold-sync-${env}
       cancel-in-progress: false
     permissions:
-      contents: write # commit the re-encryption; push keyfold's sync state (refs/keyfold/state/*)
+      contents: write # push the re-key commit and keyfold's state refs (refs/keyfold/*)
     steps:
-      - name: Check out ${o.branch}
+      - name: Check out the pushed commit
         uses: ${uses(PINNED_ACTIONS.checkout)}
         with:
-          ref: ${o.branch}
+          ref: \${{ github.sha }}
           fetch-depth: 0
-      - name: Set up Node.js
-        uses: ${uses(PINNED_ACTIONS.setupNode)}
-        with:
-          node-version: 20
-      - name: Install keyfold from the lockfile (no install scripts)
-        run:${runLines(o.install, '          ')}
-      - name: keyfold recipients sync (fresh data keys for files changed by the merge)
-        env:
-          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
-        run: ${o.keyfold} recipients sync --env ${env} --rekey-merged
-      - name: Commit the re-encryption, if anything changed
-        env:
-          GIT_AUTHOR_NAME: github-actions[bot]
-          GIT_AUTHOR_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com
-          GIT_COMMITTER_NAME: github-actions[bot]
-          GIT_COMMITTER_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com
+${o.npm ? setupNodeAndInstall() : ''}      - name: Fetch keyfold's state refs (checkout fetches only branches and tags)
+        id: state
         run: |
-          git add -A -- secrets/${env}
-          if git diff --cached --quiet; then echo "nothing to commit"; exit 0; fi
-          git commit -q -m "keyfold: recipients sync (${env})"
-          for attempt in 1 2 3; do
-            if git push origin HEAD:${o.branch}; then exit 0; fi
-            git pull --rebase origin ${o.branch}
+          git fetch --no-tags origin '+refs/keyfold/*:refs/keyfold/*'
+          git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/ > "$RUNNER_TEMP/keyfold-refs"
+      - name: Re-key the files merged since the last re-key (S6) and commit them
+        id: rekey
+${rekey}      - name: Push the re-key commit (rebased and retried when ${o.branch} moved on)
+        if: \${{ !cancelled() && steps.rekey.outcome != 'skipped' }}
+        env:
+${envLines({ ...BOT, BRANCH: o.branch }, '          ')}        run: |
+          if [ "$(git rev-parse HEAD)" = "$GITHUB_SHA" ]; then echo "nothing was re-keyed"; exit 0; fi
+          for attempt in 1 2 3 4 5; do
+            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
+            sleep "$attempt"
+            git fetch --no-tags origin "$BRANCH"
+            if ! git rebase "origin/$BRANCH"; then
+              git rebase --abort
+              echo "::error::the re-key commit conflicts with $BRANCH; the next push's run re-keys again"
+              exit 1
+            fi
           done
           exit 1
       - name: keyfold sync
-        env:
-          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
-          # The targets' credentials, as secrets of this environment, e.g.
-          # KEYFOLD_GITHUB_TOKEN: \${{ secrets.KEYFOLD_GITHUB_TOKEN }}
-        run: ${o.keyfold} sync --env ${env}
+${sync}      - name: Push keyfold's state refs (only those this job changed)
+        if: \${{ !cancelled() && steps.state.outcome == 'success' }}
+        run: |
+          status=0
+          while read -r oid ref; do
+            old=$(awk -v r="$ref" '$2 == r { print $1 }' "$RUNNER_TEMP/keyfold-refs")
+            [ "$oid" = "$old" ] && continue
+            git push --no-verify origin --force-with-lease="$ref:$old" "$ref:$ref" || status=1
+          done < <(git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/)
+          exit "$status"
 `;
 }
-
-export const ROTATE_WORKFLOW_FILE = '.github/workflows/keyfold-rotate.yml';
 
 /**
  * The scheduled rotation: daily, one job per environment in the GitHub environment of
@@ -264,11 +422,14 @@ export const ROTATE_WORKFLOW_FILE = '.github/workflows/keyfold-rotate.yml';
  */
 export function rotateWorkflowTemplate(environments: readonly string[], options: WorkflowOptions = {}): string {
   const o = resolved(options);
-  return `# keyfold-rotate: daily credential rotation (\`rotation:\` in keyfold.yaml). Written by \`keyfold init\`.
-# Each job runs in the GitHub environment of the same name (as keyfold-sync), which holds:
+  return `# keyfold-rotate: daily credential rotation (\`rotation:\` in keyfold.yaml).
+# Generated by keyfold from keyfold.yaml (do not edit: \`keyfold validate\` reports a hand
+# edit; change keyfold.yaml and run \`keyfold recipients sync\`).
+${runsLine(o, '# ', '.')}# Each job runs in the GitHub environment of the same name (as keyfold-sync), which holds:
 # - KEYFOLD_AGE_KEY: the private key of that environment's CI member (ci-<env>);
-# - the rotators' management credentials (OPENROUTER_MANAGEMENT_KEY, PG_ADMIN_URL, or
-#   the names set with management_key_env / admin_url_env) and the targets' credentials.
+# - the rotators' management credentials (the rotations' management_key_env /
+#   admin_url_env; OPENROUTER_MANAGEMENT_KEY, PG_ADMIN_URL by default) and the targets'
+#   credentials (ci.sync_secrets).
 # A rotation is committed (names only, never a value) and pushed to ${o.branch}. A push made
 # with the workflow's token starts no other workflow, so the job syncs the environment
 # itself and pushes keyfold's sync state (refs/keyfold/state/*): old credentials are
@@ -283,22 +444,10 @@ jobs:
 ${environments.map((env) => rotateJob(env, o)).join('\n')}`;
 }
 
-/** Setting up Node.js and installing keyfold: the steps a different install (an action) replaces. */
-function rotateInstallSteps(o: ReturnType<typeof resolved>): string {
-  return `      - name: Set up Node.js
-        uses: ${uses(PINNED_ACTIONS.setupNode)}
-        with:
-          node-version: 20
-      - name: Install keyfold from the lockfile (no install scripts)
-        run:${runLines(o.install, '          ')}
-`;
-}
-
-function rotateJob(env: string, o: ReturnType<typeof resolved>): string {
-  const bot = `          GIT_AUTHOR_NAME: github-actions[bot]
-          GIT_AUTHOR_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com
-          GIT_COMMITTER_NAME: github-actions[bot]
-          GIT_COMMITTER_EMAIL: 41898282+github-actions[bot]@users.noreply.github.com`;
+function rotateJob(env: string, o: Resolved): string {
+  const identity = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
+  const management = secretVars(o.rotationSecrets[env]);
+  const secrets = secretVars(o.syncSecrets[env]);
   return `  rotate-${env}:
     name: rotate ${env}
 ${o.jobIf}    runs-on: ubuntu-latest
@@ -315,41 +464,28 @@ ${o.jobIf}    runs-on: ubuntu-latest
         with:
           ref: ${o.branch}
           fetch-depth: 0
-${rotateInstallSteps(o)}      - name: Fetch keyfold's sync state (what each target holds)
+${o.npm ? setupNodeAndInstall() : ''}      - name: Fetch keyfold's sync state (what each target holds)
         run: git fetch --no-tags origin '+refs/keyfold/state/*:refs/keyfold/state/*' || echo "no sync state yet"
       - name: keyfold rotation run --due
         id: rotate
+        continue-on-error: true # the commits of the rotations that worked are still pushed and synced
+${keyfoldStep(o, 'rotation-run', env, { ...identity, ...management, ...BOT }, '--due')}      - name: Push the rotation commits
         env:
-          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
-          OPENROUTER_MANAGEMENT_KEY: \${{ secrets.OPENROUTER_MANAGEMENT_KEY }}
-          PG_ADMIN_URL: \${{ secrets.PG_ADMIN_URL }}
-${bot}
+          BRANCH: ${o.branch}
         run: |
-          set +e
-          ${o.keyfold} rotation run --due --env ${env}
-          echo "exit=$?" >> "$GITHUB_OUTPUT"
-      - name: Push the rotation commits
-        run: |
-          if [ "$(git rev-list --count "origin/${o.branch}..HEAD")" = 0 ]; then echo "nothing to push"; exit 0; fi
+          if [ "$(git rev-list --count "origin/$BRANCH..HEAD")" = 0 ]; then echo "nothing to push"; exit 0; fi
           for attempt in 1 2 3; do
-            if git push origin "HEAD:${o.branch}"; then exit 0; fi
-            git pull --rebase origin ${o.branch}
+            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
+            git pull --rebase origin "$BRANCH"
           done
           exit 1
-      - name: keyfold sync, then push its state
-        env:
-          KEYFOLD_AGE_KEY: \${{ secrets.KEYFOLD_AGE_KEY }}
-          # The targets' credentials, as secrets of this environment, e.g.
-          # KEYFOLD_GITHUB_TOKEN: \${{ secrets.KEYFOLD_GITHUB_TOKEN }}
-        run: |
-          ${o.keyfold} sync --env ${env}
-          git push --force origin 'refs/keyfold/state/*:refs/keyfold/state/*'
+      - name: keyfold sync
+${keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '')}      - name: Push keyfold's sync state
+        run: git push --no-verify --force origin 'refs/keyfold/state/*:refs/keyfold/state/*'
       - name: Fail when a rotation failed
-        if: steps.rotate.outputs.exit != '0'
-        env:
-          CODE: \${{ steps.rotate.outputs.exit }}
+        if: steps.rotate.outcome == 'failure'
         run: |
-          echo "keyfold rotation run exited with $CODE; see its output above"
+          echo "keyfold rotation run failed; see its output above"
           exit 1
 `;
 }

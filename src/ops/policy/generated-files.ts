@@ -1,7 +1,7 @@
 /**
- * Files generated from the policy — `.sops.yaml` and `.github/CODEOWNERS` — rewritten
- * whenever keyfold changes or applies the policy, so they never drift (validate
- * compares them with what the policy generates).
+ * Files generated from the policy and keyfold.yaml — `.sops.yaml`, `.github/CODEOWNERS`
+ * and the two keyfold workflows — rewritten whenever keyfold changes or applies the
+ * policy, so they never drift (validate compares them with what is generated).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,7 @@ import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../../core/codeowners.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../../core/sops-config.js';
 import { writeFileIfChanged } from '../../repo/atomic-write.js';
+import { generateWorkflows } from '../init/workflow-templates.js';
 
 /** Write the generated files that differ; returns the paths written. Call under the lock. */
 export function writeGeneratedFiles(root: string, policy: AccessPolicy, config: KeyfoldConfig): string[] {
@@ -17,7 +18,8 @@ export function writeGeneratedFiles(root: string, policy: AccessPolicy, config: 
   for (const [file, text] of [
     [SOPS_CONFIG_FILE, generateSopsConfig(policy, config)],
     [CODEOWNERS_FILE, generateCodeowners(policy, config)],
-  ] as const) {
+    ...generateWorkflows(config).map((w) => [w.file, w.text] as const),
+  ]) {
     const path = join(root, file);
     mkdirSync(dirname(path), { recursive: true });
     if (writeFileIfChanged(path, text)) written.push(file);

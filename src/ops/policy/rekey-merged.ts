@@ -1,105 +1,154 @@
 /**
- * S6, re-key after merge: a file whose data-key envelopes changed since the last sync
- * (or that is new since then — a write-only author knows its data key) gets a fresh
- * data key, so no PR author keeps a data key that later values use.
+ * S6, re-key after merge (`recipients sync --rekey-merged`, the CI sync job): every file
+ * whose data key is not trusted gets a fresh one, so no PR author keeps a data key that
+ * later values use. Trust is by envelope fingerprint (ops/rekey/trust.ts), against the
+ * first baseline found, in this order:
  *
- * What "the last sync" saw is a JSON blob under `refs/keyfold/rekeyed/<env>`: each
- * file's envelope fingerprint, MAC'd with a key only the syncing identity can derive
- * (anyone who can push could write such a ref). Missing or unverifiable state falls
- * back to comparing with HEAD's first parent.
+ * 1. the verified re-key state of the scope (`refs/keyfold/rekeyed/<env>`): files whose
+ *    fingerprint it records are trusted, whatever commits came between (two merges
+ *    before one run, a rebase-merge of several commits, an admin's write in between);
+ * 2. else the newest re-key commit reachable from HEAD whose `Keyfold-Rekeyed` trailer
+ *    one of our identities verifies: the fingerprints of that commit's tree;
+ * 3. else `--since REV` (the CI passes the push's `before`): every file that differs
+ *    between REV and the working tree, and every file new since, is re-keyed — the
+ *    history before the pushed range is the starting point;
+ * 4. else, with no anchor at all: every file of the scope (the first run; a shallow
+ *    clone; a forged or deleted state with no re-key commit).
+ *
+ * Never `HEAD^`: one merge is not one commit. Afterwards the state is recorded again
+ * (the commit, the fingerprints of the files re-keyed or trusted, and the files this
+ * identity could not open, which stay untrusted).
  */
-import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
-import { createHash } from 'node:crypto';
-import { parseSopsFile } from '../../sops/file.js';
-import { readRefFiles } from '../../repo/secrets-tree.js';
-import { recordedParents, resolveCommit } from '../../repo/git/refs.js';
-import { showFile } from '../../repo/git/blobs.js';
-import { listFilesAt } from '../../repo/git/tree.js';
-import { readSignedState, writeSignedState } from '../../repo/git/state-ref.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../kernel/errors.js';
+import { SECRETS_DIR, repoPathToRef } from '../../kernel/ref.js';
+import { commitChanges } from '../../repo/git/commit.js';
+import { isAncestor, resolveCommit } from '../../repo/git/refs.js';
+import { changesSince } from '../../repo/git/tree.js';
+import { currentFingerprints, findRekeyAnchor, readRekeyState, rekeyScope, rekeyTrailer, writeRekeyState } from '../rekey/trust.js';
 import type { Workspace } from '../context/workspace.js';
 
-/** The label of the key a state's signer derives to MAC it. */
-const KEY_LABEL = 'rekey-state';
-
-const stateRef = (env: string | undefined) => `refs/keyfold/rekeyed/${env ?? 'all'}`;
-
-/** Fingerprint of a file's envelopes (not values: rewriting a value keeps the data key). */
-function envelopeFingerprint(text: string, file: string): string {
-  const parsed = parseSopsFile(text, file, { strict: false, readOnly: true });
-  const h = createHash('sha256');
-  for (const g of parsed.meta.groups) for (const e of g) h.update(e.recipient).update('\0').update(e.enc).update('\0');
-  return h.update(String(parsed.meta.threshold)).digest('hex');
+export interface MergedRekeyOptions {
+  /** The revision before the pushed range (CI: `github.event.before`); used only without a state or anchor. */
+  since?: string;
 }
 
-/** The recorded fingerprints, parsed strictly: a map of strings. */
-function fingerprints(value: unknown): Record<string, string> | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return Object.values(value).every((v) => typeof v === 'string') ? (value as Record<string, string>) : undefined;
+/** The baseline a run compared with (for messages and `--json`). */
+export interface RekeyBaseline {
+  kind: 'state' | 'anchor' | 'since' | 'none';
+  /** `the re-key state at 1a2b3c4d5e6f`, `re-key commit 1a2b…`, `--since 1a2b…`, … */
+  describe: string;
 }
 
-async function verifiedState(ws: Workspace, env: string | undefined): Promise<Record<string, string> | undefined> {
-  const keyFor = (recipient: string) => ws.identities.find((i) => i.recipient === recipient)?.deriveKey(KEY_LABEL);
-  const { state, verified } = await readSignedState(ws.root, stateRef(env), keyFor, fingerprints);
-  return verified ? state : undefined;
+export interface MergedRekeys {
+  /** Which refs need a fresh data key, with the reason; for `planRecipients({ rekey })`. */
+  rekey: (ref: string) => string | undefined;
+  baseline: RekeyBaseline;
 }
 
-function currentFingerprints(ws: Workspace, env: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of readRefFiles(ws.root, env)) out.set(entry.ref, envelopeFingerprint(entry.text, entry.display));
-  return out;
-}
+const short = (c: string) => c.slice(0, 12);
+const ZERO = /^0+$/;
 
-/** Which refs need a fresh data key, with the reason; for `planRecipients({ rekey })`. */
-export async function mergedRekeys(ws: Workspace, env: string | undefined): Promise<(ref: string) => string | undefined> {
-  const now = currentFingerprints(ws, env);
-  let before = await verifiedState(ws, env);
-  let source = 'the last sync';
-  if (!before) {
-    before = {};
-    source = "HEAD's parent";
-    const parent = await resolveCommit(ws.root, 'HEAD^');
-    if (parent) {
-      for (const path of await listFilesAt(ws.root, parent, env ? `${SECRETS_DIR}/${env}` : SECRETS_DIR)) {
-        const ref = repoPathToRef(path);
-        const text = await showFile(ws.root, parent, path);
-        if (text === undefined || ref === undefined) continue;
-        try {
-          before[ref] = envelopeFingerprint(text, path);
-        } catch {
-          /* unreadable then: treat as changed */
-        }
-      }
-    } else {
-      const head = await resolveCommit(ws.root, 'HEAD');
-      if (head && (await recordedParents(ws.root, head)).length > 0) {
-        // HEAD has a parent this (shallow) clone lacks: nothing to compare with, so
-        // every file counts as new rather than none.
-        source = "HEAD's parent (missing from this shallow clone; fetch 2 commits to compare)";
-      } else {
-        // A repository with one commit: everything in it is the starting point.
-        before = Object.fromEntries(now);
-      }
+export async function mergedRekeys(ws: Workspace, env: string | undefined, options: MergedRekeyOptions = {}): Promise<MergedRekeys> {
+  const now = currentFingerprints(ws.root, env);
+  const policy = await ws.policy();
+  const head = await resolveCommit(ws.root, 'HEAD');
+  const byFingerprint = (trusted: ReadonlyMap<string, string>, baseline: RekeyBaseline): MergedRekeys => ({
+    baseline,
+    rekey: (ref) => {
+      const fp = now.get(ref);
+      if (fp === undefined) return undefined;
+      const before = trusted.get(ref);
+      if (before === undefined) return `not in ${baseline.describe}: fresh data key (S6)`;
+      if (before !== fp) return `envelopes changed since ${baseline.describe}: fresh data key (S6)`;
+      return undefined;
+    },
+  });
+
+  const state = await readRekeyState(ws, env, policy);
+  if (state.trusted) {
+    const at = state.trusted.commit ? ` at ${short(state.trusted.commit)}` : '';
+    return byFingerprint(state.trusted.files, { kind: 'state', describe: `the re-key state${at}` });
+  }
+  const untrusted = state.exists ? ' (the re-key state does not verify)' : '';
+  if (head) {
+    const anchor = await findRekeyAnchor(ws, env, head);
+    if (anchor) return byFingerprint(anchor.files, { kind: 'anchor', describe: `re-key commit ${short(anchor.commit)}${untrusted}` });
+  }
+  const since = options.since?.trim();
+  if (since && !ZERO.test(since) && head) {
+    const from = await resolveCommit(ws.root, since);
+    if (from && (await isAncestor(ws.root, from, head))) {
+      const dir = `${SECRETS_DIR}/${env ? `${env}/` : ''}`;
+      const changed = new Set((await changesSince(ws.root, from)).filter((c) => c.path.startsWith(dir) && c.status !== 'deleted').flatMap((c) => repoPathToRef(c.path) ?? []));
+      const describe = `--since ${short(from)} (no verified re-key state or re-key commit${untrusted})`;
+      return { baseline: { kind: 'since', describe }, rekey: (ref) => (now.has(ref) && changed.has(ref) ? `changed since ${describe}: fresh data key (S6)` : undefined) };
     }
   }
-  const prior = before;
-  return (ref) => {
-    const fp = now.get(ref);
-    if (fp === undefined) return undefined;
-    if (prior[ref] === undefined) return `new since ${source}: fresh data key (S6)`;
-    if (prior[ref] !== fp) return `envelopes changed since ${source}: fresh data key (S6)`;
-    return undefined;
-  };
+  const why = since && !ZERO.test(since) ? `--since ${since.slice(0, 40)} is not an ancestor of HEAD here` : 'nothing to compare with';
+  const describe = `no verified re-key state, re-key commit or --since range (${why}${untrusted})`;
+  return { baseline: { kind: 'none', describe }, rekey: (ref) => (now.has(ref) ? `${describe}: fresh data key for every file (S6)` : undefined) };
+}
+
+/** `--commit` commits the scope's files as they are after the run: refuse when they have uncommitted changes before it. */
+export async function assertCleanScope(ws: Workspace, env: string | undefined): Promise<void> {
+  const head = await resolveCommit(ws.root, 'HEAD');
+  if (!head) throw new UsageError('--commit needs a commit to build on: this repository has none yet', { hint: 'commit first' });
+  const dir = `${SECRETS_DIR}/${env ? `${env}/` : ''}`;
+  const dirty = (await changesSince(ws.root, head)).filter((c) => c.path.startsWith(dir));
+  if (dirty.length > 0) {
+    throw new UsageError(`--commit would commit uncommitted changes: ${dirty[0]!.path}${dirty.length > 1 ? ` and ${dirty.length - 1} more` : ''}`, { hint: 'commit or stash them first' });
+  }
+}
+
+export interface RecordOptions {
+  /** Refs this run could not open or re-key: left untrusted (re-keyed next time) and listed as unopenable. */
+  notDone: readonly string[];
+  /** Commit the re-encrypted files of the scope first (`--commit`). */
+  commit?: boolean;
+  /** The refs re-keyed, for the commit message. */
+  applied?: readonly string[];
+}
+
+export interface RecordResult {
+  /** The re-key commit, when one was made. */
+  commit?: string;
 }
 
 /**
- * Record the envelopes as they are now, MAC'd with the first identity's derived key.
- * `unsynced` refs (ones this run could not re-key) are left out, so the next run still
- * treats them as new and gives them a fresh data key.
+ * After a `--rekey-merged` run: commit the re-encryption (with `commit`), then record
+ * the state — the commit, and the fingerprints of every file of the scope but the
+ * failed ones — MAC'd by our identity and tagged for the readers.
  */
-export async function recordRekeyState(ws: Workspace, env: string | undefined, unsynced: readonly string[] = []): Promise<void> {
-  const id = ws.identities[0];
-  if (!id) return;
-  const skip = new Set(unsynced);
-  const files = Object.fromEntries([...currentFingerprints(ws, env)].filter(([ref]) => !skip.has(ref)));
-  await writeSignedState(ws.root, stateRef(env), { recipient: id.recipient, key: id.deriveKey(KEY_LABEL) }, files);
+export async function recordRekeyState(ws: Workspace, env: string | undefined, options: RecordOptions): Promise<RecordResult> {
+  const policy = await ws.policy();
+  const failed = new Set(options.notDone);
+  const files = new Map([...currentFingerprints(ws.root, env)].filter(([ref]) => !failed.has(ref)));
+  let made: string | undefined;
+  if (options.commit) {
+    // An anchor vouches for the whole tree of the scope: only when nothing failed.
+    const trailer = failed.size === 0 ? rekeyTrailer(ws, env, policy, files) : undefined;
+    const applied = options.applied ?? [];
+    const listed = applied.slice(0, 50).map((r) => `- ${r}`);
+    if (applied.length > listed.length) listed.push(`- … and ${applied.length - listed.length} more`);
+    const message = [
+      `keyfold: re-key merged files (${rekeyScope(env)})`,
+      '',
+      'Fresh data keys for files whose envelopes keyfold did not trust (S6).',
+      ...(listed.length ? ['', ...listed] : []),
+      ...(trailer ? ['', trailer] : []),
+      '',
+    ].join('\n');
+    const dir = `${SECRETS_DIR}/${env ?? ''}`.replace(/\/$/, '');
+    // An environment without files has nothing to commit (and git refuses a pathspec matching nothing).
+    if (existsSync(join(ws.root, dir))) made = await commitChanges(ws.root, [dir], message);
+  }
+  const head = await resolveCommit(ws.root, 'HEAD');
+  await writeRekeyState(ws, env, policy, {
+    ...(head ? { commit: head } : {}),
+    files: Object.fromEntries(files),
+    unopenable: [...failed],
+  });
+  return made ? { commit: made } : {};
 }

@@ -63,7 +63,7 @@ export async function setValue(ws: Workspace, ref: string, key: string, value: S
     plain.setIn(path, value.reveal());
     // A new file, or a write-only replacement, is encrypted to the policy's recipients.
     const keying = await saveRef(ws, loc, plain, opened);
-    if (keying.kind !== 'fresh') return result(before === undefined ? 'added' : 'updated', false);
+    if (keying.kind !== 'fresh' || opened) return result(before === undefined ? 'added' : 'updated', false);
     return result(replacing ? 'replaced' : 'created', !canReadLayout(ws, keying.layout));
   });
 }

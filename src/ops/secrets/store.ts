@@ -17,6 +17,7 @@ import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
 import { assertNoSymlinks, readTextFile } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';
 import { parseRef, refToPath } from '../../kernel/ref.js';
+import { freshKeyNeeded } from '../rekey/trust.js';
 
 export interface RefLocation {
   ref: string;
@@ -115,12 +116,17 @@ export function writeSopsFile(target: SopsFileTarget, plain: Document, keying: K
 
 /**
  * Encrypt and atomically write a ref. An existing file keeps its data key, envelopes
- * and the ciphertext of unchanged values; a new file is encrypted to the policy.
- * Returns the keying used. Call inside the repository lock.
+ * and the ciphertext of unchanged values; a new file is encrypted to the policy. S6:
+ * an existing file that a write-only author could have written, and whose envelopes
+ * the re-key state does not vouch for, gets a fresh data key and the policy's
+ * envelopes instead (ops/rekey/trust.ts). Returns the keying used. Call inside the
+ * repository lock.
  */
 export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<Keying> {
   await checkWrite(ws, loc.ref, plain);
-  const keying: Keying = opened ? { kind: 'keep', opened } : { kind: 'fresh', layout: await policyLayout(ws, loc) };
+  const untrusted = opened && (await freshKeyNeeded(ws, loc.ref, opened.meta, (await ws.writePolicy()).policy));
+  if (untrusted) ws.options.note?.(`${loc.ref}: fresh data key and the policy's recipients — ${untrusted}`);
+  const keying: Keying = opened && !untrusted ? { kind: 'keep', opened } : { kind: 'fresh', layout: await policyLayout(ws, loc), ...(opened ? { previous: opened } : {}) };
   writeSopsFile({ path: loc.path, display: loc.display, repoRoot: ws.root }, plain, keying);
   return keying;
 }

@@ -1,7 +1,9 @@
 /**
  * `validate`: the files generated from the policy — `.sops.yaml` and
  * `.github/CODEOWNERS` — must equal what the judging policy generates (S3): with
- * `--base`, the base commit's policy, so a change cannot loosen its own review.
+ * `--base`, the base commit's policy, so a change cannot loosen its own review. The
+ * keyfold workflows likewise equal what the judging keyfold.yaml generates (rule
+ * `workflows`): a PR cannot change how its own check or the sync job runs.
  */
 import { join } from 'node:path';
 import type { AccessPolicy } from '../../config/access-policy.js';
@@ -9,7 +11,8 @@ import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { CODEOWNERS_FILE, generateCodeowners } from '../../core/codeowners.js';
 import { NotFoundError, isKeyfoldError } from '../../kernel/errors.js';
 import { SOPS_CONFIG_FILE, generateSopsConfig } from '../../core/sops-config.js';
-import type { Violation } from '../../core/violation.js';
+import type { RuleId, Violation } from '../../core/violation.js';
+import { SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, generateWorkflows } from '../init/workflow-templates.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 
 export interface GeneratedJudge {
@@ -19,10 +22,14 @@ export interface GeneratedJudge {
   describe: string;
 }
 
-const GENERATED = [
+const workflow = (file: string) => (_policy: AccessPolicy, config: KeyfoldConfig) => generateWorkflows(config).find((w) => w.file === file)!.text;
+
+const GENERATED: ReadonlyArray<{ file: string; rule: RuleId; generate: (policy: AccessPolicy, config: KeyfoldConfig) => string; from?: string }> = [
   { file: SOPS_CONFIG_FILE, rule: 'sops-config', generate: generateSopsConfig },
   { file: CODEOWNERS_FILE, rule: 'codeowners', generate: generateCodeowners },
-] as const;
+  { file: VALIDATE_WORKFLOW_FILE, rule: 'workflows', generate: workflow(VALIDATE_WORKFLOW_FILE), from: 'keyfold.yaml' },
+  { file: SYNC_WORKFLOW_FILE, rule: 'workflows', generate: workflow(SYNC_WORKFLOW_FILE), from: 'keyfold.yaml' },
+];
 
 export function checkGeneratedFiles(root: string, judge: GeneratedJudge): Violation[] {
   const out: Violation[] = [];
@@ -39,8 +46,9 @@ export function checkGeneratedFiles(root: string, judge: GeneratedJudge): Violat
       }
     }
     const expected = judge.sources.map((s) => g.generate(s.policy, s.config));
+    const describe = g.from ? judge.describe.replace(/^the policy$/, g.from).replace(/policy$/, g.from) : judge.describe;
     if (actual === undefined) {
-      out.push({ file: g.file, line: 1, rule: g.rule, message: `is missing; it must hold what ${judge.describe} generates (\`keyfold recipients sync\` writes it)` });
+      out.push({ file: g.file, line: 1, rule: g.rule, message: `is missing; it must hold what ${describe} generates (\`keyfold recipients sync\` writes it)` });
       continue;
     }
     if (expected.some((e) => normalize(e) === normalize(actual))) continue;
@@ -48,7 +56,7 @@ export function checkGeneratedFiles(root: string, judge: GeneratedJudge): Violat
       file: g.file,
       line: firstDifference(normalize(actual), normalize(expected[0]!)),
       rule: g.rule,
-      message: `differs from what ${judge.describe} generates (first difference on this line); regenerate it with \`keyfold recipients sync\` instead of editing it by hand`,
+      message: `differs from what ${describe} generates (first difference on this line); regenerate it with \`keyfold recipients sync\` instead of editing it by hand`,
     });
   }
   return out;

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { readAtRevisions } from '../../repo/git/blobs.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 import type { ChangedFile } from './changes.js';
+import { unopenableFiles } from '../rekey/trust.js';
 
 export interface SummaryContext {
   root: string;
@@ -54,6 +55,7 @@ export async function buildSummary(ctx: SummaryContext): Promise<string> {
     reviewers,
     hasCodeowners: codeowners !== undefined,
     authors: ctx.authors,
+    unopenable: await unopenableFiles(ctx.root, ctx.config?.environments ?? []),
   });
 }
 

@@ -38,14 +38,14 @@ describe('signed state refs', () => {
     // The format as rekey-merged.ts wrote it before this module existed.
     const mac = createHmac('sha256', KEY).update(JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex');
     expect(git(['cat-file', 'blob', REF]) + '\n').toBe(JSON.stringify({ version: 1, recipient: 'age1signer', files, mac }) + '\n');
-    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true });
+    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true, signer: 'age1signer', via: 'signer' });
   });
 
   it('a legacy blob written by hand verifies; key order in the blob does not matter', async () => {
     const files = { z: '1', a: '2' };
     const mac = createHmac('sha256', KEY).update(JSON.stringify([['a', '2'], ['z', '1']])).digest('hex');
     setBlob(`{"mac":"${mac}","files":{"a":"2","z":"1"},"recipient":"age1signer","version":1}\n`);
-    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true });
+    expect(await readSignedState(dir, REF, keyFor, strings)).toEqual({ state: files, verified: true, exists: true, signer: 'age1signer', via: 'signer' });
   });
 
   it('is unverified under another signer, an unknown signer, a stale or malformed mac', async () => {
@@ -80,11 +80,33 @@ describe('signed state refs', () => {
   it('nested state round-trips; an array and an object of the same pairs get different macs', async () => {
     const state = { targets: { b: { version: 3, keys: ['x', 'y'] }, a: null }, at: 'now' };
     await writeSignedState(dir, REF, SIGNER, state);
-    expect(await readSignedState(dir, REF, keyFor, anything)).toEqual({ state, verified: true, exists: true });
+    expect(await readSignedState(dir, REF, keyFor, anything)).toEqual({ state, verified: true, exists: true, signer: 'age1signer', via: 'signer' });
     await writeSignedState(dir, REF, SIGNER, { a: '1' });
     const asObject = (JSON.parse(git(['cat-file', 'blob', REF])) as { mac: string }).mac;
     await writeSignedState(dir, REF, SIGNER, [['a', '1']]);
     const asArray = (JSON.parse(git(['cat-file', 'blob', REF])) as { mac: string }).mac;
     expect(asArray).not.toBe(asObject);
+  });
+
+  it('reader tags: a reader verifies with the key it shares with the signer; a tag for anyone else, or a stale one, does not', async () => {
+    const READER = randomBytes(32);
+    const signer = { ...SIGNER, readers: new Map([['age1reader', READER], ['age1third', randomBytes(32)]]) };
+    const state = { commit: 'c', files: { 'prod/a': 'f1' } };
+    await writeSignedState(dir, REF, signer, state);
+    const blob = JSON.parse(git(['cat-file', 'blob', REF])) as { readers: Record<string, string>; mac: string };
+    expect(Object.keys(blob.readers)).toEqual(['age1reader', 'age1third']);
+    const none = () => undefined;
+    const asReader = (s: string, r: string) => (s === 'age1signer' && r === 'age1reader' ? READER : undefined);
+    expect(await readSignedState(dir, REF, none, anything, asReader)).toMatchObject({ state, verified: true, signer: 'age1signer', via: 'reader' });
+    expect(await readSignedState(dir, REF, keyFor, anything)).toMatchObject({ verified: true, signer: 'age1signer', via: 'signer' });
+    // Without the shared-key lookup, or with another reader's key, it does not verify.
+    expect((await readSignedState(dir, REF, none, anything)).verified).toBe(false);
+    expect((await readSignedState(dir, REF, none, anything, (s, r) => (r === 'age1third' ? READER : undefined))).verified).toBe(false);
+    // A changed state with the old tags does not verify for the reader.
+    setBlob(JSON.stringify({ ...blob, files: { ...state, files: { 'prod/a': 'f2' } } }) + '\n');
+    expect((await readSignedState(dir, REF, none, anything, asReader)).verified).toBe(false);
+    // No readers: the blob is exactly the format without them.
+    await writeSignedState(dir, REF, { ...SIGNER, readers: new Map() }, { a: '1' });
+    expect(Object.keys(JSON.parse(git(['cat-file', 'blob', REF])) as object)).toEqual(['version', 'recipient', 'files', 'mac']);
   });
 });

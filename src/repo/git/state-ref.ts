@@ -13,6 +13,12 @@
  * `recipient` names the signing identity; `files` holds the state (the name S6, whose
  * state is a map of files, gave it; kept so existing refs still verify); `mac` is
  * HMAC-SHA256 under the signer's key over `JSON.stringify(canonical(state))`.
+ *
+ * Optionally, `"readers":{"age1…":"<64 hex digits>",…}` lets other identities verify
+ * the state: the same MAC under a key the signer shares with each reader (static
+ * X25519, `X25519Identity.agreeKey`), so a reader trusts the state without being able
+ * to sign one in the signer's name. Whoever verifies a reader tag must still check
+ * that the signer is someone whose word counts (S6: a reader of the files).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readRefBlob, writeRefBlob } from './refs.js';
@@ -21,7 +27,12 @@ import { readRefBlob, writeRefBlob } from './refs.js';
 export interface StateSigner {
   recipient: string;
   key: Uint8Array;
+  /** Other identities that may verify the state: their recipient → the key the signer shares with them. */
+  readers?: ReadonlyMap<string, Uint8Array>;
 }
+
+/** The key a reader shares with `signer` when the reader is `reader` (one of ours), else undefined. */
+export type SharedKeyLookup = (signer: string, reader: string) => Uint8Array | undefined;
 
 /** The key of a recorded signer, or undefined when the reader holds no such identity. */
 export type StateKeyLookup = (recipient: string) => Uint8Array | undefined;
@@ -36,9 +47,14 @@ export interface SignedState<T> {
   verified: boolean;
   /** Whether the ref exists at all (a ref that exists but does not verify is untrusted state). */
   exists: boolean;
+  /** The recorded signer, when verified. */
+  signer?: string;
+  /** How it verified: under the signer's own key, or a reader tag (`readers`) for one of ours. */
+  via?: 'signer' | 'reader';
 }
 
 const VERSION = 1;
+const HEX_MAC = /^[0-9a-f]{64}$/;
 
 /**
  * The MAC'd form of a JSON value: an object as its `[key, value]` pairs sorted by key
@@ -60,8 +76,17 @@ function macOf(key: Uint8Array, state: unknown): string {
   return createHmac('sha256', key).update(JSON.stringify(canonical(state))).digest('hex');
 }
 
-/** Read the state under `ref`; `verified` only when its MAC checks with `keyFor(signer)`. */
-export async function readSignedState<T>(root: string, ref: string, keyFor: StateKeyLookup, validate: StateValidator<T>): Promise<SignedState<T>> {
+/**
+ * Read the state under `ref`; `verified` only when its MAC checks with `keyFor(signer)`,
+ * or (with `sharedKeyFor`) a reader tag checks with a key one of ours shares with the signer.
+ */
+export async function readSignedState<T>(
+  root: string,
+  ref: string,
+  keyFor: StateKeyLookup,
+  validate: StateValidator<T>,
+  sharedKeyFor?: SharedKeyLookup,
+): Promise<SignedState<T>> {
   const text = await readRefBlob(root, ref);
   const none: SignedState<T> = { state: undefined, verified: false, exists: text !== undefined };
   if (!text) return none;
@@ -72,22 +97,42 @@ export async function readSignedState<T>(root: string, ref: string, keyFor: Stat
     return none;
   }
   if (typeof blob !== 'object' || blob === null || Array.isArray(blob)) return none;
-  const { version, recipient, files, mac } = blob as Record<string, unknown>;
+  const { version, recipient, files, mac, readers } = blob as Record<string, unknown>;
   if (version !== VERSION || typeof recipient !== 'string' || typeof mac !== 'string') return none;
   const state = validate(files);
   if (state === undefined) return none;
-  if (!/^[0-9a-f]{64}$/.test(mac)) return { state, verified: false, exists: true };
-  const key = keyFor(recipient);
-  if (!key) return { state, verified: false, exists: true };
+  const unverified: SignedState<T> = { state, verified: false, exists: true };
   // Compare the MAC over the state as recorded (`files`), not as the validator returned it.
-  const verified = timingSafeEqual(Buffer.from(macOf(key, files), 'hex'), Buffer.from(mac, 'hex'));
-  return { state, verified, exists: true };
+  const matches = (key: Uint8Array, tag: unknown) => typeof tag === 'string' && HEX_MAC.test(tag) && timingSafeEqual(Buffer.from(macOf(key, files), 'hex'), Buffer.from(tag, 'hex'));
+  const key = keyFor(recipient);
+  if (key && matches(key, mac)) return { state, verified: true, exists: true, signer: recipient, via: 'signer' };
+  if (sharedKeyFor && typeof readers === 'object' && readers !== null && !Array.isArray(readers)) {
+    for (const [reader, tag] of Object.entries(readers)) {
+      const shared = sharedKeyFor(recipient, reader);
+      if (shared && matches(shared, tag)) return { state, verified: true, exists: true, signer: recipient, via: 'reader' };
+    }
+  }
+  return unverified;
+}
+
+
+/** The MAC of a state under `key`, as a state ref records it (for MACs kept elsewhere, e.g. a commit trailer). */
+export function stateMac(key: Uint8Array, state: unknown): string {
+  return macOf(key, JSON.parse(JSON.stringify(state)));
+}
+
+/** Whether `mac` is `stateMac(key, state)`, in constant time. */
+export function checkStateMac(key: Uint8Array, state: unknown, mac: string): boolean {
+  return HEX_MAC.test(mac) && timingSafeEqual(Buffer.from(stateMac(key, state), 'hex'), Buffer.from(mac, 'hex'));
 }
 
 /** Record `state` (JSON data) under `ref`, signed by `signer`. */
 export async function writeSignedState(root: string, ref: string, signer: StateSigner, state: unknown): Promise<void> {
   // Through JSON first: the MAC covers exactly what is written (no `undefined`, no methods).
   const files: unknown = JSON.parse(JSON.stringify(state));
-  const blob = { version: VERSION, recipient: signer.recipient, files, mac: macOf(signer.key, files) };
+  const blob: Record<string, unknown> = { version: VERSION, recipient: signer.recipient, files, mac: macOf(signer.key, files) };
+  if (signer.readers && signer.readers.size > 0) {
+    blob['readers'] = Object.fromEntries([...signer.readers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, key]) => [r, macOf(key, files)]));
+  }
   await writeRefBlob(root, ref, JSON.stringify(blob) + '\n');
 }
