@@ -565,6 +565,9 @@ describe('validate: output formats', () => {
     expect(md).toContain('`prod/providers/openrouter`');
     expect(md).toMatch(/added `OPENROUTER_BASE_URL`; changed `OPENROUTER_API_KEY`/);
     expect(md).toMatch(/`api` → `gh-api-prod`/);
+    // The sync plan: the targets a merge updates, names only.
+    expect(md).toMatch(/#### Sync on merge\n\nA merge makes `keyfold sync` update 1 target \(1 `github`\) of 1 service/);
+    expect(md).toContain('| `gh-api-prod` | `github` | `prod` | `api` |');
     expect(md).toMatch(/#### Required reviewers\n\n- @Admin-GH: `secrets\/prod\/providers\/openrouter\.yaml`/);
     expect(md).not.toContain(CANARY);
     expect(md).not.toContain('ENC[');
