@@ -410,10 +410,12 @@ describe('validate: control files and the rest of the repository', () => {
 
   it('a plaintext output of a target inside the repository must be git-ignored', async () => {
     const r = clone();
-    r.write('keyfold.yaml', CONFIG.replace('targets:\n', 'targets:\n  api-dev-env: { type: dotenv, path: run/api.dev.env }\n'));
+    r.write('keyfold.yaml', CONFIG.replace('targets:\n', 'targets:\n  api-dev-env: { type: dotenv, path: run/api.dev.env }\n  api-k8s: { type: k8s, namespace: prod, name: api, out: run/k8s }\n'));
     writeGenerated(r);
     const res = await r.validate();
     expectViolation(res, 'keyfold.yaml', 'plaintext-output', /target api-dev-env writes plaintext to run\/api\.dev\.env/);
+    // A k8s manifest (out:) holds the values too (base64 is not encryption).
+    expectViolation(res, 'keyfold.yaml', 'plaintext-output', /target api-k8s writes plaintext to run\/k8s/);
     r.write('.gitignore', 'run/\n');
     expectClean(await r.validate());
   });
