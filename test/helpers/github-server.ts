@@ -133,6 +133,8 @@ export interface GitHubServer {
   /** The plaintext GitHub holds (opened from the sealed box it received). */
   value(scope: string, name: string): string | undefined;
   secret(scope: string, name: string): StoredSecret | undefined;
+  /** Compile every served route's schemas now (else on first use: a second or so for the large ones). */
+  warmUp(): void;
   /** Answer the next `count` matching requests with a fault. */
   fault(kind: FaultKind, count: number, match?: RegExp): void;
   clearFaults(): void;
@@ -574,6 +576,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     names: (scope) => [...(holder(scope)?.secrets.keys() ?? [])].sort(),
     value: (scope, name) => holder(scope)?.secrets.get(name.toUpperCase())?.value,
     secret: (scope, name) => holder(scope)?.secrets.get(name.toUpperCase()),
+    warmUp() {
+      for (const { route } of routes) {
+        for (const schema of [route.requestBody?.schema, ...Object.values(route.responses), ...route.parameters.map((p) => p.schema)]) if (schema) check(schema, undefined);
+      }
+    },
     fault(kind, count, match) {
       faults.push({ kind, remaining: count, match });
     },
