@@ -412,10 +412,12 @@ describe('validate: control files and the rest of the repository', () => {
 
   it('a plaintext output of a target inside the repository must be git-ignored', async () => {
     const r = clone();
-    r.write('keyfold.yaml', CONFIG.replace('targets:\n', 'targets:\n  api-dev-env: { type: dotenv, path: run/api.dev.env }\n'));
+    r.write('keyfold.yaml', CONFIG.replace('targets:\n', 'targets:\n  api-dev-env: { type: dotenv, path: run/api.dev.env }\n  api-k8s: { type: k8s, namespace: prod, name: api, out: run/k8s }\n'));
     writeGenerated(r);
     const res = await r.validate();
     expectViolation(res, 'keyfold.yaml', 'plaintext-output', /target api-dev-env writes plaintext to run\/api\.dev\.env/);
+    // A k8s manifest (out:) holds the values too (base64 is not encryption).
+    expectViolation(res, 'keyfold.yaml', 'plaintext-output', /target api-k8s writes plaintext to run\/k8s/);
     r.write('.gitignore', 'run/\n');
     expectClean(await r.validate());
   });
@@ -570,6 +572,9 @@ describe('validate: output formats', () => {
     expect(md).toContain('`prod/providers/openrouter`');
     expect(md).toMatch(/added `OPENROUTER_BASE_URL`; changed `OPENROUTER_API_KEY`/);
     expect(md).toMatch(/`api` → `gh-api-prod`/);
+    // The sync plan: the targets a merge updates, names only.
+    expect(md).toMatch(/#### Sync on merge\n\nA merge makes `keyfold sync` update 1 target \(1 `github`\) of 1 service/);
+    expect(md).toContain('| `gh-api-prod` | `github` | `prod` | `api` |');
     expect(md).toMatch(/#### Required reviewers\n\n- @Admin-GH: `secrets\/prod\/providers\/openrouter\.yaml`/);
     expect(md).not.toContain(CANARY);
     expect(md).not.toContain('ENC[');

@@ -10,6 +10,7 @@
  */
 import { printableName } from '../kernel/names.js';
 import type { Violation } from './violation.js';
+import { renderSyncImpact, type SyncImpact } from './sync-impact.js';
 
 export interface SummaryRef {
   file: string;
@@ -27,6 +28,8 @@ export interface SummaryRef {
 export interface SummaryInput {
   violations: readonly Violation[];
   refs: readonly SummaryRef[];
+  /** The services and targets a merge syncs (names only). */
+  sync?: SyncImpact;
   /** Changed files outside `secrets/`. */
   otherFiles: ReadonlyArray<{ file: string; status: string }>;
   /** Owners (CODEOWNERS of the base) → the changed files they own. */
@@ -86,6 +89,8 @@ export function renderSummary(s: SummaryInput): string {
     if (s.otherFiles.length > MAX_LIST) out.push(`- …and ${s.otherFiles.length - MAX_LIST} more`);
     out.push('');
   }
+
+  if (s.sync) out.push(...renderSyncImpact(s.sync, code));
 
   out.push('#### Required reviewers', '');
   if (!s.hasCodeowners) out.push('The base branch has no `.github/CODEOWNERS`.');

@@ -1,7 +1,8 @@
 /**
- * A local imitation of GitHub's REST API for Actions secrets, on 127.0.0.1 (random
- * port): exactly the routes keyfold's `github` target calls, each request checked
- * against GitHub's own schemas (test/fixtures/github-openapi/routes.json) with ajv.
+ * A local imitation of GitHub's REST API for Actions secrets and pull requests, on
+ * 127.0.0.1 (random port): exactly the routes keyfold's `github` target and `propose`
+ * call, each request checked against GitHub's own schemas
+ * (test/fixtures/github-openapi/routes.json) with ajv.
  *
  * - Every request: a known route, path and query parameters valid (unknown query
  *   parameters too are violations), the body valid against the route's request schema,
@@ -14,6 +15,9 @@
  *   box received is opened (`crypto_box_seal_open`), so `value()` gives the plaintext
  *   GitHub would hold. A box that does not open, or a stale key_id, gets 422.
  * - Names are case-insensitive and stored upper-cased, as GitHub does.
+ * - Pull requests (`POST`/`GET /repos/{owner}/{repo}/pulls`): numbered per repository,
+ *   422 in GitHub's shape for a head branch that does not exist (when `branchExists` is
+ *   given), a head that already has an open pull request, or head = base.
  * - Counts requests and writes (per scope and name); fault injection: the next N
  *   matching responses 429 (`Retry-After: 1`), 403 (primary rate limit), 500, or a
  *   connection that never answers; `down()` closes the server, `up()` reopens it on
@@ -48,8 +52,8 @@ interface Route {
 const FIXTURE = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'github-openapi', 'routes.json'), 'utf8')) as { routes: Record<string, Route> };
 export const API_VERSIONS = ['2022-11-28', '2026-03-10'];
 
-/** The routes the imitation serves: the Actions-secrets routes and the repository (for ids). */
-const SERVED = Object.keys(FIXTURE.routes).filter((k) => k.includes('/secrets') || k === 'GET /repos/{owner}/{repo}');
+/** The routes the imitation serves: the Actions-secrets routes, the repository (for ids and its default branch), and pull requests. */
+const SERVED = Object.keys(FIXTURE.routes).filter((k) => k.includes('/secrets') || k === 'GET /repos/{owner}/{repo}' || k.endsWith(' /repos/{owner}/{repo}/pulls'));
 
 export type FaultKind = '429' | '403-rate-limit' | '500' | 'hang';
 
@@ -84,6 +88,19 @@ interface Repo extends Holder {
   owner: string;
   name: string;
   environments: Map<string, Holder>;
+  pulls: StoredPull[];
+}
+
+/** A pull request the imitation holds. */
+export interface StoredPull {
+  number: number;
+  title: string;
+  body: string;
+  /** Branch names (same-repository pull requests). */
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+  created_at: string;
 }
 
 export interface RequestRecord {
@@ -105,6 +122,8 @@ export interface GitHubServer {
   /** Successful writes per `scope NAME` (scope: `acme/api`, `acme/api:production`, `org:acme`). */
   writesOf(scope: string, name: string): number;
   addRepo(fullName: string, options?: { environments?: string[] }): void;
+  /** The pull requests opened on a repository, oldest first. */
+  pulls(fullName: string): StoredPull[];
   addOrg(org: string, repos?: string[]): void;
   repoId(fullName: string): number | undefined;
   /** A secret created outside keyfold. */
@@ -114,6 +133,8 @@ export interface GitHubServer {
   /** The plaintext GitHub holds (opened from the sealed box it received). */
   value(scope: string, name: string): string | undefined;
   secret(scope: string, name: string): StoredSecret | undefined;
+  /** Compile every served route's schemas now (else on first use: a second or so for the large ones). */
+  warmUp(): void;
   /** Answer the next `count` matching requests with a fault. */
   fault(kind: FaultKind, count: number, match?: RegExp): void;
   clearFaults(): void;
@@ -167,7 +188,13 @@ function normScope(scope: string): string {
   return i < 0 ? scope.toLowerCase() : `${scope.slice(0, i).toLowerCase()}${scope.slice(i)}`;
 }
 
-export async function startGitHubServer(options: { token?: string } = {}): Promise<GitHubServer> {
+export interface GitHubServerOptions {
+  token?: string;
+  /** Whether a repository has a branch (e.g. asks a bare git remote); without it every head exists. */
+  branchExists?: (fullName: string, branch: string) => boolean;
+}
+
+export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
   await sodium.ready;
   const token = options.token ?? 'ghp_testtoken0123456789';
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
@@ -318,6 +345,41 @@ export async function startGitHubServer(options: { token?: string } = {}): Promi
     const perPage = Math.min(100, Math.max(1, (query['per_page'] as number | undefined) ?? 30));
     const page = Math.max(1, (query['page'] as number | undefined) ?? 1);
 
+    const pullJson = (repo: Repo, p: StoredPull, schema: Schema) => {
+      const full = minimal(schema) as Record<string, unknown>;
+      const html = `http://127.0.0.1:${port}/${repo.owner}/${repo.name}/pull/${p.number}`;
+      const api = `http://127.0.0.1:${port}/repos/${repo.owner}/${repo.name}/pulls/${p.number}`;
+      const side = (key: 'head' | 'base', ref: string) => Object.assign(full[key] as object, { ref, label: `${repo.owner}:${ref}` });
+      side('head', p.head);
+      side('base', p.base);
+      return Object.assign(full, { number: p.number, id: repo.id * 1000 + p.number, title: p.title, body: p.body, state: p.state, html_url: html, url: api, created_at: p.created_at, updated_at: p.created_at });
+    };
+    const createPull = (repo: Repo, b: Record<string, unknown>, r: Route) => {
+      const head = String(b['head']);
+      const baseRef = String(b['base']);
+      const invalid = (message: string) => send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message }], documentation_url: r.docsUrl, status: '422' }, {}, r);
+      if (head.includes(':') && !head.startsWith(`${repo.owner}:`)) return invalid(`head ${head} is not a branch of ${repo.owner}/${repo.name}`);
+      const headBranch = head.replace(/^[^:]+:/, '');
+      if (headBranch === baseRef) return invalid(`No commits between ${baseRef} and ${headBranch}`);
+      const exists = options.branchExists ?? (() => true);
+      if (!exists(`${repo.owner}/${repo.name}`, headBranch)) return invalid(`head: the branch ${headBranch} does not exist`);
+      if (!exists(`${repo.owner}/${repo.name}`, baseRef)) return invalid(`base: the branch ${baseRef} does not exist`);
+      if (repo.pulls.some((p) => p.state === 'open' && p.head === headBranch)) return invalid(`A pull request already exists for ${repo.owner}:${headBranch}.`);
+      const pull: StoredPull = { number: repo.pulls.length + 1, title: String(b['title'] ?? ''), body: String(b['body'] ?? ''), head: headBranch, base: baseRef, state: 'open', created_at: now() };
+      repo.pulls.push(pull);
+      writes++;
+      return send(201, pullJson(repo, pull, r.responses['201']!), { location: `http://127.0.0.1:${port}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}` }, r);
+    };
+    const listPulls = (repo: Repo, q: Record<string, unknown>, r: Route) => {
+      const state = (q['state'] as string | undefined) ?? 'open';
+      const head = q['head'] as string | undefined;
+      const matching = repo.pulls.filter(
+        (p) => (state === 'all' || p.state === state) && (head === undefined || `${repo.owner}:${p.head}` === head) && (q['base'] === undefined || p.base === q['base']),
+      );
+      const itemSchema = (r.responses['200'] as Schema)['items'] as Schema;
+      return send(200, matching.slice((page - 1) * perPage, page * perPage).map((p) => pullJson(repo, p, itemSchema)), {}, r);
+    };
+
     // The resource the route is about.
     let scope: string;
     let target: Holder | undefined;
@@ -331,6 +393,10 @@ export async function startGitHubServer(options: { token?: string } = {}): Promi
       if (repo && params['environment_name'] !== undefined) {
         scope += `:${params['environment_name']}`;
         target = repo.environments.get(params['environment_name']);
+      }
+      if (route.path === '/repos/{owner}/{repo}/pulls') {
+        if (!repo) return error(404, 'Not Found', route.docsUrl);
+        return method === 'POST' ? createPull(repo, body!, route) : listPulls(repo, query, route);
       }
       if (route.path === '/repos/{owner}/{repo}') {
         if (!repo) return error(404, 'Not Found', route.docsUrl);
@@ -475,7 +541,7 @@ export async function startGitHubServer(options: { token?: string } = {}): Promi
   await listen(0);
   function addRepo(fullName: string, o: { environments?: string[] } = {}): void {
     const [owner, name] = fullName.split('/') as [string, string];
-    const repo: Repo = { id: nextRepoId++, owner, name, keys: newKeys(), secrets: new Map(), environments: new Map() };
+    const repo: Repo = { id: nextRepoId++, owner, name, keys: newKeys(), secrets: new Map(), environments: new Map(), pulls: [] };
     for (const env of o.environments ?? []) repo.environments.set(env, { keys: newKeys(), secrets: new Map() });
     repos.set(fullName.toLowerCase(), repo);
   }
@@ -495,6 +561,7 @@ export async function startGitHubServer(options: { token?: string } = {}): Promi
     },
     writesOf: (scope, name) => writeCounts.get(`${normScope(scope)} ${name.toUpperCase()}`) ?? 0,
     addRepo,
+    pulls: (fullName) => [...(repos.get(fullName.toLowerCase())?.pulls ?? [])],
     repoId: (fullName) => repos.get(fullName.toLowerCase())?.id,
     addOrg(org, orgRepos = []) {
       for (const r of orgRepos) if (!repos.has(`${org}/${r}`.toLowerCase())) addRepo(`${org}/${r}`);
@@ -509,6 +576,11 @@ export async function startGitHubServer(options: { token?: string } = {}): Promi
     names: (scope) => [...(holder(scope)?.secrets.keys() ?? [])].sort(),
     value: (scope, name) => holder(scope)?.secrets.get(name.toUpperCase())?.value,
     secret: (scope, name) => holder(scope)?.secrets.get(name.toUpperCase()),
+    warmUp() {
+      for (const { route } of routes) {
+        for (const schema of [route.requestBody?.schema, ...Object.values(route.responses), ...route.parameters.map((p) => p.schema)]) if (schema) check(schema, undefined);
+      }
+    },
     fault(kind, count, match) {
       faults.push({ kind, remaining: count, match });
     },

@@ -14,7 +14,7 @@ export function generateValue(length: number): string {
   return s;
 }
 
-interface Options {
+export interface ValueOptions {
   allowEmpty?: true;
   stdin?: boolean;
   value?: string;
@@ -22,7 +22,8 @@ interface Options {
   generate?: string | true;
 }
 
-export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: Options): Promise<void> {
+/** The value `--stdin`, `--value` or `--generate` gives (else standard input, or a prompt on a terminal). */
+export async function readValue(ctx: CommandContext, key: string, opts: ValueOptions): Promise<Secret<string>> {
   const sources = [opts.stdin, opts.value, opts.generate].filter((v) => v !== undefined && v !== false);
   if (sources.length > 1) throw new UsageError('use only one of --stdin, --value and --generate');
   let value: Secret<string>;
@@ -38,6 +39,11 @@ export default async function setCommand(ctx: CommandContext, [ref, key]: string
   } else {
     value = new Secret(await promptHidden(ctx.io.stdin, ctx.out, `Value for ${key}: `));
   }
+  return value;
+}
+
+export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: ValueOptions): Promise<void> {
+  const value = await readValue(ctx, key!, opts);
   const r = await setValue(new Workspace(ctx.global), ref!, key!, value, { allowEmpty: opts.allowEmpty === true });
   ctx.out.result(r, () => `${r.action}: ${r.ref} ${r.key}${r.writeOnly ? ' (write-only: encrypted to the policy\'s readers; you cannot read it back)' : ''}`);
 }

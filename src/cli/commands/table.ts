@@ -8,13 +8,14 @@ import { AGENT_COMMANDS } from './table-agent.js';
 import { AUDIT_COMMANDS } from './table-audit.js';
 import { GIT_COMMANDS } from './table-git.js';
 import { POLICY_COMMANDS } from './table-policy.js';
+import { PROPOSE_COMMANDS } from './table-propose.js';
 import { RUN_COMMANDS } from './table-run.js';
 import { SECRETS_COMMANDS } from './table-secrets.js';
 import { SETUP_COMMANDS } from './table-setup.js';
 import { SYNC_COMMANDS } from './table-sync.js';
 
 /** Every command, in the order `keyfold --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...AGENT_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS, ...GIT_COMMANDS];
+export const COMMANDS: readonly CommandSpec[] = [...SETUP_COMMANDS, ...SECRETS_COMMANDS, ...PROPOSE_COMMANDS, ...RUN_COMMANDS, ...SYNC_COMMANDS, ...AGENT_COMMANDS, ...POLICY_COMMANDS, ...AUDIT_COMMANDS, ...GIT_COMMANDS];
 
 
 /** The groups of two-word commands (`member add`), with their descriptions. */
@@ -24,4 +25,5 @@ export const GROUPS: Record<string, string> = {
   rotation: 'credential rotation, and the rotations owed after members leave',
   agent: 'session credentials for AI agents',
   git: 'git diff and merge drivers for secrets files',
+  propose: 'changes as pull requests: a new branch from the default branch, pushed and opened on GitHub',
 };

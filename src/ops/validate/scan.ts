@@ -70,7 +70,7 @@ function scanRegularFile(path: string): ScanFinding[] {
 }
 
 /** Target types that write plaintext files, and the fields that name them. */
-const PLAINTEXT_TARGETS: Record<string, readonly string[]> = { dotenv: ['path'], k8s: ['path', 'dir'] };
+const PLAINTEXT_TARGETS: Record<string, readonly string[]> = { dotenv: ['path'], k8s: ['out'] };
 
 /** Plaintext outputs of sync targets inside the repository must be git-ignored. */
 export async function checkPlaintextOutputs(root: string, config: KeyfoldConfig, configText: string | undefined): Promise<Violation[]> {

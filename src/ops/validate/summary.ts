@@ -1,6 +1,7 @@
 /**
  * `validate --summary`: gathers what the PR comment shows — services importing each
- * changed ref, and the reviewers the base branch's CODEOWNERS demands — and renders it.
+ * changed ref, the targets a merge syncs (names only), and the reviewers the base
+ * branch's CODEOWNERS demands — and renders it.
  */
 import { join, resolve } from 'node:path';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
@@ -11,7 +12,8 @@ import { renderSummary, type SummaryRef } from '../../core/pr-summary.js';
 import type { Violation } from '../../core/violation.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { readAtRevisions } from '../../repo/git/blobs.js';
-import { readTextFile } from '../../repo/secrets-tree.js';
+import { listRefFiles, readTextFile } from '../../repo/secrets-tree.js';
+import { syncImpact } from '../sync/impact.js';
 import type { ChangedFile } from './changes.js';
 import { unopenableFiles } from '../rekey/trust.js';
 
@@ -48,9 +50,12 @@ export async function buildSummary(ctx: SummaryContext): Promise<string> {
       recipientsChanged: c.recipientsChanged,
       services: servicesImporting(ctx.config, c.ref!),
     }));
+  const changedRefs = refs.map((r) => r.ref);
+  const sync = ctx.config && changedRefs.length > 0 ? syncImpact(ctx.config, changedRefs, listRefFiles(ctx.root).map((e) => e.ref)) : undefined;
   return renderSummary({
     violations: ctx.violations,
     refs,
+    sync,
     otherFiles: ctx.changed.filter((c) => c.ref === undefined).map((c) => ({ file: c.file, status: c.status })),
     reviewers,
     hasCodeowners: codeowners !== undefined,
