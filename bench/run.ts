@@ -4,7 +4,7 @@
  * 1. Bulk decrypt of a generated repo (1,000 files × 20 values): keyfold's library
  *    path, `keyfold decrypt secrets/ --json`, the same reader with typage's default
  *    identity for the data key, and a floor that parses each file (yaml Document API)
- *    and does only the necessary node:crypto work (DESIGN §12).
+ *    and does only the necessary node:crypto work (README, Performance).
  * 2. `recipients sync --check` and `validate` on that repo (no keys).
  * 3. CLI start: `keyfold --version` and `keyfold get` against bare `node -e 0`.
  * 4. `keyfold log` over a generated history against `git log --name-status`.

@@ -1,5 +1,5 @@
 /**
- * keyfold's own root is also an example secrets repository (DESIGN §2). This writes its
+ * keyfold's own root is also an example secrets repository (docs/configuration.md). This writes its
  * generated files from its policy, as `keyfold init` would: .sops.yaml, CODEOWNERS, the
  * three keyfold workflows, and the keyfold lines of .gitattributes (and policies/rules.yaml
  * when missing).

@@ -1,7 +1,7 @@
 /**
- * Access tiers end to end (DESIGN §1 job 3, §3 break-glass as Shamir, §4 policy and
+ * Access tiers end to end (docs/access-policy.md: tiers, break-glass as Shamir, policy and
  * write-only, §6 / S6 re-key after merge, S2 structure): the built CLI in real temp git
- * repositories, with a hand-written DESIGN-§4-like policy.
+ * repositories, with a hand-written policy like docs/access-policy.md's.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ let seeded: Repo;
 let clones = 0;
 
 function policyText(id: (name: string) => TestIdentity): string {
-  return `# Access policy for the access-tier tests (DESIGN §4).
+  return `# Access policy for the access-tier tests (docs/access-policy.md).
 # Readers of a file are exactly the members whose roles grant read.
 members:
   admin: { recipient: ${id('admin').recipient}, github: admin-gh }
@@ -232,7 +232,7 @@ describe('read tiers', () => {
   });
 });
 
-describe('write-only contributions (DESIGN §4)', () => {
+describe('write-only contributions (docs/access-policy.md)', () => {
   let repo: Repo;
   beforeAll(() => {
     repo = clone();
@@ -383,7 +383,7 @@ describe('member add, then recipients sync', () => {
     const r = await repo.run(['member', 'add', 'bob', '--recipient', bob.recipient, '--role', 'developer', '--github', 'bob-gh']);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(repo.dir, 'policies/access.yaml'), 'utf8');
-    for (const comment of ['# Access policy for the access-tier tests (DESIGN §4).', '# break-glass custodians: members with no role', '# developers read dev and staging', '# two of three', '# a developer']) {
+    for (const comment of ['# Access policy for the access-tier tests (docs/access-policy.md).', '# break-glass custodians: members with no role', '# developers read dev and staging', '# two of three', '# a developer']) {
       expect(text, comment).toContain(comment);
     }
     const policy = parseYaml(text) as { members: Record<string, { recipient: string; github?: string }>; roles: Record<string, string[]> };

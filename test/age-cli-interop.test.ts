@@ -1,6 +1,6 @@
 /**
  * Interop with the real age CLI (1.1.x) and an independent SOPS reader/writer built
- * here from node:crypto and DESIGN §3 alone:
+ * here from node:crypto and docs/file-format.md alone:
  * - keyfold's envelopes open with `age -d`, and its values and MAC check out by hand;
  * - files from `age -e` (armored and binary) open with keyfold's age layer;
  * - a SOPS file written by hand (envelope from `age -e -a`) opens in keyfold.

@@ -1,5 +1,5 @@
 /**
- * Every write is atomic and locked (DESIGN §11): a `set` killed with SIGKILL at any
+ * Every write is atomic and locked (docs/threat-model.md): a `set` killed with SIGKILL at any
  * moment leaves the old or the new file, never a mix; the repository lock makes a
  * second writer wait, reports a clear error when it cannot get the lock, takes over a
  * lock whose owner died, and concurrent writers lose no update.

@@ -1,5 +1,5 @@
 /**
- * Bad input (DESIGN §11): one line on stderr starting with `keyfold: `, a documented
+ * Bad input (docs/threat-model.md): one line on stderr starting with `keyfold: `, a documented
  * exit code (§5), no stack trace, nothing of the input echoed where it could be secret,
  * and nothing on disk changed.
  */
@@ -11,7 +11,7 @@ import { generateIdentity } from '../src/crypto/age/index.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { makeRepo, type TestRepo } from './helpers/repo.js';
 
-/** DESIGN §5 exit codes. */
+/** The exit codes of the README. */
 const DOCUMENTED_EXIT_CODES = [0, 1, 2, 3, 4, 5, 6, 7, 70];
 
 const SECRET = 'existing-secret-value-7f3a9c';

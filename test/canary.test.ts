@@ -1,5 +1,5 @@
 /**
- * Plaintext never leaks (DESIGN §5, §11): a unique canary value set through the CLI
+ * Plaintext never leaks (docs/threat-model.md): a unique canary value set through the CLI
  * appears only in the output of the commands that exist to print it (`get`, `show`,
  * `decrypt`), never in other output, error messages or on disk — including the git
  * object store and `edit`'s private temp files, on every exit path of `edit`.

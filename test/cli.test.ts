@@ -1,5 +1,5 @@
 /**
- * The CLI contract (DESIGN §3 identities, §5 commands and exit codes), through the
+ * The CLI contract (identities, commands and exit codes as the README documents them), through the
  * built binary in real temp directories and git repositories.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The exposure ledger and rotation tracking (DESIGN §1 jobs 4 and 6, §5 `member
+ * The exposure ledger and rotation tracking (docs/audit.md; `member
  * remove`, `rotation status`, `access --at` / `--history`): the built CLI on a real
  * temp git repository where a member could read some files only in past commits — a
  * grant later taken away, a key later unset, a file later deleted, and a temporary

@@ -1,5 +1,5 @@
 /**
- * `keyfold init` writes the whole layout of DESIGN §2 — config, default policy with the
+ * `keyfold init` writes the whole repository layout (README, Repository layout) — config, default policy with the
  * access tiers, rules, generated .sops.yaml and CODEOWNERS, .gitattributes and the two
  * workflows (§6, S3, S4, S11) — through the built CLI in temp directories.
  */
@@ -166,7 +166,7 @@ describe('keyfold init: the default policy', () => {
     expect(config.environments).toEqual(['dev', 'staging', 'prod']);
   });
 
-  it('grants the tiers of DESIGN §1/§4', () => {
+  it('grants the tiers of docs/access-policy.md', () => {
     const p = staffed();
     const can = (m: string, a: 'read' | 'write', ref: string) => memberCan(p, m, a, ref);
     // Developers: read dev and staging, write dev and any providers/ (prod write-only).

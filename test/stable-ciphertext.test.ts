@@ -1,5 +1,5 @@
 /**
- * Stable ciphertext (DESIGN §3): a change to one key changes one line of the file
+ * Stable ciphertext (docs/file-format.md): a change to one key changes one line of the file
  * (plus `lastmodified` and `mac`) in `git diff`; unchanged values keep their ciphertext
  * verbatim; a changed value always gets a fresh IV; and comments, key order, number-like
  * keys and block scalars survive decrypt → edit → encrypt.

@@ -1,5 +1,5 @@
 /**
- * Tampering with what the format authenticates (DESIGN §11) is detected through the
+ * Tampering with what the format authenticates (docs/threat-model.md) is detected through the
  * built CLI: exit 5, nothing on stdout, one line on stderr that holds no value and no
  * stack trace — for `get`, `set`, and `decrypt` both under `secrets/` (strict) and
  * outside any repository (sops-lenient). Plus the neighbouring exit codes: a wrong

@@ -1,5 +1,5 @@
 /**
- * `keyfold validate` end to end (DESIGN §4, §5, §6; S2–S5, S10): the built CLI in real
+ * `keyfold validate` end to end (docs/validation.md; S2–S5, S10): the built CLI in real
  * temp git repositories, with a hand-written policy, run with NO identity. Every bad
  * case must exit 3 with a `file:line: rule: message` line naming the file and the rule.
  */

@@ -1,4 +1,4 @@
-/** `policies/access.yaml`: members, roles, grants, break-glass (DESIGN §4). */
+/** `policies/access.yaml`: members, roles, grants, break-glass (docs/access-policy.md). */
 import { RECIPIENT_RE } from '../kernel/names.js';
 import * as z from 'zod/mini';
 import '../kernel/zod-locale.js';

@@ -1,4 +1,4 @@
-/** `keyfold.yaml`: environments, sync targets, services, agent settings (DESIGN §2). */
+/** `keyfold.yaml`: environments, sync targets, services, agent settings (docs/configuration.md). */
 import { NAME_RE, NAME_HINT } from '../kernel/names.js';
 import * as z from 'zod/mini';
 import '../kernel/zod-locale.js';

@@ -1,5 +1,5 @@
 /**
- * `policies/rules.yaml`: validation rules beyond the access policy (DESIGN §2) — key
+ * `policies/rules.yaml`: validation rules beyond the access policy (docs/configuration.md) — key
  * naming, keys every matching file must hold, parity between environments, maximum
  * value age, and the secret scan's allow-list. Every field has a default, so a
  * repository without the file validates with the defaults.

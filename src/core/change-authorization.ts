@@ -1,5 +1,5 @@
 /**
- * Who may make a change (DESIGN §4, S3, S4), judged with the base commit's policy:
+ * Who may make a change (docs/access-policy.md; S3, S4), judged with the base commit's policy:
  * authors resolved to members by GitHub id or login, write grants per changed ref,
  * the admin-only control plane and recipients, the onboarding exception, and agents
  * and machines that never write. Every author must be allowed every change, so the
@@ -90,7 +90,7 @@ export function isAdmin(policy: AccessPolicy, member: string): boolean {
 }
 
 /**
- * Onboarding (DESIGN §1 job 7): the head policy only adds one member, a human with no
+ * Onboarding (docs/access-policy.md, onboarding): the head policy only adds one member, a human with no
  * role, and nothing else changed. Returns that member's name, else undefined.
  */
 export function onboardedMember(base: AccessPolicy, head: AccessPolicy): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * `.github/CODEOWNERS`, generated from the access policy (DESIGN §4, S3), so that
+ * `.github/CODEOWNERS`, generated from the access policy (docs/access-policy.md; S3), so that
  * branch protection ("Require review from Code Owners") demands an admin's review on
  * production paths and on the control plane. Pure.
  *

@@ -1,6 +1,6 @@
 /**
  * Key-level differences between two versions of an encrypted file, without
- * decrypting: stable ciphertext (DESIGN §3) means a value's `ENC[…]` text changes
+ * decrypting: stable ciphertext (docs/file-format.md) means a value's `ENC[…]` text changes
  * exactly when its plaintext changed — unless the file got a fresh data key, which
  * changes every value and every envelope at once ("re-encrypted").
  */

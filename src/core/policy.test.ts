@@ -1,5 +1,5 @@
 /**
- * Access-policy evaluation (DESIGN §3 break-glass, §4 policy, S2, S3): glob semantics,
+ * Access-policy evaluation (docs/access-policy.md: break-glass, grants; S2, S3): glob semantics,
  * who reads and writes, the key-group layout a file must have, and the policy's own
  * consistency rules.
  */
@@ -12,7 +12,7 @@ const R: Record<string, string> = {};
 for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'ci-prod', 'cron', 'extra']) R[name] = identityToRecipient(generateIdentity());
 const r = (name: string) => R[name]!;
 
-/** The DESIGN §4 policy, with bob as a second developer. */
+/** The policy of docs/access-policy.md, with bob as a second developer. */
 function designPolicy(overrides: Record<string, unknown> = {}): AccessPolicy {
   return AccessPolicySchema.parse({
     members: {
@@ -183,7 +183,7 @@ describe('layoutKey', () => {
 describe('policyProblems', () => {
   const messages = (p: AccessPolicy) => policyProblems(p).map((x) => `${x.path.join('.')}: ${x.message}`);
 
-  it('the DESIGN policy has none', () => {
+  it('the documented default policy has none', () => {
     expect(policyProblems(designPolicy())).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Access-policy evaluation (DESIGN §4): who reads and writes a ref, the recipients and
+ * Access-policy evaluation (docs/access-policy.md): who reads and writes a ref, the recipients and
  * key-group structure a file must have, and the policy's own consistency. Pure.
  */
 import picomatch from 'picomatch';
@@ -89,7 +89,7 @@ export interface PolicyProblem {
 
 /**
  * Cross-field rules the schema cannot express (S3: role, grant and custodian names
- * must be members; DESIGN §4: agents and machines never write; custodians hold no role).
+ * must be members; docs/access-policy.md: agents and machines never write; custodians hold no role).
  */
 export function policyProblems(policy: AccessPolicy): PolicyProblem[] {
   const problems: PolicyProblem[] = [];

@@ -1,5 +1,5 @@
 /**
- * The pull-request comment `validate --summary` writes (DESIGN §6): the verdict, the
+ * The pull-request comment `validate --summary` writes (README, CI): the verdict, the
  * changed key names per ref — never values — the services that import them, and who
  * must review. Pure: data in, Markdown out.
  *

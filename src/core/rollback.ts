@@ -1,7 +1,7 @@
 /**
  * S5, no rollback: a changed or added file may not bring back an earlier version — its
  * MAC, or the ciphertext of a value, seen in the history of any file under secrets/
- * but held nowhere in the base — and its `lastmodified` may not go backwards. Stable ciphertext (DESIGN §3) makes a
+ * but held nowhere in the base — and its `lastmodified` may not go backwards. Stable ciphertext (docs/file-format.md) makes a
  * kept value keep its `ENC[…]` text and gives every new value a fresh IV, so an old
  * ciphertext reappearing is an old value (under an old data key) coming back. Pure.
  */

@@ -1,5 +1,5 @@
 /**
- * Services (DESIGN §2): which refs a service imports in an environment, the variable
+ * Services (docs/configuration.md): which refs a service imports in an environment, the variable
  * names they give it, and the checks on them — two imported files defining the same
  * name (unless listed under `overrides:`), and `${folder/file.KEY}` references that
  * name a ref the service does not import, or a key that does not exist. Pure.

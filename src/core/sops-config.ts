@@ -1,5 +1,5 @@
 /**
- * `.sops.yaml`, generated from the access policy (DESIGN §2, S3), so that plain `sops`
+ * `.sops.yaml`, generated from the access policy (docs/configuration.md; S3), so that plain `sops`
  * creates files under `secrets/` with the recipients keyfold's policy gives them. Pure.
  *
  * How the rules are made. Every read glob of the grants and of break-glass is

@@ -1,6 +1,6 @@
 /**
  * Conversion between YAML scalar values and the plaintext bytes sops encrypts
- * (DESIGN §3): what Go's sops would produce, so MACs and ciphertexts interoperate.
+ * (docs/file-format.md): what Go's sops would produce, so MACs and ciphertexts interoperate.
  */
 import type { Scalar } from 'yaml';
 import { IntegrityError, UsageError } from '../kernel/errors.js';

@@ -1,6 +1,6 @@
 /**
  * YAML parsing and printing for secret files, through the `yaml` Document API so that
- * map order, comments, number-like keys and block scalars survive (DESIGN §3).
+ * map order, comments, number-like keys and block scalars survive (docs/file-format.md).
  */
 import { Document, LineCounter, Scalar, isAlias, isCollection, isPair, parseDocument, visit, type Node } from 'yaml';
 import { FormatError } from '../kernel/errors.js';

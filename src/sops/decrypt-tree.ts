@@ -1,4 +1,4 @@
-/** Decrypting the encrypted document with the data key, and verifying its MAC (DESIGN §3). */
+/** Decrypting the encrypted document with the data key, and verifying its MAC (docs/file-format.md). */
 import { timingSafeEqual } from 'node:crypto';
 import type { Document, Scalar } from 'yaml';
 import { decryptValue } from '../crypto/aes-gcm.js';

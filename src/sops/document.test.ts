@@ -1,5 +1,5 @@
 /**
- * Property tests for the encrypted document (DESIGN §3, §11): random documents survive
+ * Property tests for the encrypted document (docs/file-format.md, docs/threat-model.md): random documents survive
  * seal → parse → open exactly (values, types, map order, number-like keys), and any
  * one-bit change to the data, IV or tag of any encrypted value (or of the MAC) is an
  * IntegrityError.

@@ -1,5 +1,5 @@
 /**
- * Encrypting a plaintext document with the data key, and its MAC (DESIGN §3), reusing
+ * Encrypting a plaintext document with the data key, and its MAC (docs/file-format.md), reusing
  * the cached ciphertext of unchanged values and comments (stable ciphertext).
  */
 import { Scalar, type Document } from 'yaml';

@@ -1,6 +1,6 @@
 /**
  * Fully encrypted or not: the values and comments of an encrypted document that sops'
- * selection rule says must be encrypted but are not (DESIGN §11: the format does not
+ * selection rule says must be encrypted but are not (docs/threat-model.md: the format does not
  * authenticate which values are encrypted, so `validate` must). Pure; reads no value
  * into any message.
  */

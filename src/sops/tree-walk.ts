@@ -1,5 +1,5 @@
 /**
- * Walking the encrypted document (DESIGN §3): every scalar value and comment line of a
+ * Walking the encrypted document (docs/file-format.md): every scalar value and comment line of a
  * YAML Document in document order, with the map-key path each is bound to.
  *
  * Values are bound to their map-key path (AAD `a:b:`); list indices are not part of

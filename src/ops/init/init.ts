@@ -1,4 +1,4 @@
-/** `init`: scaffold a secrets repository with the whole layout of DESIGN §2. */
+/** `init`: scaffold a secrets repository with the whole repository layout (README, Repository layout). */
 import { assertName, GITHUB_LOGIN_RE } from '../../kernel/names.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

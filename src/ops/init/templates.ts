@@ -1,6 +1,6 @@
 /**
- * The files `keyfold init` writes besides the generated ones (DESIGN §2): keyfold.yaml,
- * the default access policy with the access tiers of DESIGN §1/§4, validation rules,
+ * The files `keyfold init` writes besides the generated ones (docs/configuration.md): keyfold.yaml,
+ * the default access policy with the access tiers of docs/access-policy.md, validation rules,
  * and .gitattributes. String templates, so that esbuild bundles them.
  */
 import { DEFAULT_ACTION_REF } from './workflow-templates.js';
@@ -81,7 +81,7 @@ export interface AccessTemplateOptions {
 }
 
 /**
- * The default policy: the first admin is the only member; every tier of DESIGN §1 has
+ * The default policy: the first admin is the only member; every access tier (docs/access-policy.md) has
  * its role and grants, with no members yet.
  */
 export function accessYamlTemplate(o: AccessTemplateOptions): string {

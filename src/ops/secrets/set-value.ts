@@ -23,7 +23,7 @@ const hasTopLevel = (doc: Document) => (k: string) => isMap(doc.contents) && (do
 
 /**
  * Set `key` in `ref` to `value` (a string), creating the file when needed. An author who
- * cannot read an existing file (write-only, DESIGN §4) may replace it only when every
+ * cannot read an existing file (write-only, docs/access-policy.md) may replace it only when every
  * key it holds is the one being set; anything else is refused.
  */
 export async function setValue(ws: Workspace, ref: string, key: string, value: Secret<string>, options: { allowEmpty?: boolean } = {}): Promise<SetResult> {

@@ -2,7 +2,7 @@
  * `validate`: plaintext where it does not belong — private keys and provider
  * credentials in tracked files outside `secrets/` (minus the allow-list of
  * policies/rules.yaml), and sync targets that would write plaintext inside the
- * repository without it being git-ignored (DESIGN §11).
+ * repository without it being git-ignored (docs/threat-model.md).
  */
 import { repoPathToRef } from '../../kernel/ref.js';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';

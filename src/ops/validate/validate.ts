@@ -121,7 +121,7 @@ async function readBaseControl(root: string, commit: string): Promise<ControlSta
   return checkControl(texts, 'base');
 }
 
-/** Services' imports and `${…}` references against the refs that exist (DESIGN §2), and names their targets cannot hold. */
+/** Services' imports and `${…}` references against the refs that exist (docs/configuration.md), and names their targets cannot hold. */
 function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: string): Violation[] {
   const names: RefNames = new Map();
   for (const f of files) {

@@ -1,5 +1,5 @@
 /**
- * Reading git history (DESIGN §1 job 4): `readLog` (one `git log --raw -z` parsed by
+ * Reading git history (docs/audit.md): `readLog` (one `git log --raw -z` parsed by
  * `parseLog`) on a real temp repository with adds, edits, renames, deletes, odd paths
  * and multi-line messages by several authors. `BlobReader` is tested in blobs.test.ts.
  */
