@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIdentities } from '../src/crypto/age/index.js';
 import { openSopsFile, parseSopsFile } from '../src/sops/file.js';
-import { envelopeFingerprint } from '../src/ops/rekey/trust.js';
+import { envelopeFingerprint } from '../src/ops/rekey/fingerprints.js';
 import { writeSignedState } from '../src/repo/git/state-ref.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 import { makeIdentity, type TestIdentity } from './helpers/repo.js';

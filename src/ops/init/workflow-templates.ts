@@ -2,54 +2,21 @@
  * The GitHub Actions workflows keyfold generates (README, CI; S3, S4, S6, S11):
  * `keyfold-validate.yml`, the required check on pull requests, `keyfold-sync.yml`,
  * one job per environment that re-keys merged files and syncs after a push, and
- * `keyfold-rotate.yml`, the daily credential rotation. All three are generated from keyfold.yaml (its environments and `ci:`), written by `keyfold init`,
- * rewritten with the other generated files (`recipients sync`, `member add/remove`),
- * and checked by `validate` (rule `workflows`). String templates, bundled by esbuild.
- *
- * keyfold runs either as the keyfold GitHub Action (action.yml at keyfold's root: the
- * CLI as one committed file, run by the runner's Node) pinned by commit — the default,
- * so a secrets repository needs no package.json — or (`ci.install: npm`) from the
- * repository's own lockfile, for teams that vendor the package.
- *
- * Every action is pinned by a full commit SHA, with its release as a comment.
+ * `keyfold-rotate.yml` (rotate-workflow.ts), the daily credential rotation. All three
+ * come from keyfold.yaml (its environments and `ci:`), are written by `keyfold init`,
+ * rewritten with the other generated files (`recipients sync`, `member add/remove`) and
+ * checked by `validate` (rule `workflows`). keyfold runs in them as the keyfold GitHub
+ * Action (action.yml at keyfold's root: the CLI as one committed file) pinned by commit —
+ * the default, so a secrets repository needs no package.json — or (`ci.install: npm`)
+ * from the repository's own lockfile (workflow-parts.ts).
  */
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { refEnv } from '../../kernel/ref.js';
+import { rotateWorkflowTemplate } from './rotate-workflow.js';
+import { BOT, PINNED_ACTIONS, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, actionUses, envLines, keyfoldStep, resolved, runsLine, secretVars, setupNodeAndInstall, uses, type Resolved, type WorkflowOptions } from './workflow-parts.js';
 
-export const PINNED_ACTIONS = {
-  checkout: { uses: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', version: 'v4.2.2' },
-  setupNode: { uses: 'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020', version: 'v4.4.0' },
-  githubScript: { uses: 'actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea', version: 'v7.0.1' },
-} as const;
-
-/** keyfold's repository, whose root is the keyfold action. */
-export const KEYFOLD_ACTION_REPO = 'keyfold/keyfold';
-/**
- * Not a real commit: the action's default pin until the repository names the keyfold
- * release it trusts (`keyfold init --action-ref OWNER/REPO@SHA`, or `ci.action` in
- * keyfold.yaml). Workflows pinned to it fail to start, on purpose.
- */
-export const PLACEHOLDER_ACTION_SHA = '0'.repeat(40);
-export const DEFAULT_ACTION_REF = `${KEYFOLD_ACTION_REPO}@${PLACEHOLDER_ACTION_SHA}`;
-
-export const VALIDATE_WORKFLOW_FILE = '.github/workflows/keyfold-validate.yml';
-export const SYNC_WORKFLOW_FILE = '.github/workflows/keyfold-sync.yml';
-export const ROTATE_WORKFLOW_FILE = '.github/workflows/keyfold-rotate.yml';
-
-export interface WorkflowOptions {
-  /** `action` (default): the keyfold action at `actionRef`; `npm`: `npm ci --ignore-scripts` and `npx keyfold`. */
-  install?: 'action' | 'npm';
-  /** `OWNER/REPO@SHA` of the keyfold action, or `./` for the action at the repository's root. Default: DEFAULT_ACTION_REF. */
-  actionRef?: string;
-  /** The branch that sync runs on and pushes to. Default: `main`. */
-  branch?: string;
-  /** Run the jobs only when this repository variable is `true`. Default: always run. */
-  onlyIfVariable?: string;
-  /** Environment → names of its GitHub environment's secrets passed to `keyfold sync`. */
-  syncSecrets?: Readonly<Record<string, readonly string[]>>;
-  /** Environment → the rotators' management credentials `rotation run` reads there. */
-  rotationSecrets?: Readonly<Record<string, readonly string[]>>;
-}
+export { DEFAULT_ACTION_REF, KEYFOLD_ACTION_REPO, PINNED_ACTIONS, PLACEHOLDER_ACTION_SHA, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, type WorkflowOptions } from './workflow-parts.js';
+export { rotateWorkflowTemplate } from './rotate-workflow.js';
 
 /** The variable each rotator reads its management credential from, and its default. */
 const ROTATOR_SECRETS: Readonly<Record<string, readonly [setting: string, fallback: string]>> = {
@@ -91,86 +58,6 @@ export function generateWorkflows(config: KeyfoldConfig): Array<{ file: string; 
     { file: SYNC_WORKFLOW_FILE, text: syncWorkflowTemplate(config.environments, o) },
     { file: ROTATE_WORKFLOW_FILE, text: rotateWorkflowTemplate(config.environments, o) },
   ];
-}
-
-const uses = (a: { uses: string; version: string }) => `${a.uses} # ${a.version}`;
-
-const BOT = {
-  GIT_AUTHOR_NAME: 'github-actions[bot]',
-  GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-  GIT_COMMITTER_NAME: 'github-actions[bot]',
-  GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-};
-
-function resolved(o: WorkflowOptions) {
-  const npm = o.install === 'npm';
-  const actionRef = o.actionRef ?? DEFAULT_ACTION_REF;
-  return {
-    npm,
-    actionRef,
-    placeholder: !npm && actionRef.endsWith(`@${PLACEHOLDER_ACTION_SHA}`),
-    branch: o.branch ?? 'main',
-    syncSecrets: o.syncSecrets ?? {},
-    rotationSecrets: o.rotationSecrets ?? {},
-    jobIf: o.onlyIfVariable ? `    if: vars.${o.onlyIfVariable} == 'true'\n` : '',
-    note: o.onlyIfVariable ? `# The jobs run only when the repository variable ${o.onlyIfVariable} is 'true'.\n` : '',
-  };
-}
-type Resolved = ReturnType<typeof resolved>;
-
-/** How the header says keyfold runs. */
-function runsLine(o: Resolved, prefix: string, end: string): string {
-  if (o.npm) return `${prefix}keyfold runs from this repository's package-lock.json (npm ci --ignore-scripts; ci.install: npm)${end}\n`;
-  if (o.actionRef === './') return `${prefix}keyfold runs as the keyfold action at this repository's root (ci.action: ./)${end}\n`;
-  const pin = o.placeholder ? ' — a placeholder: set ci.action in keyfold.yaml to the release you trust' : ', pinned by commit';
-  return `${prefix}keyfold runs as the keyfold GitHub Action ${o.actionRef}${pin}${end}\n`;
-}
-
-/** The `uses:` of the keyfold action, whose checkout of this repository is at `checkoutPath`. */
-function actionUses(o: Resolved, checkoutPath: string): string {
-  if (o.actionRef === './') return checkoutPath === '.' ? './' : `./${checkoutPath}`;
-  return o.placeholder ? `${o.actionRef} # placeholder: the keyfold release you trust` : o.actionRef;
-}
-
-/** `NAME: ${{ secrets.NAME }}` for each name (the identity is passed on its own). */
-function secretVars(names: readonly string[] = []): Record<string, string> {
-  return Object.fromEntries(names.filter((s) => s !== 'KEYFOLD_AGE_KEY').map((s) => [s, `\${{ secrets.${s} }}`]));
-}
-
-function envLines(env: Record<string, string>, indent: string): string {
-  return Object.entries(env)
-    .map(([k, v]) => `${indent}${k}: ${v}\n`)
-    .join('');
-}
-
-const setupNodeAndInstall = (workingDirectory?: string) => `      - name: Set up Node.js
-        uses: ${uses(PINNED_ACTIONS.setupNode)}
-        with:
-          node-version: 20
-      - name: Install keyfold from the lockfile (no install scripts)
-${workingDirectory ? `        working-directory: ${workingDirectory}\n` : ''}        run: npm ci --ignore-scripts --no-audit --no-fund
-`;
-
-/** The action's commands and the CLI words each runs (action/run.cjs has the same table). */
-const ACTION_COMMANDS = { sync: 'sync', 'recipients-sync': 'recipients sync', 'rotation-run': 'rotation run' } as const;
-
-/**
- * The body of a step that runs keyfold `command` for `env` — the keyfold action, or
- * npx from the lockfile — with `vars` in its environment. `npxArgs` is shell text for
- * the npx form, `actionArgs` an expression for the action's `args` input.
- */
-function keyfoldStep(o: Resolved, command: keyof typeof ACTION_COMMANDS, env: string, vars: Record<string, string>, npxArgs: string, actionArgs = npxArgs): string {
-  if (o.npm) {
-    return `        env:
-${envLines(vars, '          ')}        run: npx --no-install keyfold ${ACTION_COMMANDS[command]} --env ${env}${npxArgs ? ` ${npxArgs}` : ''}
-`;
-  }
-  return `        uses: ${actionUses(o, '.')}
-        env:
-${envLines(vars, '          ')}        with:
-          command: ${command}
-          env: ${env}
-${actionArgs ? `          args: ${actionArgs}\n` : ''}`;
 }
 
 /**
@@ -408,84 +295,5 @@ ${sync}      - name: Push keyfold's state refs (only those this job changed)
             git push --no-verify origin --force-with-lease="$ref:$old" "$ref:$ref" || status=1
           done < <(git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/)
           exit "$status"
-`;
-}
-
-/**
- * The scheduled rotation: daily, one job per environment in the GitHub environment of
- * the same name (its CI identity reads the secrets it rotates; the rotators' management
- * credentials and the targets' credentials are secrets of that environment too).
- * `rotation run --due --env ENV` commits each rotation, the job pushes the commits, then
- * syncs the environment itself — a push made with the workflow's token starts no other
- * workflow — and pushes keyfold's sync state, which the next run reads to revoke old
- * credentials once the new value is at every target and the grace has passed.
- */
-export function rotateWorkflowTemplate(environments: readonly string[], options: WorkflowOptions = {}): string {
-  const o = resolved(options);
-  return `# keyfold-rotate: daily credential rotation (\`rotation:\` in keyfold.yaml).
-# Generated by keyfold from keyfold.yaml (do not edit: \`keyfold validate\` reports a hand
-# edit; change keyfold.yaml and run \`keyfold recipients sync\`).
-${runsLine(o, '# ', '.')}# Each job runs in the GitHub environment of the same name (as keyfold-sync), which holds:
-# - KEYFOLD_AGE_KEY: the private key of that environment's CI member (ci-<env>);
-# - the rotators' management credentials (the rotations' management_key_env /
-#   admin_url_env; OPENROUTER_MANAGEMENT_KEY, PG_ADMIN_URL by default) and the targets'
-#   credentials (ci.sync_secrets).
-# A rotation is committed (names only, never a value) and pushed to ${o.branch}. A push made
-# with the workflow's token starts no other workflow, so the job syncs the environment
-# itself and pushes keyfold's sync state (refs/keyfold/state/*): old credentials are
-# revoked by a later run, once the new value is at every target and the grace has passed.
-${o.note}name: keyfold-rotate
-on:
-  schedule:
-    - cron: '23 4 * * *'
-  workflow_dispatch:
-permissions: {}
-jobs:
-${environments.map((env) => rotateJob(env, o)).join('\n')}`;
-}
-
-function rotateJob(env: string, o: Resolved): string {
-  const identity = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
-  const management = secretVars(o.rotationSecrets[env]);
-  const secrets = secretVars(o.syncSecrets[env]);
-  return `  rotate-${env}:
-    name: rotate ${env}
-${o.jobIf}    runs-on: ubuntu-latest
-    timeout-minutes: 30
-    environment: ${env}
-    concurrency:
-      group: keyfold-sync-${env} # never beside a sync of the same environment
-      cancel-in-progress: false
-    permissions:
-      contents: write # push the rotation commits and keyfold's sync state
-    steps:
-      - name: Check out ${o.branch} with its full history (the values' ages come from it)
-        uses: ${uses(PINNED_ACTIONS.checkout)}
-        with:
-          ref: ${o.branch}
-          fetch-depth: 0
-${o.npm ? setupNodeAndInstall() : ''}      - name: Fetch keyfold's sync state (what each target holds)
-        run: git fetch --no-tags origin '+refs/keyfold/state/*:refs/keyfold/state/*' || echo "no sync state yet"
-      - name: keyfold rotation run --due
-        id: rotate
-        continue-on-error: true # the commits of the rotations that worked are still pushed and synced
-${keyfoldStep(o, 'rotation-run', env, { ...identity, ...management, ...BOT }, '--due')}      - name: Push the rotation commits
-        env:
-          BRANCH: ${o.branch}
-        run: |
-          if [ "$(git rev-list --count "origin/$BRANCH..HEAD")" = 0 ]; then echo "nothing to push"; exit 0; fi
-          for attempt in 1 2 3; do
-            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
-            git pull --rebase origin "$BRANCH"
-          done
-          exit 1
-      - name: keyfold sync
-${keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '')}      - name: Push keyfold's sync state
-        run: git push --no-verify --force origin 'refs/keyfold/state/*:refs/keyfold/state/*'
-      - name: Fail when a rotation failed
-        if: steps.rotate.outcome == 'failure'
-        run: |
-          echo "keyfold rotation run failed; see its output above"
-          exit 1
 `;
 }

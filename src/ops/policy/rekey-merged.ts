@@ -26,7 +26,8 @@ import { SECRETS_DIR, repoPathToRef } from '../../kernel/ref.js';
 import { commitChanges } from '../../repo/git/commit.js';
 import { isAncestor, resolveCommit } from '../../repo/git/refs.js';
 import { changesSince } from '../../repo/git/tree.js';
-import { currentFingerprints, findRekeyAnchor, readRekeyState, rekeyScope, rekeyTrailer, writeRekeyState } from '../rekey/trust.js';
+import { currentFingerprints } from '../rekey/fingerprints.js';
+import { findRekeyAnchor, readRekeyState, rekeyScope, rekeyTrailer, writeRekeyState } from '../rekey/trust.js';
 import type { Workspace } from '../context/workspace.js';
 
 export interface MergedRekeyOptions {

@@ -1,7 +1,8 @@
 /** S6 trust records: the state's two formats, parsed strictly, and which refs a write-only author could have written. */
 import { describe, expect, it } from 'vitest';
 import type { AccessPolicy } from '../../config/access-policy.js';
-import { metaFingerprint, parseRekeyState, writeOnlyPossible } from './trust.js';
+import { metaFingerprint } from './fingerprints.js';
+import { parseRekeyState, writeOnlyPossible } from './trust.js';
 
 const C = 'a'.repeat(40);
 

@@ -23,18 +23,15 @@
  *   commit's tree, so that a commit the CI identity made is an anchor even when the
  *   state ref is gone or forged.
  */
-import { createHash } from 'node:crypto';
 import type { X25519Identity } from '../../crypto/age/index.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import { matchesAny, memberCan } from '../../core/policy.js';
 import { COMMIT_RE } from '../../kernel/names.js';
 import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
-import { parseSopsFile } from '../../sops/file.js';
 import type { SopsMetadata } from '../../sops/metadata.js';
-import { readAtRevisions } from '../../repo/git/blobs.js';
 import { commitsWithTrailer } from '../../repo/git/commit.js';
-import { treeBlobs } from '../../repo/git/tree.js';
-import { scanRefFiles, scanRefTexts } from '../../repo/secrets-tree.js';
+import { scanRefFiles } from '../../repo/secrets-tree.js';
+import { fingerprintsAt, metaFingerprint } from './fingerprints.js';
 import { readRefBlob } from '../../repo/git/refs.js';
 import { checkStateMac, readSignedState, stateMac, writeSignedState } from '../../repo/git/state-ref.js';
 import type { Workspace } from '../context/workspace.js';
@@ -59,17 +56,6 @@ export interface RekeyState {
   unopenable: string[];
 }
 
-/** Fingerprint of a file's envelopes (not values: rewriting a value keeps the data key). */
-export function metaFingerprint(meta: Pick<SopsMetadata, 'groups' | 'threshold'>): string {
-  const h = createHash('sha256');
-  for (const g of meta.groups) for (const e of g) h.update(e.recipient).update('\0').update(e.enc).update('\0');
-  return h.update(String(meta.threshold)).digest('hex');
-}
-
-export function envelopeFingerprint(text: string, file: string): string {
-  return metaFingerprint(parseSopsFile(text, file, { strict: false, readOnly: true }).meta);
-}
-
 const isMapOfStrings = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
@@ -89,42 +75,6 @@ export function parseRekeyState(value: unknown): RekeyState | undefined {
   return isMapOfStrings(v) ? { files: v, unopenable: [] } : undefined;
 }
 
-/**
- * The fingerprints of the working tree's files of `env` (every environment without one).
- * A file that cannot be read or parsed is left out: it is neither trusted nor re-keyed
- * (recipients sync reports it as skipped).
- */
-export function currentFingerprints(root: string, env: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of scanRefTexts(root, env).refs) {
-    try {
-      out.set(entry.ref, envelopeFingerprint(entry.text, entry.display));
-    } catch {
-      /* damaged: skipped */
-    }
-  }
-  return out;
-}
-
-/** The fingerprints of the files of `env` at a commit; files that do not parse are left out (untrusted). */
-export async function fingerprintsAt(root: string, commit: string, env: string | undefined): Promise<Map<string, string>> {
-  const files = (await treeBlobs(root, commit, env ? `${SECRETS_DIR}/${env}` : SECRETS_DIR)).flatMap((b) => {
-    const ref = repoPathToRef(b.path);
-    return ref === undefined ? [] : [{ ...b, ref }];
-  });
-  const texts = await readAtRevisions(root, files.map((f) => ({ rev: commit, path: `./${f.path}` })));
-  const out = new Map<string, string>();
-  files.forEach((f, i) => {
-    const text = texts[i];
-    if (text === undefined) return;
-    try {
-      out.set(f.ref, envelopeFingerprint(text.toString('utf8'), f.path));
-    } catch {
-      /* not a file keyfold can read: not trusted */
-    }
-  });
-  return out;
-}
 
 const memberByRecipient = (policy: AccessPolicy, recipient: string) => Object.entries(policy.members).find(([, m]) => m.recipient === recipient)?.[0];
 
