@@ -80,7 +80,7 @@ clone "$work/alice" alice alice@example.com
 clone "$work/carol" carol carol@example.com
 clone "$work/ci" "github-actions[bot]" 41898282+github-actions[bot]@users.noreply.github.com
 # The fleet is in sync before the story starts (what CI did on the last merge).
-(cd "$work/ci" && kf_as ci-prod recipients sync --env prod --rekey-merged > "$work/setup.log" 2>&1 && kf_as ci-prod sync --env prod --json > "$work/sync-0.json" 2>> "$work/setup.log") ||
+(cd "$work/ci" && kf_as ci-prod recipients sync --env prod --rekey-merged --commit > "$work/setup.log" 2>&1 && git push -q origin HEAD:main && kf_as ci-prod sync --env prod --json > "$work/sync-0.json" 2>> "$work/setup.log") ||
   { cat "$work/setup.log" >&2; exit 1; }
 node "$show" sync "$work/sync-0.json" --brief
 
@@ -136,9 +136,9 @@ say "alice knew the data key she encrypted the file with; a fresh one (S6) means
 say "that protects later values. CI runs as ci-prod, prod's machine identity."
 cd "$work/ci"
 git fetch -q origin main && git checkout -q -B main origin/main
-step "keyfold recipients sync --env prod --rekey-merged"
-kf_as ci-prod recipients sync --env prod --rekey-merged
-git add -A -- secrets/prod && git commit -qm "keyfold: recipients sync (prod)" && git push -q origin HEAD:main
+step "keyfold recipients sync --env prod --rekey-merged --commit"
+kf_as ci-prod recipients sync --env prod --rekey-merged --commit
+git push -q origin HEAD:main
 
 section "5. CI syncs prod: one new key fans out to the targets of 21 services"
 step "keyfold sync --env prod --plan"

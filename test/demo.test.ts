@@ -54,7 +54,8 @@ describe('npm run demo', () => {
     expect(out).toMatch(/^secrets\/prod\/providers\/openai\.yaml:\d+: recipients: recipient not allowed by the policy: alice /m);
     // 3–4. the merge, the fresh data key.
     expect(out).toMatch(/Merge pull request #1 from acme\/keyfold\/set-prod-providers-openai/);
-    expect(out).toContain('rekey  prod/providers/openai  new since the last sync: fresh data key (S6)');
+    expect(out).toMatch(/rekey {2}prod\/providers\/openai {2}not in the re-key state at [0-9a-f]{12}: fresh data key \(S6\)/);
+    expect(out).toMatch(/committed [0-9a-f]{12} \(re-key commit\)/);
     // 5. one key, 21 targets, counted per type.
     expect(out).toContain('synced 21 of 21 targets: 21 writes');
     expect(out).toMatch(/k8s +14 targets +14 writes/);
