@@ -12,7 +12,6 @@ import { runCli, tempDir } from './helpers/cli.js';
 import { makeIdentity, makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
 import { AGE_CLI, liveChecks } from './helpers/tools.js';
 
-const RECIPIENT_RE = /^age1[02-9ac-hj-np-z]{58}$/;
 const IDENTITY_FILE_RE = /^# created: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n# public key: (age1[02-9ac-hj-np-z]{58})\n(AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})\n$/;
 
 const ageCli = liveChecks(AGE_CLI);

@@ -15,7 +15,6 @@ import { expectNoCanary, expectOneLineError, spawnCli } from './helpers/e2e.js';
 import { makeIdentity, makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
 import { findOnPath } from './helpers/tools.js';
 
-const RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const CANARY = 'CANARY-first-hour';
 /** Values set in the shared repositories below; no command except get/show may print them. */
 const CANARIES = [`${CANARY}-dev-db`, `${CANARY}-prod-db`, `${CANARY}-openai`, `${CANARY}-stripe`];

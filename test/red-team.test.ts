@@ -15,7 +15,6 @@ const CANARY = 'CANARY-red-team';
 
 let repo: TestRepo;
 let alice: TestIdentity;
-let outsider: TestIdentity;
 
 const commit = (message: string) => {
   repo.git('add', '-A');
@@ -44,7 +43,6 @@ const withEntry = (text: string, yamlKey: string, value: string) => text.replace
 beforeEach(async () => {
   repo = await makeRepo({ members: ['alice', 'outsider'] });
   alice = repo.identity('alice');
-  outsider = repo.identity('outsider');
   expect((await repo.run(['member', 'add', 'alice', '--recipient', alice.recipient, '--role', 'developer', '--github', 'alice-gh'])).code).toBe(0);
   commit('init');
 });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Document } from 'yaml';
 import { parseIdentities } from '../src/crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../src/crypto/data-key.js';
-import { sopsStore, type SopsFormat } from '../src/formats/stores/registry.js';
+import type { SopsFormat } from '../src/formats/stores/registry.js';
 import { isTimeNode } from '../src/formats/scalar-codec.js';
 import { parseYaml, resolveTimes } from '../src/formats/yaml.js';
 import { normalizeNumbers } from '../src/formats/json.js';

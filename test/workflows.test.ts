@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseKeyfoldConfig } from '../src/config/keyfold-config.js';
-import { generateWorkflows, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE } from '../src/ops/init/workflow-templates.js';
+import { generateWorkflows, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE } from '../src/ops/init/workflow-templates.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { makeIdentity, makeRepo, type TestRepo } from './helpers/repo.js';
 
@@ -60,6 +60,20 @@ ci:
   sync_secrets: { prod: [KEYFOLD_GITHUB_TOKEN, VAULT_TOKEN], prod-eu: [KUBE_TOKEN] }
 `,
     'the action at the repository root': 'environments: [dev]\nci: { action: ./ }\n',
+    ...Object.fromEntries(
+      ['action', 'npm'].map((install) => [
+        `prod fanned out over a matrix of 45 targets (${install})`,
+        `environments: [dev, prod]
+ci: { install: ${install === 'npm' ? 'npm' : 'action'}, sync_secrets: { prod: [VAULT_TOKEN] } }
+targets:
+${Array.from({ length: 45 }, (_, i) => `  t${i}: { type: dotenv, path: ../out/t${i}.env }`).join('\n')}
+services:
+  api: { imports: ["api/**"], targets: { prod: [${Array.from({ length: 45 }, (_, i) => `t${i}`).join(', ')}] } }
+rotation:
+  db: { ref: prod/api/db, key: DATABASE_URL, rotator: postgres, every: 30d }
+`,
+      ]),
+    ),
   };
 
   it('passes every workflow keyfold generates', async (ctx) => {
@@ -79,11 +93,11 @@ ci:
       const id = makeIdentity(tmp.path, `admin-${args.length}-${Math.random().toString(36).slice(2)}`);
       const r = await runCli(['init', dir, '--recipient', id.recipient, ...args], { cwd: tmp.path, env: { HOME: tmp.path } });
       expect(r.code, r.stderr).toBe(0);
-      for (const f of [VALIDATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE]) expect(await findings(readFileSync(join(dir, f), 'utf8'), f), `${args.join(' ')} ${f}`).toEqual([]);
+      for (const f of [VALIDATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, ROTATE_WORKFLOW_FILE]) expect(await findings(readFileSync(join(dir, f), 'utf8'), f), `${args.join(' ')} ${f}`).toEqual([]);
     }
     const own = join(ROOT, '.github', 'workflows');
     const files = readdirSync(own).filter((f) => /\.ya?ml$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'keyfold-sync.yml', 'keyfold-validate.yml']));
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'keyfold-rotate.yml', 'keyfold-sync.yml', 'keyfold-validate.yml']));
     for (const f of files) expect(await findings(readFileSync(join(own, f), 'utf8'), `.github/workflows/${f}`)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@
  * skips the steps after it unless their `if:` says otherwise).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './cli.js';
@@ -40,6 +40,10 @@ export interface JobContext {
   home: string;
   /** Called before each step runs (e.g. to push to origin meanwhile). */
   beforeStep?: (name: string) => void;
+  /** `needs.<job>.outputs.<name>`: the outputs of the jobs this one needs. */
+  needs?: Record<string, Record<string, string>>;
+  /** `matrix.<key>`: this job's entry of its matrix. */
+  matrix?: Record<string, string | number>;
 }
 
 export interface StepResult {
@@ -52,13 +56,17 @@ export interface StepResult {
 export interface JobResult {
   steps: StepResult[];
   ok: boolean;
+  /** The job's `outputs:`, evaluated after its steps. */
+  outputs: Record<string, string>;
   step(name: RegExp): StepResult;
 }
 
 type Outcomes = Map<string, StepResult['outcome']>;
+/** Step id → the name=value lines it wrote to GITHUB_OUTPUT. */
+type StepOutputs = Map<string, Record<string, string>>;
 
 /** `${{ … }}` expressions the generated workflows use, by their exact text. */
-function evaluate(expr: string, ctx: JobContext, outcomes: Outcomes): string | boolean {
+function evaluate(expr: string, ctx: JobContext, outcomes: Outcomes, outputs: StepOutputs): string | boolean {
   const e = expr.trim();
   const known: Record<string, () => string | boolean> = {
     'github.sha': () => ctx.sha,
@@ -69,25 +77,31 @@ function evaluate(expr: string, ctx: JobContext, outcomes: Outcomes): string | b
   };
   const secret = /^secrets\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(e);
   if (secret) return ctx.secrets[secret[1]!] ?? '';
+  const step = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e);
+  if (step) return outputs.get(step[1]!)?.[step[2]!] ?? '';
+  const need = /^needs\.([\w-]+)\.outputs\.([\w-]+)$/.exec(e);
+  if (need) return ctx.needs?.[need[1]!]?.[need[2]!] ?? '';
+  const matrix = /^matrix\.([\w-]+)$/.exec(e);
+  if (matrix && ctx.matrix && Object.hasOwn(ctx.matrix, matrix[1]!)) return String(ctx.matrix[matrix[1]!]);
   if (known[e]) return known[e]();
   throw new Error(`workflow-runner: unknown expression \${{ ${e} }}`);
 }
 
-function substitute(text: string, ctx: JobContext, outcomes: Outcomes): string {
-  return text.replace(/\$\{\{(.*?)\}\}/gs, (_m, e: string) => String(evaluate(e, ctx, outcomes)));
+function substitute(text: string, ctx: JobContext, outcomes: Outcomes, outputs: StepOutputs): string {
+  return text.replace(/\$\{\{(.*?)\}\}/gs, (_m, e: string) => String(evaluate(e, ctx, outcomes, outputs)));
 }
 
-function condition(cond: string | undefined, ctx: JobContext, outcomes: Outcomes, failed: boolean): boolean {
+function condition(cond: string | undefined, ctx: JobContext, outcomes: Outcomes, outputs: StepOutputs, failed: boolean): boolean {
   if (cond === undefined) return !failed;
   const m = /^\$\{\{(.*)\}\}$/s.exec(cond.trim());
-  return Boolean(evaluate(m ? m[1]! : cond, ctx, outcomes));
+  return Boolean(evaluate(m ? m[1]! : cond, ctx, outcomes, outputs));
 }
 
 /** Whether `uses` is the keyfold action (a pinned ref of it, or the repository's own `./`). */
 const isKeyfoldAction = (uses: string) => uses === './' || /^[\w.-]+\/keyfold@[0-9a-f]{40}$/.test(uses);
 
 export function runJob(workflowText: string, jobId: string, ctx: JobContext): JobResult {
-  const wf = parseYaml(workflowText) as { jobs: Record<string, { steps: Step[] }> };
+  const wf = parseYaml(workflowText) as { jobs: Record<string, { steps: Step[]; outputs?: Record<string, string> }> };
   const job = wf.jobs[jobId];
   if (!job) throw new Error(`no job ${jobId}`);
   const workspace = join(ctx.dir, 'workspace');
@@ -106,19 +120,25 @@ export function runJob(workflowText: string, jobId: string, ctx: JobContext): Jo
     CI: 'true',
   };
   const outcomes: Outcomes = new Map();
+  const outputs: StepOutputs = new Map();
   const results: StepResult[] = [];
   let failed = false;
   job.steps.forEach((step, i) => {
     const name = step.name ?? step.uses ?? `step ${i}`;
+    const outputFile = join(temp, `output-${i}`);
     const record = (outcome: StepResult['outcome'], code?: number, output = '') => {
       if (step.id) outcomes.set(step.id, outcome);
+      if (step.id && existsSync(outputFile)) {
+        const lines = readFileSync(outputFile, 'utf8').split('\n').filter((l) => l.includes('='));
+        outputs.set(step.id, Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
+      }
       results.push({ name, outcome, code, output });
       if (outcome === 'failure' && !step['continue-on-error']) failed = true;
     };
-    if (!condition(step.if, ctx, outcomes, failed)) return record('skipped');
+    if (!condition(step.if, ctx, outcomes, outputs, failed)) return record('skipped');
     ctx.beforeStep?.(name);
-    const env: Record<string, string> = { ...baseEnv, GITHUB_OUTPUT: join(temp, `output-${i}`) };
-    for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(String(v), ctx, outcomes);
+    const env: Record<string, string> = { ...baseEnv, GITHUB_OUTPUT: outputFile };
+    for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(String(v), ctx, outcomes, outputs);
     const cwd = join(workspace, step['working-directory'] ?? '.');
     const exec = (cmd: string, args: string[], input?: string) => {
       const r = spawnSync(cmd, args, { cwd, env, input, encoding: 'utf8' });
@@ -127,7 +147,7 @@ export function runJob(workflowText: string, jobId: string, ctx: JobContext): Jo
     let r: { code: number; output: string };
     if (step.uses?.startsWith('actions/checkout@')) {
       // actions/checkout with ref: <sha> and fetch-depth: 0 — every branch and tag, the commit detached.
-      const ref = substitute(String(step.with?.['ref'] ?? ''), ctx, outcomes);
+      const ref = substitute(String(step.with?.['ref'] ?? ''), ctx, outcomes, outputs);
       const git = (...args: string[]) => spawnSync('git', args, { cwd: workspace, env, encoding: 'utf8' });
       git('init', '-q');
       git('remote', 'add', 'origin', ctx.origin);
@@ -138,14 +158,14 @@ export function runJob(workflowText: string, jobId: string, ctx: JobContext): Jo
       r = { code: 0, output: '' };
     } else if (step.uses && isKeyfoldAction(step.uses.replace(/\s+#.*$/, ''))) {
       const w = step.with ?? {};
-      const input = (k: string) => substitute(String(w[k] ?? ''), ctx, outcomes);
+      const input = (k: string) => substitute(String(w[k] ?? ''), ctx, outcomes, outputs);
       Object.assign(env, { INPUT_COMMAND: input('command'), INPUT_ENV: input('env'), INPUT_ARGS: input('args') });
       const dir = join(workspace, input('working-directory') || '.');
       const run = spawnSync(process.execPath, [join(ROOT, 'action', 'run.cjs')], { cwd: dir, env, encoding: 'utf8' });
       r = { code: run.status ?? 128, output: `${run.stdout}${run.stderr}` };
     } else if (step.run !== undefined) {
       const script = join(temp, `step-${i}.sh`);
-      writeFileSync(script, substitute(step.run, ctx, outcomes));
+      writeFileSync(script, substitute(step.run, ctx, outcomes, outputs));
       r = exec('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script]);
     } else {
       throw new Error(`workflow-runner: cannot run step ${name}`);
@@ -155,6 +175,7 @@ export function runJob(workflowText: string, jobId: string, ctx: JobContext): Jo
   return {
     steps: results,
     ok: !failed,
+    outputs: Object.fromEntries(Object.entries(job.outputs ?? {}).map(([k, v]) => [k, substitute(v, ctx, outcomes, outputs)])),
     step: (re) => {
       const s = results.find((x) => re.test(x.name));
       if (!s) throw new Error(`no step matching ${re}`);

@@ -1,4 +1,5 @@
 import { applySync } from '../../ops/sync/apply.js';
+import { syncGroups } from '../../ops/sync/groups.js';
 import { planSync, planView, type TargetPlanView } from '../../ops/sync/plan.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -11,18 +12,6 @@ interface Options {
   full?: true;
   allowBranch?: true;
   json?: boolean;
-}
-
-/** Targets per job of a CI matrix: one environment per group (its identity only), at most this many targets. */
-const GROUP_SIZE = 20;
-
-function groups(targets: readonly TargetPlanView[]): Array<{ env: string; targets: string[] }> {
-  const out: Array<{ env: string; targets: string[] }> = [];
-  for (const env of [...new Set(targets.map((t) => t.env))].sort()) {
-    const names = targets.filter((t) => t.env === env).map((t) => t.target);
-    for (let i = 0; i < names.length; i += GROUP_SIZE) out.push({ env, targets: names.slice(i, i + GROUP_SIZE) });
-  }
-  return out;
 }
 
 function describe(t: TargetPlanView): string {
@@ -41,7 +30,7 @@ export default async function syncCommand(ctx: CommandContext, _args: string[], 
   const view = planView(plan);
   const text = `sync plan at ${plan.head.slice(0, 12)}:\n${view.targets.map(describe).join('\n') || '  (no targets: list them under services.<name>.targets in keyfold.yaml)'}`;
   if (opts.plan) {
-    ctx.out.result({ ...view, groups: groups(view.targets) }, () => text);
+    ctx.out.result({ ...view, groups: syncGroups(view.targets.map((t) => ({ env: t.env, name: t.target }))) }, () => text);
     return 0;
   }
   ctx.out.info(text);

@@ -27,7 +27,6 @@ import type { X25519Identity } from '../../crypto/age/index.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import { matchesAny, memberCan } from '../../core/policy.js';
 import { COMMIT_RE } from '../../kernel/names.js';
-import { repoPathToRef, SECRETS_DIR } from '../../kernel/ref.js';
 import type { SopsMetadata } from '../../sops/metadata.js';
 import { commitsWithTrailer } from '../../repo/git/commit.js';
 import { scanRefFiles } from '../../repo/secrets-tree.js';
