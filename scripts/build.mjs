@@ -2,23 +2,12 @@
 // much faster than a tree of ESM chunks; command modules that are imported
 // dynamically are only evaluated when their command runs.
 import { build } from 'esbuild';
-import { pgOptional } from './esbuild-plugins.mjs';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { common, pgOptional } from './esbuild-common.mjs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 mkdirSync('dist', { recursive: true });
 // The package is ESM ("type": "module"); this marks dist/*.js as CommonJS.
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
-const common = {
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
-};
 
 // Heavy third-party code is a bundle of its own, loaded only when a command needs it:
 // the github target (octokit, libsodium), the aws-secrets-manager target (the AWS SDK),

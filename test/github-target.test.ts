@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import sodium from 'libsodium-wrappers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubRetryable, githubRetryAfterMs, seal, toTargetError } from '../src/targets/github/client.js';
+import { seal, toTargetError } from '../src/targets/github/client.js';
+import { githubRetryable, githubRetryAfterMs } from '../src/targets/github/octokit.js';
 import { describeGitHub, githubNameProblem, githubTarget } from '../src/targets/github/github.js';
 import { createHttp } from '../src/net/http.js';
 import { startGitHubServer, type GitHubServer } from './helpers/github-server.js';

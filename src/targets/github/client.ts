@@ -11,43 +11,14 @@
 import { isKeyfoldError, TargetError } from '../../kernel/errors.js';
 import { printableName } from '../../kernel/names.js';
 import type { TargetChanges, TargetContents, TargetContext, TargetResult } from '../target.js';
-import { DEFAULT_API_URL, describeGitHub, type GitHubConfig } from './github.js';
+import { describeGitHub, type GitHubConfig } from './github.js';
+import { newOctokit, SECONDARY_RATE_LIMIT } from './octokit.js';
 
-export const API_VERSION = '2022-11-28';
 /** GitHub's limit per secret. */
 export const MAX_VALUE_BYTES = 48 * 1024;
 
-declare const KEYFOLD_VERSION: string | undefined;
-const VERSION = typeof KEYFOLD_VERSION === 'string' ? KEYFOLD_VERSION : 'dev';
-
 const TOKEN_HINT =
   'set GITHUB_TOKEN (or GH_TOKEN) to a token that may write Actions secrets: a fine-grained token with the "Secrets" repository permission (read and write; organization secrets: the organization "Secrets" permission), or a classic token with repo (admin:org for organization secrets)';
-
-// ---------------------------------------------------------------------------
-// Rate limits (docs.github.com, "Rate limits for the REST API"): 403 or 429, with
-// `retry-after` (secondary limits), or `x-ratelimit-remaining: 0` and
-// `x-ratelimit-reset` (primary limit, epoch seconds), or only a message (secondary:
-// wait at least a minute). 5xx are retried too; other 4xx are answers.
-// ---------------------------------------------------------------------------
-
-const SECONDARY = /secondary rate limit/i;
-
-export async function githubRetryable(res: Response): Promise<boolean> {
-  if (res.status === 429 || res.status >= 500) return true;
-  if (res.status !== 403) return false;
-  if (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0') return true;
-  return SECONDARY.test(await res.text().catch(() => ''));
-}
-
-/** The wait GitHub asks for (the client caps it); undefined: the client's backoff. */
-export function githubRetryAfterMs(res: Response, now = Date.now()): number | undefined {
-  const after = res.headers.get('retry-after');
-  if (after !== null && /^\d+$/.test(after.trim())) return Number(after.trim()) * 1000;
-  const reset = res.headers.get('x-ratelimit-reset');
-  if (res.headers.get('x-ratelimit-remaining') === '0' && reset !== null && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now) + 1000;
-  if (res.status === 403) return 60_000;
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -90,7 +61,7 @@ export function toTargetError(e: unknown, scope: string, what: string, notFound:
   if (status === 401) {
     reason = 'bad credentials';
     hint = TOKEN_HINT;
-  } else if ((status === 403 || status === 429) && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || SECONDARY.test(said ?? ''))) {
+  } else if ((status === 403 || status === 429) && (headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || SECONDARY_RATE_LIMIT.test(said ?? ''))) {
     const reset = headers['x-ratelimit-reset'];
     reason = `rate limited${reset && /^\d+$/.test(reset) ? ` until ${new Date(Number(reset) * 1000).toISOString()}` : ''}`;
     hint = 'keyfold retried with backoff; run sync again later (the other targets were not affected)';
@@ -145,20 +116,7 @@ export async function openGitHub(config: GitHubConfig, ctx: TargetContext): Prom
   const scopeName = describeGitHub(config);
   const token = ctx.env['GITHUB_TOKEN'] || ctx.env['GH_TOKEN'];
   if (!token) throw new TargetError(`${scopeName}: no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set`, { hint: TOKEN_HINT });
-  const { Octokit } = await import('./vendor.js');
-  const silent = () => undefined;
-  const octokit = new Octokit({
-    auth: token,
-    baseUrl: (config.api_url ?? DEFAULT_API_URL).replace(/\/+$/, ''),
-    userAgent: `keyfold/${VERSION}`,
-    log: { debug: silent, info: silent, warn: silent, error: silent },
-    request: {
-      fetch: (url: string, init: RequestInit) => ctx.http.request(String(url), { ...init, retryable: githubRetryable, retryAfterMs: (res) => githubRetryAfterMs(res) }),
-    },
-  });
-  octokit.hook.before('request', (options) => {
-    options.headers['x-github-api-version'] = API_VERSION;
-  });
+  const octokit = await newOctokit(token, config.api_url, ctx.http);
   const call = async <T>(what: string, fn: () => Promise<T>, notFound: string): Promise<T> => {
     try {
       return await fn();

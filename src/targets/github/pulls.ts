@@ -8,11 +8,9 @@
 import { KeyfoldError, isKeyfoldError } from '../../kernel/errors.js';
 import { printableName } from '../../kernel/names.js';
 import type { HttpClient } from '../../net/http.js';
-import { API_VERSION, githubRetryable, githubRetryAfterMs } from './client.js';
 import { DEFAULT_API_URL } from './github.js';
+import { newOctokit } from './octokit.js';
 
-declare const KEYFOLD_VERSION: string | undefined;
-const VERSION = typeof KEYFOLD_VERSION === 'string' ? KEYFOLD_VERSION : 'dev';
 
 export const PULLS_TOKEN_HINT =
   'set GITHUB_TOKEN (or GH_TOKEN) to a token that may open pull requests on the repository: a fine-grained token with "Pull requests: read and write" (and "Contents: read"), or a classic token with repo; `gh auth token` prints yours';
@@ -80,20 +78,7 @@ function toError(e: unknown, scope: string, what: string): KeyfoldError {
 export async function openGitHubRepo(o: RepoClientOptions): Promise<GitHubRepoClient> {
   const [owner, repo] = o.repo.split('/') as [string, string];
   const scope = `github repo ${o.repo}`;
-  const { Octokit } = await import('./vendor.js');
-  const silent = () => undefined;
-  const octokit = new Octokit({
-    auth: o.token,
-    baseUrl: (o.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
-    userAgent: `keyfold/${VERSION}`,
-    log: { debug: silent, info: silent, warn: silent, error: silent },
-    request: {
-      fetch: (url: string, init: RequestInit) => o.http.request(String(url), { ...init, retryable: githubRetryable, retryAfterMs: (res) => githubRetryAfterMs(res) }),
-    },
-  });
-  octokit.hook.before('request', (options) => {
-    options.headers['x-github-api-version'] = API_VERSION;
-  });
+  const octokit = await newOctokit(o.token, o.apiUrl, o.http);
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();

@@ -1,0 +1,56 @@
+/**
+ * The Octokit keyfold uses for GitHub's REST API (secrets and pull requests): requests
+ * through keyfold's HttpClient — its timeouts, and retries by GitHub's rate-limit rules
+ * below — with the API version pinned and Octokit's own logging off.
+ */
+import type { HttpClient } from '../../net/http.js';
+import { DEFAULT_API_URL } from './github.js';
+
+export const API_VERSION = '2022-11-28';
+
+declare const KEYFOLD_VERSION: string | undefined;
+const VERSION = typeof KEYFOLD_VERSION === 'string' ? KEYFOLD_VERSION : 'dev';
+
+// ---------------------------------------------------------------------------
+// Rate limits (docs.github.com, "Rate limits for the REST API"): 403 or 429, with
+// `retry-after` (secondary limits), or `x-ratelimit-remaining: 0` and
+// `x-ratelimit-reset` (primary limit, epoch seconds), or only a message (secondary:
+// wait at least a minute). 5xx are retried too; other 4xx are answers.
+// ---------------------------------------------------------------------------
+
+export const SECONDARY_RATE_LIMIT = /secondary rate limit/i;
+
+export async function githubRetryable(res: Response): Promise<boolean> {
+  if (res.status === 429 || res.status >= 500) return true;
+  if (res.status !== 403) return false;
+  if (res.headers.get('retry-after') !== null || res.headers.get('x-ratelimit-remaining') === '0') return true;
+  return SECONDARY_RATE_LIMIT.test(await res.text().catch(() => ''));
+}
+
+/** The wait GitHub asks for (the client caps it); undefined: the client's backoff. */
+export function githubRetryAfterMs(res: Response, now = Date.now()): number | undefined {
+  const after = res.headers.get('retry-after');
+  if (after !== null && /^\d+$/.test(after.trim())) return Number(after.trim()) * 1000;
+  const reset = res.headers.get('x-ratelimit-reset');
+  if (res.headers.get('x-ratelimit-remaining') === '0' && reset !== null && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now) + 1000;
+  if (res.status === 403) return 60_000;
+  return undefined;
+}
+
+export async function newOctokit(token: string, apiUrl: string | undefined, http: HttpClient) {
+  const { Octokit } = await import('./vendor.js');
+  const silent = () => undefined;
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: (apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
+    userAgent: `keyfold/${VERSION}`,
+    log: { debug: silent, info: silent, warn: silent, error: silent },
+    request: {
+      fetch: (url: string, init: RequestInit) => http.request(String(url), { ...init, retryable: githubRetryable, retryAfterMs: (res) => githubRetryAfterMs(res) }),
+    },
+  });
+  octokit.hook.before('request', (options) => {
+    options.headers['x-github-api-version'] = API_VERSION;
+  });
+  return octokit;
+}
