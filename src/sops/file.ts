@@ -59,7 +59,11 @@ export interface OpenedSopsFile {
 
 /** Decrypt a parsed file (consumes `parsed.doc`). */
 export function openSopsFile(parsed: ParsedSopsFile, identities: X25519Identity[], file: string): OpenedSopsFile {
-  const dataKey = unwrapDataKey(parsed.meta.groups, parsed.meta.threshold, identities, file);
+  return openWithDataKey(parsed, unwrapDataKey(parsed.meta.groups, parsed.meta.threshold, identities, file), file);
+}
+
+/** Decrypt a parsed file with its data key, already known (consumes `parsed.doc`); the MAC is verified. */
+export function openWithDataKey(parsed: ParsedSopsFile, dataKey: Uint8Array, file: string): OpenedSopsFile {
   const { plain, cache } = decryptTree(parsed.doc, dataKey, parsed.meta, file);
   return {
     file,

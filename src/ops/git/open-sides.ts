@@ -6,9 +6,7 @@
  */
 import type { X25519Identity } from '../../crypto/age/index.js';
 import { AccessError } from '../../kernel/errors.js';
-import { sopsStore } from '../../formats/stores/registry.js';
-import { decryptTree } from '../../sops/decrypt-tree.js';
-import { openSopsFile, parseSopsFile, type OpenedSopsFile } from '../../sops/file.js';
+import { openSopsFile, openWithDataKey, parseSopsFile, type OpenedSopsFile } from '../../sops/file.js';
 import type { ThreeWay } from './three-way.js';
 
 export interface SideTexts {
@@ -45,18 +43,7 @@ export function openSides(texts: SideTexts, display: string, identities: X25519I
 function tryWithDataKey(text: string, display: string, dataKey: Uint8Array): OpenedSopsFile | undefined {
   const parsed = parseSopsFile(text, display, { strict: true });
   try {
-    const { plain, cache } = decryptTree(parsed.doc, dataKey, parsed.meta, display);
-    return {
-      file: display,
-      plain,
-      cache,
-      dataKey,
-      meta: parsed.meta,
-      format: parsed.format,
-      get indent() {
-        return sopsStore(parsed.format).indentOf(parsed.text);
-      },
-    };
+    return openWithDataKey(parsed, dataKey, display);
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@ import '../../kernel/zod-locale.js';
 import { TargetError } from '../../kernel/errors.js';
 import { ENV_NAME_RE } from '../../kernel/names.js';
 import { Secret } from '../../kernel/secret.js';
+import { bearerJsonCall, type JsonAnswer } from '../shared/json-call.js';
 import { apiUrlProblem, baseUrl } from '../shared/provider-text.js';
 import type { TargetContents, TargetType } from '../target.js';
 import { googleAccessToken } from './auth.js';
@@ -57,21 +58,9 @@ export const gcpSecretManagerTarget: TargetType<typeof Schema> = {
     /** What read() learnt of each name's secret (the label decides --prune). */
     const known = new Map<string, SecretInfo>();
 
-    async function call(method: string, url: string, what: string, body?: unknown): Promise<{ status: number; ok: boolean; json: unknown }> {
+    async function call(method: string, url: string, what: string, body?: unknown): Promise<JsonAnswer> {
       const token = await googleAccessToken(ctx.env, ctx.root, ctx.http);
-      const res = await ctx.http.request(url, {
-        method,
-        what: `${label}: ${what}`,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      let json: unknown;
-      try {
-        json = await res.json();
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, ok: res.ok, json };
+      return bearerJsonCall(ctx.http, url, { method, what: `${label}: ${what}`, token, body });
     }
 
     const statusOf = (json: unknown) => {

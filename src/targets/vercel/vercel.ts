@@ -13,6 +13,7 @@ import * as z from 'zod/mini';
 import '../../kernel/zod-locale.js';
 import { TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
+import { bearerJsonCall, type JsonAnswer } from '../shared/json-call.js';
 import { apiUrlProblem, baseUrl } from '../shared/provider-text.js';
 import type { TargetContents, TargetType } from '../target.js';
 
@@ -94,20 +95,8 @@ export const vercelTarget: TargetType<typeof Schema> = {
       return `${api}${path}${q ? `?${q}` : ''}`;
     };
 
-    async function call(method: string, path: string, what: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; ok: boolean; json: unknown }> {
-      const res = await ctx.http.request(url(path, options.query), {
-        method,
-        what: `${label}: ${what}`,
-        headers: { authorization: `Bearer ${token()}`, accept: 'application/json', ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      });
-      let json: unknown;
-      try {
-        json = await res.json();
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, ok: res.ok, json };
+    async function call(method: string, path: string, what: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<JsonAnswer> {
+      return bearerJsonCall(ctx.http, url(path, options.query), { method, what: `${label}: ${what}`, token: token(), body: options.body });
     }
 
     /** Status and Vercel's error code (a short identifier); never the provider's message. */
