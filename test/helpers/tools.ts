@@ -15,8 +15,7 @@
  * prints one line on stderr while it is collected, e.g.
  *   skipped: 12 live checks against the age CLI (not installed; apt-get install age) — …
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { findOnPath as findExecutable } from '../../src/kernel/path-search.js';
 import { describe, it, TestRunner, type TestFunction } from 'vitest';
 
 const hidden = new Set(
@@ -26,21 +25,9 @@ const hidden = new Set(
     .filter(Boolean),
 );
 
-/** The executable `name` on PATH (absolute path), or undefined. */
+/** The executable `name` on PATH (absolute path), or undefined (also when KEYFOLD_TEST_HIDE names it). */
 export function findOnPath(name: string, pathVar = process.env['PATH'] ?? ''): string | undefined {
-  if (hidden.has(name)) return undefined;
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    const file = join(dir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not there, or not executable
-    }
-  }
-  return undefined;
+  return hidden.has(name) ? undefined : findExecutable(name, pathVar);
 }
 
 /** Absolute paths of the tools, or undefined where missing. */

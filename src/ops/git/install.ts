@@ -9,9 +9,10 @@
  * drivers work when keyfold is run as `node …/dist/keyfold.js`, and from git clients
  * whose PATH differs. Re-run it after moving or reinstalling keyfold.
  */
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../../kernel/errors.js';
+import { findOnPath } from '../../kernel/path-search.js';
 import { quoteShell } from '../../formats/shell.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
@@ -91,7 +92,7 @@ function ensureGitattributes(root: string): boolean {
 /** `keyfold` when the one on PATH is this install, else `'<node>' '<script>'`. */
 export function driverCommand(self: SelfCommand, env: NodeJS.ProcessEnv): { command: string; onPath: boolean } {
   const script = safeRealpath(self.script);
-  const found = onPath('keyfold', env['PATH'] ?? '');
+  const found = findOnPath('keyfold', env['PATH'] ?? '');
   if (found && script !== undefined && safeRealpath(found) === script) return { command: 'keyfold', onPath: true };
   return { command: `${quoteShell('node', self.execPath)} ${quoteShell('script', self.script)}`, onPath: false };
 }
@@ -104,18 +105,3 @@ function safeRealpath(path: string): string | undefined {
   }
 }
 
-/** The first executable `name` on PATH (absolute directories only), as the shell would find it. */
-function onPath(name: string, pathVar: string): string | undefined {
-  for (const dir of pathVar.split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    const file = join(dir, name);
-    try {
-      if (!statSync(file).isFile()) continue;
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not there, or not executable
-    }
-  }
-  return undefined;
-}

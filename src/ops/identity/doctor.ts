@@ -3,9 +3,8 @@
  * fail with the advice to fix it; nothing is changed and no value is decrypted
  * (access is judged from the files' recipients).
  */
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { isKeyfoldError } from '../../kernel/errors.js';
+import { findOnPath } from '../../kernel/path-search.js';
 import { refEnv } from '../../kernel/ref.js';
 import { identitySources } from '../../keys/identities.js';
 import { defaultKeyFile } from '../../keys/sources/default-file.js';
@@ -24,19 +23,6 @@ export interface DoctorCheck {
   hint?: string;
 }
 
-/** Whether an executable named `name` is on PATH (without running it). */
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 const fromError = (check: string, e: unknown): DoctorCheck => {
   if (!isKeyfoldError(e)) throw e;
@@ -133,7 +119,7 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
       ? { check: 'git', status: 'ok', message: 'inside a git work tree' }
       : { check: 'git', status: 'fail', message: `${root} is not in a git work tree`, hint: 'keyfold keeps history in git: run `git init`' },
   );
-  const age = onPath('age', env);
+  const age = findOnPath('age', env['PATH'] ?? '');
   checks.push(age ? { check: 'age', status: 'ok', message: `age CLI: ${age}` } : { check: 'age', status: 'warn', message: 'the age CLI is not on PATH (keyfold does not need it; plain `sops` and `age` users do)' });
   return checks;
 }
