@@ -24,6 +24,8 @@ export interface DoctorCheck {
 }
 
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const fromError = (check: string, e: unknown): DoctorCheck => {
   if (!isKeyfoldError(e)) throw e;
   return { check, status: 'fail', message: e.message, hint: e.hint };
@@ -60,14 +62,14 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
   let policy;
   try {
     config = await ws.config();
-    checks.push({ check: 'config', status: 'ok', message: `keyfold.yaml: ${config.environments.length} environments, ${Object.keys(config.services).length} services, ${Object.keys(config.targets).length} targets` });
+    checks.push({ check: 'config', status: 'ok', message: `keyfold.yaml: ${count(config.environments.length, 'environment')}, ${count(Object.keys(config.services).length, 'service')}, ${count(Object.keys(config.targets).length, 'target')}` });
   } catch (e) {
     checks.push(fromError('config', e));
   }
   try {
     policy = await ws.policy();
     const mine = Object.entries(policy.members).filter(([, m]) => recipients.has(m.recipient)).map(([n]) => n);
-    checks.push({ check: 'policy', status: 'ok', message: `policies/access.yaml: ${Object.keys(policy.members).length} members` });
+    checks.push({ check: 'policy', status: 'ok', message: `policies/access.yaml: ${count(Object.keys(policy.members).length, 'member')}` });
     if (recipients.size > 0) {
       checks.push(
         mine.length > 0
