@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { hiddenTools } from './tools.js';
 import { tempDir } from './cli.js';
 
 export interface TestPostgres {
@@ -30,7 +31,7 @@ export interface TestPostgres {
 /** The newest installed PostgreSQL's bin directory, or undefined. */
 export function postgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
+  if (hiddenTools.has('postgres') || !existsSync(base)) return undefined;
   const versions = readdirSync(base)
     .filter((v) => existsSync(join(base, v, 'bin', 'initdb')) && existsSync(join(base, v, 'bin', 'pg_ctl')))
     .sort((a, b) => Number(a) - Number(b));

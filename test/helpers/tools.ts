@@ -18,16 +18,17 @@
 import { findOnPath as findExecutable } from '../../src/kernel/path-search.js';
 import { describe, it, TestRunner, type TestFunction } from 'vitest';
 
-const hidden = new Set(
+/** Tools KEYFOLD_TEST_HIDE_TOOLS names, treated as not installed (age, age-keygen, chromium, postgres, …). */
+export const hiddenTools = new Set(
   (process.env['KEYFOLD_TEST_HIDE_TOOLS'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
 );
 
-/** The executable `name` on PATH (absolute path), or undefined (also when KEYFOLD_TEST_HIDE names it). */
+/** The executable `name` on PATH (absolute path), or undefined (also when KEYFOLD_TEST_HIDE_TOOLS names it). */
 export function findOnPath(name: string, pathVar = process.env['PATH'] ?? ''): string | undefined {
-  return hidden.has(name) ? undefined : findExecutable(name, pathVar);
+  return hiddenTools.has(name) ? undefined : findExecutable(name, pathVar);
 }
 
 /** Absolute paths of the tools, or undefined where missing. */
