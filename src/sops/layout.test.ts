@@ -13,7 +13,7 @@ import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
 import { parseSopsLayout } from '../formats/stores/yaml-layout.js';
 import { parseYaml } from '../formats/yaml.js';
 
-const INTEROP = join(import.meta.dirname, '..', '..', '..', 'shared', 'interop');
+const INTEROP = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sops');
 const recipient = identityToRecipient(generateIdentity());
 
 const asData = (d: Document) => d.toJS({ mapAsMap: true }) as unknown;
