@@ -16,7 +16,8 @@ const common = {
   target: 'node20',
   minify: true,
   legalComments: 'none',
-  define: { KEYFOLD_VERSION: JSON.stringify(pkg.version) },
+  // The bulk-decrypt worker is a bundle of its own beside the CLI (ops/secrets/decrypt-bulk.ts).
+  define: { KEYFOLD_VERSION: JSON.stringify(pkg.version), KEYFOLD_DECRYPT_WORKER: JSON.stringify('keyfold-decrypt-worker.js') },
   logLevel: 'warning',
 };
 
@@ -42,6 +43,7 @@ const vendors = {
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors] });
+await build({ ...common, entryPoints: ['src/ops/secrets/decrypt-worker.ts'], outfile: 'dist/keyfold-decrypt-worker.js.tmp', plugins: [vendors] });
 for (const [folder, out] of Object.entries(VENDORS)) {
   await build({ ...common, entryPoints: [`src/${folder}/vendor.ts`], outfile: `dist/${out}.tmp`, plugins: [pgOptional] });
 }
@@ -55,5 +57,6 @@ await build({
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
 for (const out of Object.values(VENDORS)) renameSync(`dist/${out}.tmp`, `dist/${out}`);
+renameSync('dist/keyfold-decrypt-worker.js.tmp', 'dist/keyfold-decrypt-worker.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');
