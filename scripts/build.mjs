@@ -2,7 +2,8 @@
 // much faster than a tree of ESM chunks; command modules that are imported
 // dynamically are only evaluated when their command runs.
 import { build } from 'esbuild';
-import { pgOptional } from './esbuild-plugins.mjs';
+import { lazyChildProcess, pgOptional } from './esbuild-plugins.mjs';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -42,7 +43,7 @@ const vendors = {
 
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors] });
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors, lazyChildProcess] });
 await build({ ...common, entryPoints: ['src/ops/secrets/decrypt-worker.ts'], outfile: 'dist/keyfold-decrypt-worker.js.tmp', plugins: [vendors] });
 for (const [folder, out] of Object.entries(VENDORS)) {
   await build({ ...common, entryPoints: [`src/${folder}/vendor.ts`], outfile: `dist/${out}.tmp`, plugins: [pgOptional] });
@@ -60,3 +61,5 @@ for (const out of Object.values(VENDORS)) renameSync(`dist/${out}.tmp`, `dist/${
 renameSync('dist/keyfold-decrypt-worker.js.tmp', 'dist/keyfold-decrypt-worker.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');
+// V8's code cache for the CLI bundle (src/cli/bin.ts): after the bundle is in place.
+execFileSync(process.execPath, ['scripts/code-cache.cjs'], { stdio: 'inherit' });
