@@ -31,13 +31,18 @@ const VENDORS = {
   'targets/aws-secrets-manager': 'keyfold-aws.js',
   'rotators/postgres': 'keyfold-pg.js',
 };
+// The import becomes a require of the vendor bundle inside a module that is only
+// evaluated when the import runs: the CLI bundle then holds no dynamic import(), which
+// a code-cached bundle (src/cli/bin.ts, run through node:vm) could not perform.
 const vendors = {
   name: 'vendors',
   setup(b) {
     b.onResolve({ filter: /^\.\/vendor\.js$/ }, (args) => {
       const folder = /[\\/]src[\\/](.+)$/.exec(args.resolveDir)?.[1]?.split(/[\\/]/).join('/');
-      return folder && Object.hasOwn(VENDORS, folder) ? { path: `./${VENDORS[folder]}`, external: true } : undefined;
+      return folder && Object.hasOwn(VENDORS, folder) ? { path: VENDORS[folder], namespace: 'vendor' } : undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/keyfold-[a-z]+\.js$/ }, (args) => (args.namespace === 'vendor' ? { path: args.path, external: true } : undefined));
   },
 };
 

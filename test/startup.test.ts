@@ -31,11 +31,11 @@ describe('code cache', () => {
     cpSync(dist, copy, { recursive: true });
     const cache = readFileSync(join(copy, 'keyfold-cli.cache'));
     const stale = Buffer.from(cache);
-    stale[0] ^= 1; // the hash of other bytes
+    stale[0] = stale[0]! ^ 1; // the hash of other bytes
     writeFileSync(join(copy, 'keyfold-cli.cache'), stale);
     expect(help(join(copy, 'keyfold.js'))).toMatchObject({ status: 0, stdout: want.stdout });
     const damaged = Buffer.from(cache);
-    for (let i = 100; i < damaged.length; i += 97) damaged[i] ^= 0x5a; // damage V8 itself would not notice
+    for (let i = 100; i < damaged.length; i += 97) damaged[i] = damaged[i]! ^ 0x5a; // damage V8 itself would not notice
     writeFileSync(join(copy, 'keyfold-cli.cache'), damaged);
     expect(help(join(copy, 'keyfold.js'))).toMatchObject({ status: 0, stdout: want.stdout });
     rmSync(join(copy, 'keyfold-cli.cache'));
