@@ -128,7 +128,11 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
   ]);
   const mergedBy = mergePrs(graph);
   const names = await recipientNamer(ws);
-  const blobs = new BlobReader(ws.root);
+  // Each blob is read and parsed once (by object id) and dropped after its last use:
+  // the texts are not kept (only --decrypt reads blobs again).
+  const blobs = new BlobReader(ws.root, { cache: Boolean(options.decrypt) });
+  const uses = new Map<string, number>();
+  const use = (oid: string | undefined) => oid && uses.set(oid, (uses.get(oid) ?? 0) + 1);
   const snapshots = new Map<string, Promise<FileSnapshot | undefined>>();
   const snapshot = (oid: string | undefined, path: string) => {
     if (!oid) return Promise.resolve(undefined);
@@ -137,6 +141,9 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
       p = blobs.read(oid).then((text) => snapshotOf(text, path));
       snapshots.set(oid, p);
     }
+    const left = (uses.get(oid) ?? 1) - 1;
+    uses.set(oid, left);
+    if (left <= 0) snapshots.delete(oid);
     return p;
   };
   const tracker = new Tracker(target?.ref, target?.isFile ?? false);
@@ -146,6 +153,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
     const work = commits
       .map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }))
       .filter(({ commit }) => selected === undefined || selected.has(commit.sha));
+    for (const { changes } of work) for (const ch of changes) [ch.newBlob, ch.oldBlob, ...(ch.otherParentBlobs ?? [])].forEach(use);
     const diffOf = async (ch: GitFileChange): Promise<KeyDiff> => {
       const after = await snapshot(ch.newBlob, ch.path);
       const first = diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), after);
