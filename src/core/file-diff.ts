@@ -42,7 +42,7 @@ function leanSnapshot(text: string, file: string): FileSnapshot | undefined {
   if (raw === undefined) return undefined;
   let meta: SopsMetadata;
   try {
-    meta = parseSopsMetadata(normalizeNumbers(raw), file);
+    meta = parseSopsMetadata(raw, file);
   } catch {
     return undefined;
   }
@@ -70,12 +70,16 @@ function plainFingerprint(v: PlainValue): string | undefined {
   return v instanceof Map ? undefined : `s:${String(v)}`;
 }
 
-/** The sops block as the metadata schema reads it (maps as objects), as `detachSopsBlock` gives it. */
+/**
+ * The sops block as the metadata schema reads it, as `detachSopsBlock` gives it: maps
+ * as objects, integers as numbers where exact (its `normalizeNumbers`).
+ */
 function plainObject(v: PlainValue): unknown {
   if (Array.isArray(v)) {
     const items = v.map(plainObject);
     return items.includes(undefined) ? undefined : items;
   }
+  if (typeof v === 'bigint') return normalizeNumbers(v);
   if (!(v instanceof Map)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of v) {
