@@ -5,9 +5,11 @@
  * it). Progress goes to stderr.
  *
  *   npm run bench                          the table
- *   npm run bench -- --json                the figures as JSON on stdout
+ *   npm run bench -- --json                the figures as JSON, in bench/last-run.json
+ *                                          (and on stdout: `npm run -s bench -- --json`)
  *   npm run bench -- --only decrypt,start  some groups (secrets, start, log, run, age, sync)
  *   npm run bench -- --save-baseline       also write bench/baseline.json
+ *   node --import tsx bench/run.ts --from FILE   the table of a saved JSON run (no measuring)
  *
  * Environment: BENCH_RUNS (5; runs per figure, medians reported), BENCH_FILES (1000),
  * BENCH_BIG_FILES (10000; 0 skips the scaling figures), BENCH_VALUES (20),
@@ -76,6 +78,10 @@ function table(r: Report): string {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--from')) {
+    process.stdout.write(table(JSON.parse(readFileSync(argv[argv.indexOf('--from') + 1]!, 'utf8')) as Report) + '\n');
+    return;
+  }
   const json = argv.includes('--json');
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]!.split(',') : Object.keys(GROUPS);
   const unknown = only.filter((g) => !Object.hasOwn(GROUPS, g));
@@ -103,8 +109,13 @@ async function main(): Promise<void> {
       return { ...f, holds: holds(f), baselineRatio: base?.ratio, vsBaseline: baseRatio ? ratio / baseRatio : undefined };
     }),
   };
-  if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(table(report) + '\n');
+  if (json) {
+    const text = JSON.stringify(report, null, 2) + '\n';
+    // npm prints its own lines on stdout: the file is the clean copy.
+    writeFileSync(join(ROOT, 'bench', 'last-run.json'), text);
+    process.stdout.write(text);
+    log('bench: wrote bench/last-run.json');
+  } else process.stdout.write(table(report) + '\n');
   if (argv.includes('--save-baseline')) {
     const keep = { ...report, figures: report.figures.map(({ baselineRatio: _b, vsBaseline: _v, ...f }) => f) };
     writeFileSync(BASELINE, JSON.stringify(keep, null, 2) + '\n');
