@@ -10,6 +10,13 @@ const plain = fc.letrec((tie) => ({
   object: fc.dictionary(text, tie('value'), { maxKeys: 5 }),
 }));
 
+/** Decrypted documents as `toJS({ mapAsMap: true })` gives them: Maps (integer-like keys too), lists, bigints. */
+const docValue = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, text, fc.double(), fc.boolean(), fc.constant(null), fc.bigInt(), tie('list'), tie('map')),
+  list: fc.array(tie('value'), { maxLength: 4 }),
+  map: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('0', '10', '2', '01', '__proto__', 'constructor')), tie('value')), { maxLength: 5 }).map((es) => new Map(es)),
+}));
+
 describe('encodeJson', () => {
   it('agrees with the portable encoder on any data, indented or not', () => {
     fc.assert(
@@ -34,6 +41,17 @@ describe('encodeJson', () => {
         expect(joinJsonMembers(unique.map(([k, x]) => encodeJsonMember(k, x)))).toBe(encodeJsonPortable(new Map(unique)));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('encodeJsonMember', () => {
+  it('writes a decrypted document (Maps, integer-like keys, bigints) as the portable encoder does', () => {
+    fc.assert(
+      fc.property(docValue.map, (doc) => {
+        expect(joinJsonMembers([encodeJsonMember('f.yaml', doc)])).toBe(encodeJsonPortable(new Map([['f.yaml', doc]])));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

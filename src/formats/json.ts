@@ -35,7 +35,35 @@ function isPlainJson(v: unknown, depth: number): boolean {
  * output built a member at a time (in worker threads), byte for byte the same.
  */
 export function encodeJsonMember(key: string, value: unknown): string {
-  return `  ${str(key)}: ${write(value, 2, '  ')}`;
+  // A document (maps as Map) without integer-like keys is the same as plain objects: the
+  // native encoder then writes it (re-indented: raw newlines occur only between tokens).
+  const plain = asPlainObjects(value, 0);
+  const body = plain !== undefined && isPlainJson(plain, 0) ? JSON.stringify(plain, null, 2).replace(/\n/g, '\n  ').replace(RAW_CONTROL_RE, escapeControl) : write(value, 2, '  ');
+  return `  ${str(key)}: ${body}`;
+}
+
+/** Maps as plain objects where that keeps their order (no integer-like or `__proto__` key); undefined otherwise. */
+function asPlainObjects(v: unknown, depth: number): unknown {
+  if (depth > 64) return undefined;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const x of v) {
+      const y = asPlainObjects(x, depth + 1);
+      if (y === undefined) return undefined;
+      out.push(y);
+    }
+    return out;
+  }
+  if (!(v instanceof Map)) return v === undefined ? undefined : v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) {
+    const key = String(k);
+    if (/^(0|[1-9][0-9]*)$/.test(key) || key === '__proto__' || Object.hasOwn(out, key)) return undefined;
+    const y = asPlainObjects(x, depth + 1);
+    if (y === undefined) return undefined;
+    out[key] = y;
+  }
+  return out;
 }
 
 /** The object whose members `encodeJsonMember` wrote, as `encodeJson` writes it. */

@@ -70,7 +70,7 @@ export async function decryptSopsPathsJson(ws: Workspace, paths: string[], optio
     parts = entries.map((e) => decryptEntryJson(e, identities, options, repoCache));
   } else {
     const data: DecryptWorkerData = { keys: identities.map((id) => id.toTransfer()), options };
-    parts = await runOrdered<DecryptEntry, string | null>(entries, { script, data, threads, batch: 16 });
+    parts = await runOrdered<DecryptEntry, string | null>(entries, { script, data, threads, batch: 32 });
   }
   return joinDocumentEntries(parts.filter((p): p is string => p !== null));
 }
