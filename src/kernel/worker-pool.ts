@@ -29,7 +29,7 @@ export function toWireError(e: unknown): WireError {
   const k = fromSystemError(e) ?? e;
   if (k instanceof KeyfoldError) return { code: k.code, message: k.message, hint: k.hint, exitCode: k.exitCode, file: k.file };
   const kind = e instanceof Error ? e.name : typeof e;
-  return { code: 'internal', message: `internal error in a worker thread (${kind}); this is a bug in keyfold — rerun with KEYFOLD_DEBUG=1 and report it`, exitCode: ExitCode.internal };
+  return { code: 'internal', message: `internal error (${kind}) in a parallel task; this is a bug in keyfold — rerun with KEYFOLD_DEBUG=1 and report it`, exitCode: ExitCode.internal };
 }
 
 /** A KeyfoldError with the wire error's code and exit code (what the CLI prints and exits with). */
@@ -45,21 +45,40 @@ class WorkerTaskError extends KeyfoldError {
 
 export const fromWireError = (w: WireError): KeyfoldError => new WorkerTaskError(w);
 
-export interface PoolOptions {
+export interface PoolOptions<T = unknown, R = unknown> {
   /** The worker's script (a bundle that calls `serveWorkerTasks`). */
   script: string;
   /** Passed to every worker as `workerData` (structured clone; KeyObjects allowed). */
   data: unknown;
+  /** Threads in all, the calling one included when `here` is given. */
   threads: number;
   /** Tasks per message (default 16). */
   batch?: number;
+  /**
+   * The calling thread runs batches too, with this handler (the worker's, in this
+   * thread): it is already started and warm, so one core needs no worker at all.
+   */
+  here?: (task: T) => R;
+}
+
+/** Run one batch here: its results, and its first failure (index within the batch). */
+function runBatch<T, R>(tasks: readonly T[], handle: (task: T) => R): Reply<R> & { batch: -1 } {
+  const results: R[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    try {
+      results.push(handle(tasks[i]!));
+    } catch (e) {
+      return { batch: -1, results, failed: { index: i, error: toWireError(e) } };
+    }
+  }
+  return { batch: -1, results };
 }
 
 /**
- * Run `tasks` on `threads` workers; resolves with one result per task, in task order,
+ * Run `tasks` on `threads` threads; resolves with one result per task, in task order,
  * or rejects with the error of the first failing task (in task order).
  */
-export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions): Promise<R[]> {
+export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions<T, R>): Promise<R[]> {
   const size = Math.max(1, options.batch ?? 16);
   const batches = Math.ceil(tasks.length / size);
   const results: R[][] = new Array<R[]>(batches);
@@ -85,23 +104,28 @@ export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions): Pro
       pending++;
       w.postMessage({ batch: b, tasks: tasks.slice(b * size, (b + 1) * size) });
     };
+    const onReply = (m: Reply<R>): void => {
+      pending--;
+      results[m.batch] = m.results;
+      const at = m.failed ? m.batch * size + m.failed.index : Infinity;
+      if (m.failed && at < failedAt) {
+        failedAt = at;
+        failure = fromWireError(m.failed.error);
+      }
+    };
     const onCrash = (e: unknown): void => {
       if (settled) return;
       settled = true;
       for (const w of workers) void w.terminate();
       rejectPool(fromWireError(toWireError(e)));
     };
-    for (let t = 0; t < Math.max(1, Math.min(options.threads, batches)); t++) {
+    const here = options.here;
+    const workerCount = Math.min(here ? options.threads - 1 : Math.max(1, options.threads), batches);
+    for (let t = 0; t < workerCount; t++) {
       const w = new Worker(options.script, { workerData: options.data });
       workers.push(w);
       w.on('message', (m: Reply<R>) => {
-        pending--;
-        results[m.batch] = m.results;
-        const at = m.failed ? m.batch * size + m.failed.index : Infinity;
-        if (m.failed && at < failedAt) {
-          failedAt = at;
-          failure = fromWireError(m.failed.error);
-        }
+        onReply(m);
         dispatch(w);
         finish();
       });
@@ -113,7 +137,19 @@ export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions): Pro
       dispatch(w);
       dispatch(w);
     }
-    finish();
+    if (here) {
+      // This thread takes the next batch whenever it is free, letting the workers'
+      // replies in between batches.
+      const loop = (): void => {
+        if (settled) return;
+        if (next >= batches || next * size > failedAt) return finish();
+        const b = next++;
+        pending++;
+        onReply({ ...runBatch(tasks.slice(b * size, (b + 1) * size), here), batch: b });
+        setImmediate(loop);
+      };
+      setImmediate(loop);
+    } else finish();
   });
 }
 

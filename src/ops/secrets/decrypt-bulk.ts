@@ -1,8 +1,8 @@
 /**
  * Bulk decrypt to one JSON object keyed by path (`keyfold decrypt DIR --json`), on every
- * core: files go to a pool of worker threads (kernel/worker-pool.ts) sized by
- * `os.availableParallelism()`, each decrypts and encodes its files, and the entries come
- * back in path order. The output is byte-identical to the single-thread path
+ * core: files go in batches to this thread and to worker threads (kernel/worker-pool.ts),
+ * `os.availableParallelism()` threads in all; each decrypts and encodes its files, and
+ * the entries come back in path order. The output is byte-identical to the single-thread path
  * (`encodeDocumentMap(decryptSopsPaths(…))`), and so is the contract: the first failing
  * file in path order ends the run with its error, and nothing is returned.
  *
@@ -69,8 +69,11 @@ export async function decryptSopsPathsJson(ws: Workspace, paths: string[], optio
     const repoCache = new Map<string, string | undefined>();
     parts = entries.map((e) => decryptEntryJson(e, identities, options, repoCache));
   } else {
+    // This thread decrypts too (it is warm already): threads - 1 workers.
     const data: DecryptWorkerData = { keys: identities.map((id) => id.toTransfer()), options };
-    parts = await runOrdered<DecryptEntry, string | null>(entries, { script, data, threads, batch: 32 });
+    const repoCache = new Map<string, string | undefined>();
+    const here = (e: DecryptEntry) => decryptEntryJson(e, identities, options, repoCache);
+    parts = await runOrdered<DecryptEntry, string | null>(entries, { script, data, threads, batch: 32, here });
   }
   return joinDocumentEntries(parts.filter((p): p is string => p !== null));
 }
