@@ -5,14 +5,15 @@
  * file's exit code and nothing on stdout, never puts a value in an error, and small
  * inputs stay on one thread.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDocumentMap } from '../src/formats/registry.js';
 import { Workspace } from '../src/ops/context/workspace.js';
 import { decryptSopsPathsJson, decryptThreads, PARALLEL_MIN_FILES } from '../src/ops/secrets/decrypt-bulk.js';
 import { decryptSopsPaths, encryptSopsFile } from '../src/ops/secrets/file-crypt.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { baseEnv, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { makeIdentity, type TestIdentity } from './helpers/repo.js';
 
 const tmp = tempDir();
@@ -36,8 +37,8 @@ const PLAINS: Array<[string, string]> = [
 beforeAll(async () => {
   me = makeIdentity(tmp.path, 'me');
   other = makeIdentity(tmp.path, 'other');
-  // 40 files in nested folders, the plaintexts above in turn.
-  for (let i = 0; i < 40; i++) {
+  // 70 files in nested folders (three batches of 32), the plaintexts above in turn.
+  for (let i = 0; i < 70; i++) {
     const [name, text] = PLAINS[i % PLAINS.length]!;
     const sub = join(dir, 'tree', `f${i % 7}`);
     mkdirSync(sub, { recursive: true });
@@ -62,7 +63,7 @@ describe('parallel bulk decrypt', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout, `${threads} thread(s)`).toBe(single);
     }
-    // The default (40 files: below the threshold, one thread) too.
+    // The default (70 files: below the threshold, one thread) too.
     expect((await cli(['decrypt', 'tree', '--json'], undefined)).stdout).toBe(single);
     // An empty walk: the same `{}` as before.
     mkdirSync(join(dir, 'empty'), { recursive: true });
@@ -74,29 +75,44 @@ describe('parallel bulk decrypt', () => {
     const good = readFileSync(join(dir, 'tree', 'f0', 'p0-a.yaml'), 'utf8');
     const bad = join(dir, 'bad');
     mkdirSync(bad, { recursive: true });
-    for (let i = 0; i < 30; i++) writeFileSync(join(bad, `g${String(i).padStart(2, '0')}.yaml`), good);
-    // g10 tampered (integrity, 5); g20 for someone else (no identity, 4): 5 wins, it comes first.
+    for (let i = 0; i < 100; i++) writeFileSync(join(bad, `g${String(i).padStart(2, '0')}.yaml`), good);
+    // In different batches of 32: g40 tampered (integrity, 5); g70 for someone else (no
+    // identity, 4): 5 wins, it comes first in path order whichever thread finishes first.
     const tampered = good.replace(/^name: ENC\[AES256_GCM,data:(.)/m, (_m, c: string) => `name: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`);
     expect(tampered).not.toBe(good);
-    writeFileSync(join(bad, 'g10.yaml'), tampered);
+    writeFileSync(join(bad, 'g40.yaml'), tampered);
     writeFileSync(join(dir, 'foreign.yaml'), 'x: secret-of-other\n');
-    writeFileSync(join(bad, 'g20.yaml'), (await encryptSopsFile(ws(), join(dir, 'foreign.yaml'), { recipients: [other.recipient] })).text);
+    writeFileSync(join(bad, 'g70.yaml'), (await encryptSopsFile(ws(), join(dir, 'foreign.yaml'), { recipients: [other.recipient] })).text);
     for (const threads of [1, 2, 3]) {
       const r = await cli(['decrypt', 'bad', '--json'], threads);
       expect(r, `${threads} thread(s)`).toMatchObject({ code: 5, stdout: '' });
-      expect(r.stderr).toContain('g10.yaml');
+      expect(r.stderr).toContain('g40.yaml');
       expect(r.stderr).not.toContain('demo');
     }
-    writeFileSync(join(bad, 'g10.yaml'), good);
+    writeFileSync(join(bad, 'g40.yaml'), good);
     for (const threads of [1, 2]) {
       const r = await cli(['decrypt', 'bad', '--json'], threads);
       expect(r).toMatchObject({ code: 4, stdout: '' });
-      expect(r.stderr).toContain('g20.yaml');
+      expect(r.stderr).toContain('g70.yaml');
     }
     // With --json the error is one JSON object (code, message, hint, exit code), never a value.
     const j = await cli(['decrypt', 'bad', '--json'], 2);
     expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'no-identity', exitCode: 4 } });
     expect(j.stderr).not.toMatch(/demo|secret-of-other/);
+  });
+
+  it('below the threshold no worker starts: a CLI without its worker bundle still decrypts 70 files', async () => {
+    const copy = join(tmp.path, 'dist');
+    cpSync(join(ROOT, 'dist'), copy, { recursive: true });
+    rmSync(join(copy, 'keyfold-decrypt-worker.js'));
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, [join(copy, 'keyfold.js'), 'decrypt', 'tree', '--json', '--identity', me.file], { cwd: dir, env: { ...baseEnv(tmp.path), ...env }, encoding: 'utf8' });
+      return { code: r.status, stdout: r.stdout };
+    };
+    const want = await cli(['decrypt', 'tree', '--json'], 1);
+    expect(run({})).toMatchObject({ code: 0, stdout: want.stdout });
+    // Forced onto two threads, the missing worker is an internal error (exit 70), nothing on stdout.
+    expect(run({ KEYFOLD_DECRYPT_THREADS: '2' })).toMatchObject({ code: 70, stdout: '' });
   });
 
   it('falls back to one thread below the threshold, uses every core above it, and obeys KEYFOLD_DECRYPT_THREADS', () => {
