@@ -28,3 +28,19 @@ export const pgOptional = {
     b.onLoad({ filter: /.*/, namespace: 'pg-optional' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`${a.path} is not bundled`)});`, loader: 'js' }));
   },
 };
+
+/**
+ * commander requires node:child_process (and with it net, dgram, streams) when it loads,
+ * for executable subcommands keyfold never uses: a stub that loads it on first use, so
+ * a short command does not pay for it.
+ */
+export const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (/[\\/]commander[\\/]/.test(a.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};

@@ -15,7 +15,7 @@ import { Secret } from '../src/kernel/secret.js';
 import { createHttp } from '../src/net/http.js';
 import { k8sTarget } from '../src/targets/k8s/k8s.js';
 import { keyProblem } from '../src/targets/k8s/secret-data.js';
-import { providerText } from '../src/targets/shared/provider-text.js';
+import { providerText } from '../src/targets/common/provider-text.js';
 import type { TargetChanges, TargetContext } from '../src/targets/target.js';
 import { vaultKvTarget } from '../src/targets/vault-kv/vault-kv.js';
 import { tempDir } from './helpers/cli.js';

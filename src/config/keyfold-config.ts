@@ -5,8 +5,10 @@ import '../kernel/zod-locale.js';
 import { parseYamlConfig } from './parse-yaml-config.js';
 import { DurationSchema } from './rules.js';
 import { ZERO_DURATION_RE } from '../kernel/duration.js';
+import { CONFIG_FILE } from '../kernel/ref.js';
 
-export const CONFIG_FILE = 'keyfold.yaml';
+// The name lives in kernel/ (repo/ finds the root by it without loading the schema).
+export { CONFIG_FILE };
 
 export const NameSchema = z.string().check(z.regex(NAME_RE, NAME_HINT));
 

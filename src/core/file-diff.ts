@@ -6,7 +6,11 @@
  */
 import { isScalar, isSeq, type Node } from 'yaml';
 import { leafKeyPaths } from '../formats/document-keys.js';
+import { normalizeNumbers } from '../formats/json.js';
+import { parseSopsLayoutPlain, type PlainValue } from '../formats/stores/yaml-layout.js';
+import { MAX_FILE_BYTES } from '../kernel/limits.js';
 import { parseSopsFile } from '../sops/file.js';
+import { parseSopsMetadata, type SopsMetadata } from '../sops/metadata.js';
 
 /** What history needs of one version of a file. */
 export interface FileSnapshot {
@@ -19,8 +23,84 @@ export interface FileSnapshot {
   envelopes: Set<string>;
 }
 
-/** Parse a version of a file; undefined when it is not a readable SOPS file. */
+/**
+ * Parse a version of a file; undefined when it is not a readable SOPS file. History
+ * parses every version of every file: the plain sops layout is read as plain values
+ * (no yaml nodes), anything else through the full parser, with the same result.
+ */
 export function snapshotOf(text: string, file: string): FileSnapshot | undefined {
+  return leanSnapshot(text, file) ?? fullSnapshot(text, file);
+}
+
+/** A snapshot from the lean reader's plain values; undefined to leave the file to the full parser. */
+function leanSnapshot(text: string, file: string): FileSnapshot | undefined {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) return undefined;
+  const root = parseSopsLayoutPlain(text);
+  const sops = root?.get('sops');
+  if (!root || !(sops instanceof Map)) return undefined;
+  const raw = plainObject(sops);
+  if (raw === undefined) return undefined;
+  let meta: SopsMetadata;
+  try {
+    meta = parseSopsMetadata(raw, file);
+  } catch {
+    return undefined;
+  }
+  const keys = new Map<string, string>();
+  const visit = (v: PlainValue, path: string): boolean => {
+    if (!(v instanceof Map)) {
+      const fp = plainFingerprint(v);
+      if (fp === undefined) return false;
+      keys.set(path, fp);
+      return true;
+    }
+    for (const [k, x] of v) if (!visit(x, path ? `${path}.${k}` : k)) return false;
+    return true;
+  };
+  for (const [k, v] of root) if (k !== 'sops' && !visit(v, k)) return undefined;
+  return snapshotFrom(keys, meta);
+}
+
+/** `fingerprint` of the node these plain values came from; undefined for a map in a list (left to the full parser). */
+function plainFingerprint(v: PlainValue): string | undefined {
+  if (Array.isArray(v)) {
+    const items = v.map(plainFingerprint);
+    return items.some((i) => i === undefined) ? undefined : `l:${items.join('\u0000')}`;
+  }
+  return v instanceof Map ? undefined : `s:${String(v)}`;
+}
+
+/**
+ * The sops block as the metadata schema reads it, as `detachSopsBlock` gives it: maps
+ * as objects, integers as numbers where exact (its `normalizeNumbers`).
+ */
+function plainObject(v: PlainValue): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(plainObject);
+    return items.includes(undefined) ? undefined : items;
+  }
+  if (typeof v === 'bigint') return normalizeNumbers(v);
+  if (!(v instanceof Map)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) {
+    const y = plainObject(x);
+    if (y === undefined || k === '__proto__') return undefined;
+    out[k] = y;
+  }
+  return out;
+}
+
+function snapshotFrom(keys: Map<string, string>, meta: SopsMetadata): FileSnapshot {
+  return {
+    keys,
+    groups: meta.groups.map((g) => g.map((e) => e.recipient)),
+    threshold: meta.threshold,
+    envelopes: new Set(meta.groups.flatMap((g) => g.map((e) => e.enc))),
+  };
+}
+
+/** The full parser's snapshot (exported for the test that the lean one agrees). */
+export function fullSnapshot(text: string, file: string): FileSnapshot | undefined {
   let parsed;
   try {
     parsed = parseSopsFile(text, file, { strict: false, readOnly: true });
@@ -29,12 +109,7 @@ export function snapshotOf(text: string, file: string): FileSnapshot | undefined
   }
   const keys = new Map<string, string>();
   for (const path of leafKeyPaths(parsed.doc)) keys.set(path.join('.'), fingerprint(parsed.doc.getIn(path, true) as Node | null));
-  return {
-    keys,
-    groups: parsed.meta.groups.map((g) => g.map((e) => e.recipient)),
-    threshold: parsed.meta.threshold,
-    envelopes: new Set(parsed.meta.groups.flatMap((g) => g.map((e) => e.enc))),
-  };
+  return snapshotFrom(keys, parsed.meta);
 }
 
 /** Whether a fingerprint holds ciphertext (so it changes with the data key). */

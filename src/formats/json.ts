@@ -1,6 +1,78 @@
 /** JSON output that keeps integers beyond 2^53 exact (they are bigint in keyfold). */
 
 export function encodeJson(value: unknown, indent = 2): string {
+  // Plain data (the common case: --json results) goes through the native encoder,
+  // which writes the same text; the escapes `str` adds are applied to the whole output
+  // (those characters can only occur inside strings).
+  if (isPlainJson(value, 0)) return JSON.stringify(value, null, indent || undefined).replace(RAW_CONTROL_RE, escapeControl);
+  return write(value, indent, '');
+}
+
+/**
+ * Whether `write` and JSON.stringify agree on `v`: strings, finite numbers, booleans,
+ * null, arrays and plain objects only (no Map, bigint, bytes, toJSON, undefined in a list).
+ */
+function isPlainJson(v: unknown, depth: number): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v !== 'object' || depth > 64) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x === undefined || !isPlainJson(x, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined && !isPlainJson(x, depth + 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * One member of a JSON object as `encodeJson` writes it at the top level (indent 2):
+ * `joinJsonMembers` of the members of an object equals `encodeJson` of the object. For
+ * output built a member at a time (in worker threads), byte for byte the same.
+ */
+export function encodeJsonMember(key: string, value: unknown): string {
+  // A document (maps as Map) without integer-like keys is the same as plain objects: the
+  // native encoder then writes it (re-indented: raw newlines occur only between tokens).
+  const plain = asPlainObjects(value, 0);
+  const body = plain !== undefined && isPlainJson(plain, 0) ? JSON.stringify(plain, null, 2).replace(/\n/g, '\n  ').replace(RAW_CONTROL_RE, escapeControl) : write(value, 2, '  ');
+  return `  ${str(key)}: ${body}`;
+}
+
+/** Maps as plain objects where that keeps their order (no integer-like or `__proto__` key); undefined otherwise. */
+function asPlainObjects(v: unknown, depth: number): unknown {
+  if (depth > 64) return undefined;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const x of v) {
+      const y = asPlainObjects(x, depth + 1);
+      if (y === undefined) return undefined;
+      out.push(y);
+    }
+    return out;
+  }
+  if (!(v instanceof Map)) return v === undefined ? undefined : v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of v) {
+    const key = String(k);
+    if (/^(0|[1-9][0-9]*)$/.test(key) || key === '__proto__' || Object.hasOwn(out, key)) return undefined;
+    const y = asPlainObjects(x, depth + 1);
+    if (y === undefined) return undefined;
+    out[key] = y;
+  }
+  return out;
+}
+
+/** The object whose members `encodeJsonMember` wrote, as `encodeJson` writes it. */
+export function joinJsonMembers(members: readonly string[]): string {
+  return members.length === 0 ? '{}' : `{\n${members.join(',\n')}\n}`;
+}
+
+/** `encodeJson` without the native fast path (exported for the test that both agree). */
+export function encodeJsonPortable(value: unknown, indent = 2): string {
   return write(value, indent, '');
 }
 
@@ -36,8 +108,10 @@ function write(v: unknown, indent: number, pad: string): string {
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL_RE = /[\u007f-\u009f\u2028\u2029]/g;
 
+const escapeControl = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 function str(s: string): string {
-  return JSON.stringify(s).replace(RAW_CONTROL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s).replace(RAW_CONTROL_RE, escapeControl);
 }
 
 /** Convert bigint values that fit exactly into numbers (for JS consumers and tests). */

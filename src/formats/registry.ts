@@ -6,7 +6,7 @@
 import { Document } from 'yaml';
 import { UsageError } from '../kernel/errors.js';
 import { encodeDotenv, flattenEnv } from './dotenv.js';
-import { encodeJson } from './json.js';
+import { encodeJson, encodeJsonMember, joinJsonMembers } from './json.js';
 import { scalarText } from './scalar-codec.js';
 import { encodeShell } from './shell.js';
 import { stringifyYaml } from './yaml.js';
@@ -39,6 +39,19 @@ export function documentFormat(name: string): DocumentFormat {
 export function encodeDocumentMap(docs: ReadonlyArray<readonly [string, Document]>, format: 'json' | 'yaml'): string {
   const data = new Map(docs.map(([name, doc]) => [name, doc.toJS({ mapAsMap: true }) ?? new Map()]));
   return format === 'json' ? encodeJson(data) + '\n' : stringifyYaml(new Document(data));
+}
+
+/**
+ * One entry of `encodeDocumentMap(…, 'json')`, encoded on its own (bulk decrypt encodes
+ * each file where it was decrypted, in a worker thread); `joinDocumentEntries` of the
+ * entries in order is byte-identical to encodeDocumentMap of the documents.
+ */
+export function encodeDocumentEntry(name: string, doc: Document): string {
+  return encodeJsonMember(name, doc.toJS({ mapAsMap: true }) ?? new Map());
+}
+
+export function joinDocumentEntries(entries: readonly string[]): string {
+  return joinJsonMembers(entries) + '\n';
 }
 
 /** One value as `get` prints it: a scalar as plain text, `null` as `null`, a map or list as YAML. */

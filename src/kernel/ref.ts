@@ -9,6 +9,9 @@ import { printableName } from './names.js';
 
 export const SECRETS_DIR = 'secrets';
 
+/** The repository's configuration file; the folder holding it is the repository root. */
+export const CONFIG_FILE = 'keyfold.yaml';
+
 export const REF_SEGMENT_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const YAML_EXT_RE = /\.ya?ml$/;
 

@@ -45,13 +45,17 @@ export function readRegularFile(path: string, display: string, options: ReadFile
         hint: options.sizeHint ?? 'secret and control files are small; split large data into several refs',
       });
     if (st.size > max) throw tooLarge();
-    // Read up to max + 1 bytes whatever fstat said: the file may grow while we read.
-    const buf = Buffer.allocUnsafe(Math.min(max + 1, Math.max(st.size + 1, 64 * 1024)));
+    // Read to the end whatever fstat said (the file may grow while we read), up to
+    // max + 1 bytes. Sized from fstat, not a fixed 64 KiB: bulk reads (validate, ls,
+    // decrypt of thousands of files) allocate what the files hold.
+    let buf = Buffer.allocUnsafe(Math.min(max + 1, st.size + 1));
     let len = 0;
     for (;;) {
       if (len === buf.length) {
         if (len > max) throw tooLarge();
-        break;
+        const grown = Buffer.allocUnsafe(Math.min(max + 1, Math.max(2 * len, 64 * 1024)));
+        buf.copy(grown, 0, 0, len);
+        buf = grown;
       }
       let n: number;
       try {

@@ -4,8 +4,7 @@
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { CONFIG_FILE } from '../config/keyfold-config.js';
-import { SECRETS_DIR, isUnderSecrets, normalizeRefPrefix, parseRef, pathToRef, refUnder } from '../kernel/ref.js';
+import { CONFIG_FILE, SECRETS_DIR, isUnderSecrets, normalizeRefPrefix, parseRef, pathToRef, refUnder } from '../kernel/ref.js';
 import { FormatError, IntegrityError, KeyfoldError, NotFoundError, fromSystemError } from '../kernel/errors.js';
 import { readRegularFile, readUtf8File } from './read-file.js';
 

@@ -10,7 +10,7 @@ import { Document } from 'yaml';
 import { sealSopsFile } from './seal.js';
 import { generateIdentity, identityToRecipient } from '../crypto/age/index.js';
 import { newDataKey, wrapDataKey } from '../crypto/data-key.js';
-import { parseSopsLayout } from '../formats/stores/yaml-layout.js';
+import { parseSopsLayout, parseSopsLayoutPlain } from '../formats/stores/yaml-layout.js';
 import { parseYaml } from '../formats/yaml.js';
 
 const INTEROP = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'sops');
@@ -20,8 +20,14 @@ const asData = (d: Document) => d.toJS({ mapAsMap: true }) as unknown;
 
 function expectAgreement(text: string): boolean {
   const lean = parseSopsLayout(text);
-  if (lean === undefined) return false;
+  // The plain-values reader answers exactly when the node reader does, with its values.
+  const plain = parseSopsLayoutPlain(text);
+  if (lean === undefined) {
+    expect(plain).toBeUndefined();
+    return false;
+  }
   expect(asData(lean)).toEqual(asData(parseYaml(text, 't')));
+  expect(plain).toEqual(asData(lean));
   return true;
 }
 
@@ -99,7 +105,9 @@ describe('parseSopsLayout', () => {
       fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
         const text = lines.join('\n') + '\n';
         const lean = parseSopsLayout(text);
+        expect(parseSopsLayoutPlain(text) === undefined).toBe(lean === undefined);
         if (lean === undefined) return;
+        expect(parseSopsLayoutPlain(text)).toEqual(asData(lean));
         let full: Document | undefined;
         try {
           full = parseYaml(text, 't');
@@ -130,6 +138,7 @@ describe('parseSopsLayout', () => {
       '---\na: 1\n',
     ]) {
       expect(parseSopsLayout(text), JSON.stringify(text)).toBeUndefined();
+      expect(parseSopsLayoutPlain(text), JSON.stringify(text)).toBeUndefined();
     }
   });
 });

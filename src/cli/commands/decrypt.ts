@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { encodeDocumentMap } from '../../formats/registry.js';
 import { parseSopsFormat, type SopsFormat } from '../../formats/stores/registry.js';
 import { decryptSopsPaths } from '../../ops/secrets/file-crypt.js';
+import { decryptSopsPathsJson } from '../../ops/secrets/decrypt-bulk.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
 
@@ -28,6 +29,11 @@ export default async function decryptCommand(ctx: CommandContext, paths: string[
     ctx.out.raw(decryptSopsPaths(ws, paths, formats)[0]!.plaintext());
     return;
   }
-  // Several files: one object keyed by path (JSON, or the same shape in YAML).
+  // Several files: one object keyed by path; as JSON on every core (decrypt-bulk.ts).
+  if (opts.json) {
+    ctx.out.raw(await decryptSopsPathsJson(ws, paths, formats));
+    return;
+  }
+  // The same shape in YAML (one thread: anchors are numbered across the whole map).
   ctx.out.raw(encodeDocumentMap(decryptSopsPaths(ws, paths, formats).map((f) => [f.file, f.doc] as const), opts.json ? 'json' : 'yaml'));
 }

@@ -222,6 +222,20 @@ export class X25519Identity {
     return key;
   }
 
+  /**
+   * The private key object, to hand this identity to a worker thread (KeyObjects cross
+   * threads by structured clone; the key stays inside OpenSSL's memory of this process).
+   */
+  toTransfer(): KeyObject {
+    return this.#key;
+  }
+
+  /** The identity behind `toTransfer()`'s key object, in another thread. */
+  static fromTransfer(key: KeyObject): X25519Identity {
+    if (key.type !== 'private' || key.asymmetricKeyType !== 'x25519') throw new TypeError('age: not an X25519 private key');
+    return new X25519Identity(key);
+  }
+
   toString(): string {
     return `X25519Identity(${this.recipient})`;
   }

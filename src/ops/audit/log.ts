@@ -4,7 +4,8 @@
  * gave a file a fresh data key is reported as "re-encrypted", and `--decrypt` (with a
  * reader identity) confirms which values really changed in such commits.
  */
-import { diffSnapshots, ownMergeChanges, snapshotOf, type FileSnapshot, type KeyDiff } from '../../core/file-diff.js';
+import { diffSnapshots, ownMergeChanges, type KeyDiff } from '../../core/file-diff.js';
+import { SnapshotCache } from './snapshots.js';
 import { openSopsFile, parseSopsFile } from '../../sops/file.js';
 import { BlobReader } from '../../repo/git/blobs.js';
 import { readCommits, readLog, type CommitInfo, type CommitSummary, type GitFileChange } from '../../repo/git/log.js';
@@ -128,17 +129,10 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
   ]);
   const mergedBy = mergePrs(graph);
   const names = await recipientNamer(ws);
-  const blobs = new BlobReader(ws.root);
-  const snapshots = new Map<string, Promise<FileSnapshot | undefined>>();
-  const snapshot = (oid: string | undefined, path: string) => {
-    if (!oid) return Promise.resolve(undefined);
-    let p = snapshots.get(oid);
-    if (!p) {
-      p = blobs.read(oid).then((text) => snapshotOf(text, path));
-      snapshots.set(oid, p);
-    }
-    return p;
-  };
+  // The texts are not kept (only --decrypt reads blobs again); snapshots.ts keeps each parsed once.
+  const blobs = new BlobReader(ws.root, { cache: Boolean(options.decrypt) });
+  const snapshots = new SnapshotCache(blobs);
+  const snapshot = (oid: string | undefined, path: string) => snapshots.get(oid, path);
   const tracker = new Tracker(target?.ref, target?.isFile ?? false);
   try {
     // Decide relevance in order (renames are followed newest → oldest), then read
@@ -146,6 +140,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
     const work = commits
       .map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }))
       .filter(({ commit }) => selected === undefined || selected.has(commit.sha));
+    for (const { changes } of work) for (const ch of changes) for (const b of [ch.newBlob, ch.oldBlob, ...(ch.otherParentBlobs ?? [])]) snapshots.use(b);
     const diffOf = async (ch: GitFileChange): Promise<KeyDiff> => {
       const after = await snapshot(ch.newBlob, ch.path);
       const first = diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), after);

@@ -5,7 +5,7 @@ import { snapshotOf } from '../../core/file-diff.js';
 import { renderReport, type ReportData } from '../../formats/html.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import type { SkippedFile } from '../../repo/secrets-tree.js';
-import { scanParsedRefs } from '../secrets/scan-refs.js';
+import { mapParsedRefs } from '../secrets/scan-refs.js';
 import { rotationStatus } from './exposure.js';
 import { readHistory, type LogFile } from './log.js';
 import type { Workspace } from '../context/workspace.js';
@@ -18,8 +18,7 @@ import type { Workspace } from '../context/workspace.js';
 export async function buildReport(ws: Workspace, now = new Date()): Promise<ReportData & { skipped: SkippedFile[] }> {
   const policy = await ws.policy();
   const names = Object.keys(policy.members).sort();
-  const scan = scanParsedRefs(ws.root);
-  const matrix = scan.refs.map((entry) => {
+  const scan = mapParsedRefs(ws.root, undefined, (entry) => {
     const snap = snapshotOf(entry.text, entry.display);
     const cells: Record<string, string> = {};
     for (const m of names) {
@@ -30,6 +29,7 @@ export async function buildReport(ws: Workspace, now = new Date()): Promise<Repo
     }
     return { ref: entry.ref, keys: snap ? [...snap.keys.keys()] : [], cells };
   });
+  const matrix = scan.refs;
   const history = await readHistory(ws).catch(() => ({ entries: [] }));
   return {
     generated: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -10,7 +10,7 @@ import { openSopsFile, parseSopsFile, type ParsedSopsFile } from '../../sops/fil
 import type { Keying } from '../../sops/seal.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { readTextFile, type SkippedFile } from '../../repo/secrets-tree.js';
-import { scanParsedRefs } from '../secrets/scan-refs.js';
+import { mapParsedRefs } from '../secrets/scan-refs.js';
 import { writeGeneratedFiles } from './generated-files.js';
 import { recipientNamer } from '../audit/recipient-names.js';
 import { writeSopsFile } from '../secrets/store.js';
@@ -63,8 +63,7 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
   }
   const label = await recipientNamer(ws);
   const prefix = options.prefix ?? options.env;
-  const scan = scanParsedRefs(ws.root, prefix);
-  const entries: RecipientPlanEntry[] = scan.refs.map((entry) => {
+  const scan = mapParsedRefs(ws.root, prefix, (entry): RecipientPlanEntry => {
     const display = entry.display;
     const parsed = entry.parsed;
     const have = currentLayout(parsed);
@@ -86,6 +85,7 @@ export async function planRecipients(ws: Workspace, options: PlanOptions = {}): 
       reason: removed.length > 0 ? 'readers removed: fresh data key' : 'key-group structure changed: fresh data key',
     };
   });
+  const entries = scan.refs;
   return { entries, changes: entries.filter((e) => e.action !== 'ok'), skipped: scan.skipped };
 }
 

@@ -109,7 +109,7 @@ export interface DecryptedFile {
 }
 
 /** A file to decrypt: named on the command line, or found in a directory walk. */
-interface DecryptEntry {
+export interface DecryptEntry {
   abs: string;
   display: string;
   /** Named explicitly: a non-SOPS file is an error, not skipped. */
@@ -122,7 +122,7 @@ interface DecryptEntry {
 const WALKED = /\.(ya?ml|json|env|ini)$/;
 
 /** The files behind `paths`, sorted by display path (directories walked for WALKED files). */
-function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
+export function collectDecryptEntries(ws: Workspace, paths: string[]): DecryptEntry[] {
   if (paths.length === 0) throw new UsageError('decrypt needs at least one file or directory');
   const files = new Map<string, boolean>(); // path → named explicitly
   for (const p of paths) {

@@ -5,7 +5,7 @@ import { hasControlChars, parseKeyPath, printableNameCut } from '../../kernel/na
 import { Secret } from '../../kernel/secret.js';
 import { leafKeyPaths } from '../../formats/document-keys.js';
 import { sortSkipped, type RefScan } from '../../repo/secrets-tree.js';
-import { scanParsedRefs } from './scan-refs.js';
+import { mapParsedRefs } from './scan-refs.js';
 import { locateRef, openRef } from './store.js';
 import type { Workspace } from '../context/workspace.js';
 
@@ -46,19 +46,18 @@ export interface RefListing {
  * and key names with control characters (the ref is listed without them).
  */
 export function listRefs(ws: Workspace, prefix?: string): RefScan<RefListing> {
-  const scan = scanParsedRefs(ws.root, prefix);
-  const refs: RefListing[] = [];
-  const skipped = [...scan.skipped];
-  for (const entry of scan.refs) {
+  const badNames: RefScan<RefListing>['skipped'] = [];
+  // Each file's listing is made as it is parsed (its document is not kept).
+  const scan = mapParsedRefs(ws.root, prefix, (entry): RefListing => {
     const parsed = entry.parsed;
     const keys: string[] = [];
     for (const p of leafKeyPaths(parsed.doc)) {
       const name = p.join('.') + (isSeq(parsed.doc.getIn(p, true)) ? '[]' : '');
       if (p.some(hasControlChars)) {
-        skipped.push({ file: entry.display, code: 'format', exitCode: ExitCode.failure, message: `key ${printableNameCut(name, 100)} not listed: its name holds a control character` });
+        badNames.push({ file: entry.display, code: 'format', exitCode: ExitCode.failure, message: `key ${printableNameCut(name, 100)} not listed: its name holds a control character` });
       } else keys.push(name);
     }
-    refs.push({ ref: entry.ref, file: entry.display, keys });
-  }
-  return { refs, skipped: sortSkipped(skipped) };
+    return { ref: entry.ref, file: entry.display, keys };
+  });
+  return { refs: scan.refs, skipped: sortSkipped([...scan.skipped, ...badNames]) };
 }

@@ -7,22 +7,30 @@
  */
 import { KeyfoldError } from '../../kernel/errors.js';
 import { parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
-import { scanRefTexts, skippedFile, sortSkipped, type RefScan, type RefText } from '../../repo/secrets-tree.js';
+import { readTextFile, scanRefFiles, skippedFile, sortSkipped, type RefScan, type RefText } from '../../repo/secrets-tree.js';
+import { relative } from 'node:path';
 
 export interface ParsedRef extends RefText {
   parsed: ParsedSopsFile;
 }
 
-export function scanParsedRefs(root: string, prefix?: string): RefScan<ParsedRef> {
-  const scan = scanRefTexts(root, prefix);
-  const refs: ParsedRef[] = [];
+/**
+ * Each file mapped as soon as it is parsed, one file at a time: what `map` does not keep
+ * (the text, the document) is not held for the others, so a listing of 10,000 files
+ * holds 10,000 results, not 10,000 documents.
+ */
+export function mapParsedRefs<T>(root: string, prefix: string | undefined, map: (entry: ParsedRef) => T): RefScan<T> {
+  const scan = scanRefFiles(root, prefix);
+  const refs: T[] = [];
   const skipped = [...scan.skipped];
-  for (const entry of scan.refs) {
+  for (const e of scan.refs) {
+    const display = relative(root, e.path);
     try {
-      refs.push({ ...entry, parsed: parseSopsFile(entry.text, entry.display, { strict: true, readOnly: true }) });
-    } catch (e) {
-      if (!(e instanceof KeyfoldError)) throw e;
-      skipped.push(skippedFile(entry.display, e, entry.ref));
+      const text = readTextFile(e.path, display, { root, dirsChecked: true });
+      refs.push(map({ ...e, display, text, parsed: parseSopsFile(text, display, { strict: true, readOnly: true }) }));
+    } catch (err) {
+      if (!(err instanceof KeyfoldError)) throw err;
+      skipped.push(skippedFile(display, err, e.ref));
     }
   }
   return { refs, skipped: sortSkipped(skipped) };

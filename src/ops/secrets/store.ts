@@ -17,7 +17,6 @@ import { removeStaleTemps, writeFileAtomic } from '../../repo/atomic-write.js';
 import { assertNoSymlinks, readTextFile } from '../../repo/secrets-tree.js';
 import type { Workspace } from '../context/workspace.js';
 import { parseRef, refToPath } from '../../kernel/ref.js';
-import { freshKeyNeeded } from '../rekey/trust.js';
 
 export interface RefLocation {
   ref: string;
@@ -124,6 +123,8 @@ export function writeSopsFile(target: SopsFileTarget, plain: Document, keying: K
  */
 export async function saveRef(ws: Workspace, loc: RefLocation, plain: Document, opened: OpenedSopsFile | undefined): Promise<Keying> {
   await checkWrite(ws, loc.ref, plain);
+  // Loaded here, not at start: it brings git history (a read never needs it).
+  const { freshKeyNeeded } = await import('../rekey/trust.js');
   const untrusted = opened && (await freshKeyNeeded(ws, loc.ref, opened.meta, (await ws.writePolicy()).policy));
   if (untrusted) ws.options.note?.(`${loc.ref}: fresh data key and the policy's recipients — ${untrusted}`);
   const keying: Keying = opened && !untrusted ? { kind: 'keep', opened } : { kind: 'fresh', layout: await policyLayout(ws, loc), ...(opened ? { previous: opened } : {}) };

@@ -105,22 +105,30 @@ class CatFileBatch {
 
 /**
  * Blob contents through one long-lived `git cat-file --batch` process, cached by
- * object id; a missing object reads as ''. Call `close()` when done.
+ * object id (unless `cache: false`: a caller that keeps what it derives from each blob
+ * need not keep the text too); a missing object reads as ''. Call `close()` when done.
  */
 export class BlobReader {
   #batch: CatFileBatch | undefined;
-  readonly #cache = new Map<string, Promise<string>>();
+  readonly #cache: Map<string, Promise<string>> | undefined;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    options: { cache?: boolean } = {},
+  ) {
+    this.#cache = options.cache === false ? undefined : new Map();
+  }
 
   read(oid: string): Promise<string> {
     if (!OBJECT_ID.test(oid)) return Promise.reject(new TypeError('BlobReader.read needs an object id'));
-    let p = this.#cache.get(oid);
+    let p = this.#cache?.get(oid);
     if (!p) {
       if (!this.#batch || this.#batch.ended) this.#batch = new CatFileBatch(this.root, 'git failed while reading blobs from history');
       p = this.#batch.read([oid])[0]!.then((o) => (o ? o.content.toString('utf8') : ''));
-      this.#cache.set(oid, p);
-      p.catch(() => this.#cache.delete(oid));
+      if (this.#cache) {
+        this.#cache.set(oid, p);
+        p.catch(() => this.#cache!.delete(oid));
+      }
     }
     return p;
   }

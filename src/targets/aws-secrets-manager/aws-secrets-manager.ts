@@ -22,7 +22,7 @@ import '../../kernel/zod-locale.js';
 import { isKeyfoldError, TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { HttpClient } from '../../net/http.js';
-import { apiUrlProblem } from '../shared/provider-text.js';
+import { apiUrlProblem } from '../common/provider-text.js';
 import type { TargetContents, TargetType } from '../target.js';
 
 type Sdk = typeof import('./vendor.js');

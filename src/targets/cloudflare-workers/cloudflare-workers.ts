@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import '../../kernel/zod-locale.js';
 import { TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
-import { apiUrlProblem, baseUrl } from '../shared/provider-text.js';
+import { apiUrlProblem, baseUrl } from '../common/provider-text.js';
 import type { TargetContents, TargetType } from '../target.js';
 
 const DEFAULT_API = 'https://api.cloudflare.com/client/v4';

@@ -11,7 +11,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { isKeyfoldError, TargetError } from '../../kernel/errors.js';
 import { readUtf8File } from '../../repo/read-file.js';
 import type { HttpClient } from '../../net/http.js';
-import { apiUrlProblem } from '../shared/provider-text.js';
+import { apiUrlProblem } from '../common/provider-text.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token';

@@ -13,7 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { TargetError } from '../../kernel/errors.js';
 import type { Secret } from '../../kernel/secret.js';
 import { readRegularFile } from '../../repo/read-file.js';
-import { baseUrl, providerText } from '../shared/provider-text.js';
+import { baseUrl, providerText } from '../common/provider-text.js';
 import type { TargetChanges, TargetContext, TargetDriver } from '../target.js';
 import { caDispatcher, type Dispatcher } from './ca-dispatcher.js';
 import { checkSize, contentsOf, documentData, labelsFor, labelsMatch } from './secret-data.js';

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod/mini';
 import '../../kernel/zod-locale.js';
-import { apiUrlProblem } from '../shared/provider-text.js';
+import { apiUrlProblem } from '../common/provider-text.js';
 import type { TargetType } from '../target.js';
 import { apiDriver } from './api.js';
 import { manifestDriver } from './manifest.js';

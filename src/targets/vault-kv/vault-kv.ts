@@ -13,7 +13,7 @@ import * as z from 'zod/mini';
 import '../../kernel/zod-locale.js';
 import { TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
-import { apiUrlProblem, baseUrl, encodePath, providerText } from '../shared/provider-text.js';
+import { apiUrlProblem, baseUrl, encodePath, providerText } from '../common/provider-text.js';
 import type { TargetChanges, TargetContents, TargetContext, TargetDriver, TargetType } from '../target.js';
 
 const SEGMENT = '[A-Za-z0-9_.@=+-]+';

@@ -1,8 +1,7 @@
 /**
  * Micro-benchmark: µs per decryptArmored of a 32-byte payload, keyfold's node:crypto age
  * implementation vs typage's default Decrypter (WebCrypto X25519 + noble).
- *
- *     npx tsx bench/age-unwrap.bench.ts [files=2000] [rounds=5]
+ * Environment: BENCH_AGE_FILES (2000), BENCH_AGE_ROUNDS (5).
  *
  * Each round decrypts every file once; the best round is reported (least disturbed by GC and
  * other load), with the median alongside.
@@ -16,27 +15,12 @@ import {
   generateIdentity,
   identityToRecipient,
   parseIdentities,
-} from '../src/crypto/age/index.js';
+} from '../../src/crypto/age/index.js';
+import type { Figure } from '../lib.js';
 
-const files = Number(process.argv[2] ?? 2000);
-const rounds = Number(process.argv[3] ?? 5);
-
-const identity = generateIdentity();
-const recipient = identityToRecipient(identity);
-const corpus: string[] = [];
+const files = Number(process.env['BENCH_AGE_FILES'] ?? 2000);
+const rounds = Number(process.env['BENCH_AGE_ROUNDS'] ?? 5);
 const plaintexts: Uint8Array[] = [];
-for (let i = 0; i < files; i++) {
-  const pt = randomBytes(32);
-  plaintexts.push(pt);
-  corpus.push(encryptArmored(pt, [recipient]));
-}
-
-function summarise(name: string, perRound: number[]): void {
-  const sorted = [...perRound].sort((a, b) => a - b);
-  const best = sorted[0]!;
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  console.log(`${name.padEnd(28)} best ${best.toFixed(1).padStart(7)} µs/file   median ${median.toFixed(1).padStart(7)} µs/file`);
-}
 
 function check(i: number, out: Uint8Array): void {
   const want = plaintexts[i]!;
@@ -45,8 +29,15 @@ function check(i: number, out: Uint8Array): void {
   }
 }
 
-async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${files} files × ${rounds} rounds, 32-byte payload, 1 X25519 recipient`);
+export async function ageUnwrapFigures(): Promise<Figure[]> {
+  const identity = generateIdentity();
+  const recipient = identityToRecipient(identity);
+  const corpus: string[] = [];
+  for (let i = 0; i < files; i++) {
+    const pt = randomBytes(32);
+    plaintexts.push(pt);
+    corpus.push(encryptArmored(pt, [recipient]));
+  }
 
   // keyfold
   const ids = parseIdentities(identity + '\n');
@@ -70,11 +61,8 @@ async function main(): Promise<void> {
     theirs.push(Number(process.hrtime.bigint() - t0) / 1000 / files);
   }
 
-  summarise('keyfold decryptArmored', ours);
-  summarise('typage Decrypter', theirs);
+  // The best round: the one least disturbed by GC and other load.
   const bestOurs = Math.min(...ours);
   const bestTheirs = Math.min(...theirs);
-  console.log(`speed-up ×${(bestTheirs / bestOurs).toFixed(1)}`);
+  return [{ id: 'age-unwrap', label: 'age decrypt of a 32-byte payload (best round)', value: bestOurs, unit: 'µs/file', peer: 'typage Decrypter', peerValue: bestTheirs, ratio: bestOurs / bestTheirs }];
 }
-
-await main();

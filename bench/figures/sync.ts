@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (part): plan time and API calls of `keyfold sync` to GitHub for
+ * Plan time and API calls of `keyfold sync` to GitHub for
  * SERVICES services (each with its own repository target) × KEYS provider keys, against
  * the local GitHub imitation (test/helpers/github-server.ts), with the built CLI:
  *
@@ -16,8 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGitHubServer, type GitHubServer } from '../test/helpers/github-server.js';
-import { makeRepo, type TestRepo } from '../test/helpers/repo.js';
+import { startGitHubServer, type GitHubServer } from '../../test/helpers/github-server.js';
+import { makeRepo, type TestRepo } from '../../test/helpers/repo.js';
+import type { Figure } from '../lib.js';
 
 const SERVICES = Number(process.env['BENCH_SYNC_SERVICES'] ?? 21);
 const KEYS = Number(process.env['BENCH_SYNC_KEYS'] ?? 70);
@@ -54,7 +55,7 @@ interface Row {
   writes: number;
 }
 
-async function main(): Promise<void> {
+export async function syncFigures(): Promise<Figure[]> {
   const gh: GitHubServer = await startGitHubServer();
   const repo = await makeRepo();
   const env = { GITHUB_TOKEN: gh.token };
@@ -110,17 +111,17 @@ async function main(): Promise<void> {
     await sync(`all ${KEYS} keys changed: sync`);
     await sync('sync --full, nothing changed', ['--full']);
 
-    console.log(`\nsync to GitHub (local imitation): ${SERVICES} services × ${KEYS} provider keys, one repository target each`);
-    console.log(`  ${'step'.padEnd(46)} ${'time'.padStart(9)}  ${'API calls'.padStart(9)}  ${'writes'.padStart(6)}`);
-    for (const r of rows) {
-      const calls = r.cliCalls !== undefined && r.cliCalls !== r.calls ? `${r.calls} (cli ${r.cliCalls})` : String(r.calls);
-      console.log(`  ${r.step.padEnd(46)} ${r.ms.toFixed(0).padStart(6)} ms  ${calls.padStart(9)}  ${String(r.writes).padStart(6)}`);
-    }
     if (gh.violations.length > 0) throw new Error(`schema violations: ${gh.violations.join('\n')}`);
+    return rows.map((r, i) => ({
+      id: `sync.${i + 1}`,
+      label: `sync (${SERVICES} services × ${KEYS} keys): ${r.step}`,
+      value: r.ms,
+      unit: 'ms',
+      note: `${r.calls}${r.cliCalls !== undefined && r.cliCalls !== r.calls ? ` (CLI counted ${r.cliCalls})` : ''} API calls, ${r.writes} writes`,
+    }));
   } finally {
     await gh.close();
     repo.cleanup();
   }
 }
 
-await main();

@@ -4,17 +4,18 @@
  * decrypts nothing) and bare `node -e 0`, measured in the same run. The goal: keyfold's
  * overhead over bare node at most half of dotenvx's.
  *
- * Environment: BENCH_RUNS (default 15).
+ * Runs: BENCH_RUNS × 3 (at least 15).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateIdentity, identityToRecipient } from '../src/crypto/age/index.js';
+import { generateIdentity, identityToRecipient } from '../../src/crypto/age/index.js';
+import type { Figure } from '../lib.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
+const RUNS = Math.max(Number(process.env['BENCH_RUNS'] ?? 5) * 3, 15);
 const KEYS = 70;
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'keyfold.js');
 const DOTENVX = join(ROOT, 'node_modules', '.bin', 'dotenvx');
 
@@ -33,11 +34,10 @@ function timeCommand(label: string, file: string, args: string[], cwd: string, e
     if (i >= 2) samples.push(ms); // two warm-ups
   }
   const m = median(samples);
-  console.log(`  ${label.padEnd(58)} ${m.toFixed(1).padStart(8)} ms  (median of ${RUNS})`);
   return m;
 }
 
-export function main(): void {
+export function runOverheadFigures(): Figure[] {
   const dir = mkdtempSync(join(tmpdir(), 'keyfold-bench-run-'));
   try {
     const home = join(dir, 'home');
@@ -63,16 +63,17 @@ export function main(): void {
     }
     writeFileSync(join(repo, 'keyfold.yaml'), 'environments: [dev, staging, prod]\nservices:\n  api:\n    imports: ["providers/**"]\n');
     writeFileSync(join(dir, '.env'), dotenv);
-    console.log(`\nrun overhead: a service with ${KEYS} provider keys (${KEYS} files), \`-- node -e 0\``);
     const bare = timeCommand('node -e 0', process.execPath, ['-e', '0'], dir, env);
     const keyfold = timeCommand('keyfold run --env dev --service api -- node -e 0', process.execPath, [CLI, 'run', '--env', 'dev', '--service', 'api', '--identity', keyFile, '--', process.execPath, '-e', '0'], repo, env);
     const dotenvx = timeCommand('dotenvx run -f .env -- node -e 0 (plaintext .env)', DOTENVX, ['run', '-q', '-f', join(dir, '.env'), '--', process.execPath, '-e', '0'], dir, env);
     const ko = keyfold - bare;
     const dox = dotenvx - bare;
-    console.log(`  overhead over bare node: keyfold ${ko.toFixed(1)} ms, dotenvx ${dox.toFixed(1)} ms — keyfold/dotenvx ${(ko / dox).toFixed(2)}× (goal ≤ 0.5×)`);
+    return [
+      { id: 'run', label: `run --service (${KEYS} keys in ${KEYS} files) -- node -e 0`, value: keyfold, unit: 'ms', peer: 'node -e 0', peerValue: bare, ratio: keyfold / bare },
+      { id: 'run.overhead', label: 'run: overhead over bare node', value: ko, unit: 'ms', peer: 'dotenvx run overhead (plaintext .env)', peerValue: dox, ratio: ko / dox, goal: { max: 0.5, on: 'ratio' } },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main();
