@@ -76,7 +76,8 @@ export class Redactor {
       return 0;
     };
     const redactText = (text: string, final: boolean): { out: string; rest: string } => {
-      if (!re) return { out: text, rest: '' };
+      // No text, no search: the first exec compiles the pattern (milliseconds for many values).
+      if (!re || text === '') return { out: text, rest: '' };
       let out = '';
       let last = 0;
       let safeEnd = final ? text.length : text.length - tailToHold(text);
