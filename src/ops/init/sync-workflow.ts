@@ -12,6 +12,7 @@
  * name, without decrypting anything — and `validate` reports the file stale when
  * keyfold.yaml changes them.
  */
+import { GROUP_SIZE } from '../sync/groups.js';
 import {
   BOT,
   PINNED_ACTIONS,
@@ -45,8 +46,8 @@ ${runsLine(o, '# ', '.')}# Each job runs in the GitHub environment of the same n
 # re-key (S6), commits that and pushes it to ${o.branch} (let GitHub Actions bypass branch
 # protection for that push, or use an app token), syncs, and pushes keyfold's state refs.
 # A file the CI identity cannot open fails the job (exit 4) before anything is synced.
-# An environment with more than 20 targets re-keys in one job and syncs in a matrix of
-# jobs, 20 targets each.
+# An environment with more than ${GROUP_SIZE} targets re-keys in one job and syncs in a matrix
+# of jobs, ${GROUP_SIZE} targets each.
 # \`sync --allow-branch\`: a job syncs the commit it checked out and re-keyed, which a newer
 # push may have passed; that push's run is queued behind it (one run per environment).
 ${o.note}name: keyfold-sync
