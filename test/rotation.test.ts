@@ -453,6 +453,8 @@ describe('the keyfold-rotate workflow generated from keyfold.yaml', () => {
         const management = env === 'dev' ? [] : rotationSecrets[env];
         expect(Object.keys(rotate.env!).filter((k) => rotate.env![k]!.includes('secrets.')).sort()).toEqual(['KEYFOLD_AGE_KEY', ...management].sort());
         const sync = job.steps.find((s) => s.name === 'keyfold sync')!;
+        if (install === 'npm') expect(sync.run).toBe(`npx --no-install keyfold sync --env ${env} --allow-branch`);
+        else expect(sync.with).toEqual({ command: 'sync', env, args: '--allow-branch' });
         expect(Object.keys(sync.env!).sort()).toEqual(env === 'prod' ? ['KEYFOLD_AGE_KEY', 'VAULT_TOKEN'] : ['KEYFOLD_AGE_KEY']);
         for (const s of job.steps) {
           if (s.run) expect(s.run, s.name).not.toContain('${{');
@@ -463,9 +465,9 @@ describe('the keyfold-rotate workflow generated from keyfold.yaml', () => {
         const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
         expect(checkout.with).toMatchObject({ 'fetch-depth': 0, ref: 'main' });
         const runs = job.steps.map((s) => s.run ?? '').join('\n');
-        expect(runs).toMatch(/git fetch .*refs\/keyfold\/state/);
+        expect(runs).toMatch(/git fetch .*'\+refs\/keyfold\/\*:refs\/keyfold\/\*'/);
         expect(runs).toMatch(/git push origin "HEAD:refs\/heads\/\$BRANCH"/);
-        expect(runs).toMatch(/git push .*refs\/keyfold\/state/);
+        expect(runs).toMatch(/git push --no-verify origin --force-with-lease="\$ref:\$old"/);
         if (install === 'npm') expect(runs).toMatch(/npm ci --ignore-scripts/);
         else expect(runs).not.toMatch(/npm ci/);
       }

@@ -74,6 +74,7 @@ function evaluate(expr: string, ctx: JobContext, outcomes: Outcomes, outputs: St
     "github.event.before && format('--since={0}', github.event.before) || ''": () => (ctx.before ? `--since=${ctx.before}` : ''),
     "!cancelled() && steps.rekey.outcome != 'skipped'": () => outcomes.get('rekey') !== 'skipped',
     "!cancelled() && steps.state.outcome == 'success'": () => outcomes.get('state') === 'success',
+    "steps.rotate.outcome == 'failure'": () => outcomes.get('rotate') === 'failure',
   };
   const secret = /^secrets\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(e);
   if (secret) return ctx.secrets[secret[1]!] ?? '';
@@ -94,7 +95,10 @@ function substitute(text: string, ctx: JobContext, outcomes: Outcomes, outputs: 
 function condition(cond: string | undefined, ctx: JobContext, outcomes: Outcomes, outputs: StepOutputs, failed: boolean): boolean {
   if (cond === undefined) return !failed;
   const m = /^\$\{\{(.*)\}\}$/s.exec(cond.trim());
-  return Boolean(evaluate(m ? m[1]! : cond, ctx, outcomes, outputs));
+  const expr = m ? m[1]! : cond;
+  // Without a status function, GitHub implies success(): no earlier step failed.
+  const implied = /\b(success|failure|cancelled|always)\(\)/.test(expr) ? true : !failed;
+  return implied && Boolean(evaluate(expr, ctx, outcomes, outputs));
 }
 
 /** Whether `uses` is the keyfold action (a pinned ref of it, or the repository's own `./`). */
@@ -146,13 +150,14 @@ export function runJob(workflowText: string, jobId: string, ctx: JobContext): Jo
     };
     let r: { code: number; output: string };
     if (step.uses?.startsWith('actions/checkout@')) {
-      // actions/checkout with ref: <sha> and fetch-depth: 0 — every branch and tag, the commit detached.
+      // actions/checkout with fetch-depth: 0 — every branch and tag.
       const ref = substitute(String(step.with?.['ref'] ?? ''), ctx, outcomes, outputs);
       const git = (...args: string[]) => spawnSync('git', args, { cwd: workspace, env, encoding: 'utf8' });
       git('init', '-q');
       git('remote', 'add', 'origin', ctx.origin);
       const f = git('fetch', '-q', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*');
-      const c = git('checkout', '-q', '--detach', ref);
+      // A commit is checked out detached; a branch name as a local branch of that name (as actions/checkout does).
+      const c = /^[0-9a-f]{40}$/.test(ref) ? git('checkout', '-q', '--detach', ref) : git('checkout', '-q', '-B', ref, `refs/remotes/origin/${ref}`);
       r = { code: f.status || c.status || 0, output: `${f.stderr}${c.stderr}` };
     } else if (step.uses?.startsWith('actions/setup-node@')) {
       r = { code: 0, output: '' };

@@ -2,7 +2,7 @@
  * `keyfold-rotate.yml`, generated from keyfold.yaml: daily credential rotation (`rotation
  * run --due`), one job per environment.
  */
-import { BOT, PINNED_ACTIONS, keyfoldStep, resolved, runsLine, secretVars, setupNodeAndInstall, uses, type Resolved, type WorkflowOptions } from './workflow-parts.js';
+import { BOT, FETCH_STATE_STEP, PINNED_ACTIONS, PUSH_STATE_STEP, keyfoldStep, resolved, runsLine, secretVars, setupNodeAndInstall, uses, type Resolved, type WorkflowOptions } from './workflow-parts.js';
 
 /**
  * The scheduled rotation: daily, one job per environment in the GitHub environment of
@@ -57,9 +57,7 @@ ${o.jobIf}    runs-on: ubuntu-latest
         with:
           ref: ${o.branch}
           fetch-depth: 0
-${o.npm ? setupNodeAndInstall() : ''}      - name: Fetch keyfold's sync state (what each target holds)
-        run: git fetch --no-tags origin '+refs/keyfold/state/*:refs/keyfold/state/*' || echo "no sync state yet"
-      - name: keyfold rotation run --due
+${o.npm ? setupNodeAndInstall() : ''}${FETCH_STATE_STEP}      - name: keyfold rotation run --due
         id: rotate
         continue-on-error: true # the commits of the rotations that worked are still pushed and synced
 ${keyfoldStep(o, 'rotation-run', env, { ...identity, ...management, ...BOT }, '--due')}      - name: Push the rotation commits
@@ -73,9 +71,7 @@ ${keyfoldStep(o, 'rotation-run', env, { ...identity, ...management, ...BOT }, '-
           done
           exit 1
       - name: keyfold sync
-${keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '')}      - name: Push keyfold's sync state
-        run: git push --no-verify --force origin 'refs/keyfold/state/*:refs/keyfold/state/*'
-      - name: Fail when a rotation failed
+${keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '--allow-branch')}${PUSH_STATE_STEP}      - name: Fail when a rotation failed
         if: steps.rotate.outcome == 'failure'
         run: |
           echo "keyfold rotation run failed; see its output above"

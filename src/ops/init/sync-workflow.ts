@@ -15,7 +15,9 @@
 import { GROUP_SIZE } from '../sync/groups.js';
 import {
   BOT,
+  FETCH_STATE_STEP,
   PINNED_ACTIONS,
+  PUSH_STATE_STEP,
   envLines,
   keyfoldStep,
   resolved,
@@ -84,12 +86,7 @@ const checkout = (what: string, ref: string, o: Resolved) => `      - name: Chec
         with:
           ref: ${ref}
           fetch-depth: 0
-${o.npm ? setupNodeAndInstall() : ''}      - name: Fetch keyfold's state refs (checkout fetches only branches and tags)
-        id: state
-        run: |
-          git fetch --no-tags origin '+refs/keyfold/*:refs/keyfold/*'
-          git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/ > "$RUNNER_TEMP/keyfold-refs"
-`;
+${o.npm ? setupNodeAndInstall() : ''}${FETCH_STATE_STEP}`;
 
 function rekeySteps(env: string, o: Resolved): string {
   const rekey = keyfoldStep(
@@ -121,24 +118,13 @@ ${envLines({ ...BOT, BRANCH: o.branch }, '          ')}        run: |
 `;
 }
 
-const pushState = `      - name: Push keyfold's state refs (only those this job changed)
-        if: \${{ !cancelled() && steps.state.outcome == 'success' }}
-        run: |
-          status=0
-          while read -r oid ref; do
-            old=$(awk -v r="$ref" '$2 == r { print $1 }' "$RUNNER_TEMP/keyfold-refs")
-            [ "$oid" = "$old" ] && continue
-            git push --no-verify origin --force-with-lease="$ref:$old" "$ref:$ref" || status=1
-          done < <(git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/)
-          exit "$status"
-`;
 
 /** Re-key, sync and push the state in one job. */
 function singleJob(env: string, o: Resolved): string {
   const sync = keyfoldStep(o, 'sync', env, { ...IDENTITY, ...secretVars(o.syncSecrets[env]) }, '--allow-branch');
   return `${jobHead(`sync-${env}`, `sync ${env}`, env, o, `keyfold-sync-${env}`, "push the re-key commit and keyfold's state refs (refs/keyfold/*)")}    steps:
 ${checkout('pushed commit', '${{ github.sha }}', o)}${rekeySteps(env, o)}      - name: keyfold sync
-${sync}${pushState}`;
+${sync}${PUSH_STATE_STEP}`;
 }
 
 /** Re-key in one job, then sync in a matrix of jobs, one per group of targets. */
@@ -155,8 +141,8 @@ function fanOutJobs(env: string, o: Resolved, groups: ReadonlyArray<readonly str
 ${checkout('pushed commit', '${{ github.sha }}', o)}${rekeySteps(env, o)}      - name: The commit the sync jobs check out
         id: head
         run: echo "sha=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"
-${pushState}
+${PUSH_STATE_STEP}
 ${jobHead(`sync-${env}`, `sync ${env} (\${{ matrix.group }} of ${groups.length})`, env, o, `keyfold-sync-${env}-\${{ matrix.group }}`, "push the state refs of this job's targets (refs/keyfold/state/*)", matrix)}    steps:
 ${checkout('re-keyed commit', `\${{ needs.rekey-${env}.outputs.sha }}`, o)}      - name: keyfold sync
-${sync}${pushState}`;
+${sync}${PUSH_STATE_STEP}`;
 }

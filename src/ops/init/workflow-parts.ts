@@ -119,3 +119,27 @@ ${envLines(vars, '          ')}        with:
           env: ${env}
 ${actionArgs ? `          args: ${actionArgs}\n` : ''}`;
 }
+
+/**
+ * Fetch keyfold's refs (`refs/keyfold/*`: sync and re-key state; checkout fetches only
+ * branches and tags) and record what they were, for PUSH_STATE_STEP's leases.
+ */
+export const FETCH_STATE_STEP = `      - name: Fetch keyfold's state refs (checkout fetches only branches and tags)
+        id: state
+        run: |
+          git fetch --no-tags origin '+refs/keyfold/*:refs/keyfold/*'
+          git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/ > "$RUNNER_TEMP/keyfold-refs"
+`;
+
+/** Push the state refs this job changed, each with a lease on the value it fetched: no job overwrites another's. */
+export const PUSH_STATE_STEP = `      - name: Push keyfold's state refs (only those this job changed)
+        if: \${{ !cancelled() && steps.state.outcome == 'success' }}
+        run: |
+          status=0
+          while read -r oid ref; do
+            old=$(awk -v r="$ref" '$2 == r { print $1 }' "$RUNNER_TEMP/keyfold-refs")
+            [ "$oid" = "$old" ] && continue
+            git push --no-verify origin --force-with-lease="$ref:$old" "$ref:$ref" || status=1
+          done < <(git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/)
+          exit "$status"
+`;
