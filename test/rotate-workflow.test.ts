@@ -5,79 +5,25 @@
  * rotation commit pushed to main, then `sync` and the state push. A `generated` rotation
  * whose value is older than `every` is rotated once; the next run has nothing due.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, type CliResult } from './helpers/cli.js';
-import { makeIdentity, type TestIdentity } from './helpers/repo.js';
-import { runJob, type JobResult } from './helpers/workflow-runner.js';
+import { tempDir } from './helpers/cli.js';
+import { expectOk, makeCiRepo, type CiRepo } from './helpers/ci-repo.js';
+import type { JobResult } from './helpers/workflow-runner.js';
 
 const tmp = tempDir('keyfold-rotate-wf-');
 afterAll(() => tmp.cleanup());
 
-const ACTION = `keyfold/keyfold@${'ef'.repeat(20)}`;
 const OLD = 'an-old-session-secret-canary-5d1e';
 
-let keys: Record<'admin' | 'ciProd', TestIdentity>;
-let origin: string;
-let work: string;
-let home: string;
-let jobs = 0;
-
-const gitEnv = () => ({ ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: home });
-const git = (args: string[], env: NodeJS.ProcessEnv = {}) => execFileSync('git', args, { cwd: work, encoding: 'utf8', env: { ...gitEnv(), ...env } });
-const originGit = (...args: string[]) => execFileSync('git', ['--git-dir', origin, ...args], { encoding: 'utf8' });
-const secretOf = (id: TestIdentity) => readFileSync(id.file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
-const kf = (args: string[], input?: string) => runCli([...args, '--identity', keys.admin.file], { cwd: work, env: { HOME: home }, input });
-
-async function ok(p: Promise<CliResult>): Promise<CliResult> {
-  const r = await p;
-  expect(r.code, `${r.stderr}${r.stdout}`).toBe(0);
-  return r;
-}
-
-function rotateJob(): JobResult {
-  const dir = join(tmp.path, `job-${jobs++}`);
-  mkdirSync(join(dir, 'home'), { recursive: true });
-  const sha = originGit('rev-parse', 'refs/heads/main').trim();
-  const workflow = originGit('show', `${sha}:.github/workflows/keyfold-rotate.yml`);
-  const job = runJob(workflow, 'rotate-prod', { origin, dir, sha, before: '', home: join(dir, 'home'), secrets: { KEYFOLD_AGE_KEY: secretOf(keys.ciProd) } });
-  expect(job.ok, job.steps.map((s) => `${s.name}: ${s.outcome}\n${s.output}`).join('\n')).toBe(true);
-  return job;
-}
+let repo: CiRepo;
+const git = (args: string[], env: NodeJS.ProcessEnv = {}) => repo.git(args, env);
+const originGit = (...args: string[]) => repo.originGit(...args);
+const kf = (args: string[], input?: string) => repo.kf(args, input);
+const ok = expectOk;
+const rotateJob = (): JobResult => repo.job('keyfold-rotate.yml', 'rotate-prod').result;
 
 beforeAll(async () => {
-  home = join(tmp.path, 'home');
-  mkdirSync(home, { recursive: true });
-  const keyDir = join(tmp.path, 'keys');
-  mkdirSync(keyDir);
-  keys = { admin: makeIdentity(keyDir, 'admin'), ciProd: makeIdentity(keyDir, 'ci-prod') };
-  origin = join(tmp.path, 'origin.git');
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', origin]);
-  work = join(tmp.path, 'work');
-  await ok(runCli(['init', work, '--admin', 'admin', '--github', 'admin-gh', '--recipient', keys.admin.recipient, '--action-ref', ACTION], { cwd: tmp.path, env: { HOME: home } }));
-  writeFileSync(
-    join(work, 'policies/access.yaml'),
-    `members:
-  admin: { recipient: ${keys.admin.recipient}, github: admin-gh }
-  ci-prod: { recipient: ${keys.ciProd.recipient}, kind: machine }
-roles:
-  admin: [admin]
-  ci-prod: [ci-prod]
-grants:
-  - { role: admin, read: ["**"], write: ["**"] }
-  - { role: ci-prod, read: ["prod/**"] }
-`,
-  );
-  const config = readFileSync(join(work, 'keyfold.yaml'), 'utf8');
-  writeFileSync(join(work, 'keyfold.yaml'), `${config.replace(/^rotation:.*$/m, '')}\nrotation:\n  session: { ref: prod/api/session, key: SESSION_SECRET, rotator: generated, every: 30d, grace: 0s }\n`);
-  git(['config', 'user.name', 'Admin']);
-  git(['config', 'user.email', 'admin@example.com']);
-  git(['config', 'commit.gpgSign', 'false']);
-  git(['branch', '-M', 'main']);
-  git(['remote', 'add', 'origin', origin]);
-  await ok(kf(['recipients', 'sync']));
+  repo = await makeCiRepo(tmp.path, (config) => `${config.replace(/^rotation:.*$/m, '')}\nrotation:\n  session: { ref: prod/api/session, key: SESSION_SECRET, rotator: generated, every: 30d, grace: 0s }\n`);
   await ok(kf(['set', 'prod/api/session', 'SESSION_SECRET', '--stdin'], OLD));
   const date = new Date(Date.now() - 60 * 86_400_000).toISOString();
   git(['add', '-A']);

@@ -23,6 +23,7 @@ import { startGitHubServer } from './helpers/github-server.js';
 import { startK8sFake } from './helpers/k8s-fake.js';
 import { startVaultFake } from './helpers/vault-fake.js';
 import { makeRepo, type TestRepo } from './helpers/repo.js';
+import type { TargetOutcome } from '../src/ops/sync/apply.js';
 
 /** Fast retries: the fakes' faults are retried without real waiting. */
 const HTTP_ENV = { KEYFOLD_HTTP_ATTEMPTS: '3', KEYFOLD_HTTP_BASE_DELAY_MS: '1', KEYFOLD_HTTP_MAX_DELAY_MS: '20', KEYFOLD_HTTP_TIMEOUT_MS: '10000' };
@@ -40,18 +41,9 @@ function noValues(r: CliResult): void {
   }
 }
 
-interface Outcome {
-  target: string;
-  ok: boolean;
-  writes: number;
-  created: number;
-  updated: number;
-  deleted: number;
-  error?: string;
-}
 interface SyncJson {
   targets: Array<{ target: string; mode: string; reason: string; upsert: Array<{ name: string; action: string }>; delete: string[]; unchanged: number }>;
-  outcome: { targets: Outcome[]; requests: number; failed: number };
+  outcome: { targets: TargetOutcome[]; requests: number; failed: number };
 }
 
 const repos: TestRepo[] = [];
