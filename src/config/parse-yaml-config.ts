@@ -61,3 +61,10 @@ function nodeLine(doc: Document, lines: LineCounter, path: ReadonlyArray<string 
   }
   return 1;
 }
+
+/** One field of an object schema applied to a raw value's field (its default when absent), or undefined when invalid. */
+export function fieldOf(schema: z.ZodMiniObject, key: string, raw: Readonly<Record<string, unknown>>): unknown {
+  const field = (schema.def.shape as Record<string, z.ZodMiniType>)[key];
+  const parsed = field?.safeParse(raw[key]);
+  return parsed?.success ? parsed.data : undefined;
+}

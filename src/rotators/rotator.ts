@@ -47,4 +47,10 @@ export interface RotatorType<S extends z.ZodMiniType = z.ZodMiniType> {
   /** The rotation's `with:` settings. */
   readonly schema: S;
   create(settings: z.infer<S>, ctx: RotatorContext): RotatorDriver;
+  /**
+   * The environment variables its driver reads credentials from (the CI workflow passes
+   * them), from the rotation's `with:` as written: a rotation whose other settings are
+   * wrong still names its credential.
+   */
+  credentialEnv?(raw: Readonly<Record<string, unknown>>): string[];
 }

@@ -12,6 +12,7 @@
  */
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { refEnv } from '../../kernel/ref.js';
+import { rotatorType } from '../../rotators/registry.js';
 import { syncGroups } from '../sync/groups.js';
 import { syncTargets } from '../sync/targets.js';
 import { rotateWorkflowTemplate } from './rotate-workflow.js';
@@ -22,21 +23,11 @@ export { DEFAULT_ACTION_REF, KEYFOLD_ACTION_REPO, PINNED_ACTIONS, PLACEHOLDER_AC
 export { rotateWorkflowTemplate } from './rotate-workflow.js';
 export { syncWorkflowTemplate } from './sync-workflow.js';
 
-/** The variable each rotator reads its management credential from, and its default. */
-const ROTATOR_SECRETS: Readonly<Record<string, readonly [setting: string, fallback: string]>> = {
-  openrouter: ['management_key_env', 'OPENROUTER_MANAGEMENT_KEY'],
-  postgres: ['admin_url_env', 'PG_ADMIN_URL'],
-};
-
 /** Environment → the management credentials of the rotations of keyfold.yaml in it. */
 function rotationSecrets(config: KeyfoldConfig): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
   for (const r of Object.values(config.rotation)) {
-    const known = ROTATOR_SECRETS[r.rotator];
-    if (!known) continue;
-    const set = r.with[known[0]];
-    const name = typeof set === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(set) ? set : known[1];
-    (out[refEnv(r.ref)] ??= new Set()).add(name);
+    for (const name of rotatorType(r.rotator)?.credentialEnv?.(r.with) ?? []) (out[refEnv(r.ref)] ??= new Set()).add(name);
   }
   return Object.fromEntries(Object.entries(out).map(([env, names]) => [env, [...names].sort()]));
 }

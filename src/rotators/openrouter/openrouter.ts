@@ -12,6 +12,7 @@ import '../../kernel/zod-locale.js';
 import { ConfigError, TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { NewCredential, RotatorContext, RotatorDriver, RotatorType } from '../rotator.js';
+import { fieldOf } from '../../config/parse-yaml-config.js';
 
 /** Keys per page of `GET /keys` (OpenRouter lists 100 at a time; `offset` pages on). */
 export const PAGE_SIZE = 100;
@@ -217,4 +218,5 @@ export const openrouterRotator: RotatorType<typeof Schema> = {
   type: 'openrouter',
   schema: Schema,
   create: driver,
+  credentialEnv: (raw) => [fieldOf(Schema, 'management_key_env', raw)].filter((v): v is string => typeof v === 'string'),
 };

@@ -18,6 +18,7 @@ import '../../kernel/zod-locale.js';
 import { ConfigError, TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { RotatorContext, RotatorDriver, RotatorType } from '../rotator.js';
+import { fieldOf } from '../../config/parse-yaml-config.js';
 
 const ROLE_RE = /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/;
 
@@ -174,4 +175,5 @@ export const postgresRotator: RotatorType<typeof Schema> = {
   type: 'postgres',
   schema: Schema,
   create: driver,
+  credentialEnv: (raw) => [fieldOf(Schema, 'admin_url_env', raw)].filter((v): v is string => typeof v === 'string'),
 };
