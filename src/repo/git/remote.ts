@@ -31,15 +31,6 @@ export async function remoteUrl(root: string, remote: string): Promise<string | 
   return r.code === 0 && url !== '' ? url : undefined;
 }
 
-/** The branch the remote's HEAD points at (asks the remote), or undefined. */
-export async function remoteHeadBranch(root: string, remote: string): Promise<string | undefined> {
-  checkRemote(remote);
-  const r = await runGit(root, ['ls-remote', '--symref', '--', remote, 'HEAD']);
-  if (r.code !== 0) return undefined;
-  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(r.stdout.toString('utf8'));
-  return m && (await isBranchName(root, m[1]!)) ? m[1] : undefined;
-}
-
 /** Fetch one branch of a remote into `refs/remotes/<remote>/<branch>`; returns its commit. */
 export async function fetchBranch(root: string, remote: string, branch: string): Promise<string> {
   checkRemote(remote);

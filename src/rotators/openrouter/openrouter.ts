@@ -13,6 +13,7 @@ import { ConfigError, TargetError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { NewCredential, RotatorContext, RotatorDriver, RotatorType } from '../rotator.js';
 import { fieldOf } from '../../config/parse-yaml-config.js';
+import { apiUrlProblem } from '../../net/api-url.js';
 
 /** Keys per page of `GET /keys` (OpenRouter lists 100 at a time; `offset` pages on). */
 export const PAGE_SIZE = 100;
@@ -20,19 +21,6 @@ export const PAGE_SIZE = 100;
 const MAX_PAGES = 1000;
 /** What every name starts with: the engine's prefix, so `orphans` finds a killed run's keys. */
 const NAME_PREFIX = 'keyfold {rotation} ';
-
-function apiUrlProblem(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return 'not a URL';
-  }
-  if (u.username || u.password || u.search || u.hash) return 'no credentials, query or fragment';
-  if (u.protocol === 'https:') return undefined;
-  if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return undefined;
-  return 'https:// (plain http only to 127.0.0.1 or localhost)';
-}
 
 const Schema = z.strictObject({
   api_url: z._default(z.string().check(z.refine((u) => apiUrlProblem(u) === undefined, 'an https:// URL without credentials (plain http only to 127.0.0.1 or localhost)')), 'https://openrouter.ai/api/v1'),

@@ -99,9 +99,11 @@ function driver(settings: Settings, ctx: RotatorContext): RotatorDriver {
   /** Run `fn` with a connected client; always closed. */
   const withClient = async <T>(connectionString: string, step: string, fn: (c: import('pg').Client) => Promise<T>): Promise<T> => {
     const pg = await loadPg();
-    const client = new pg.Client({ connectionString, connectionTimeoutMillis: settings.connect_timeout * 1000, application_name: 'keyfold rotation' });
-    client.on('error', () => undefined);
+    let client: import('pg').Client;
     try {
+      // Inside the try: a URL pg cannot parse throws an error that may quote it (and its password).
+      client = new pg.Client({ connectionString, connectionTimeoutMillis: settings.connect_timeout * 1000, application_name: 'keyfold rotation' });
+      client.on('error', () => undefined);
       await client.connect();
     } catch (e) {
       throw pgError(what, `${step}: connecting`, e);

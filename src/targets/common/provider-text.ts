@@ -7,6 +7,8 @@
  */
 import type { Secret } from '../../kernel/secret.js';
 
+export { apiUrlProblem } from '../../net/api-url.js';
+
 const MAX_MESSAGE = 300;
 /** Values shorter than this are not masked (they would mask ordinary words). */
 const MIN_MASKED = 4;
@@ -21,23 +23,6 @@ export function providerText(text: unknown, values: Iterable<Secret<string>> = [
     for (const form of [plain, Buffer.from(plain, 'utf8').toString('base64')]) s = s.split(form).join('[REDACTED]');
   }
   return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** Why `url` cannot be an API address, or undefined (https; http only to this machine; no credentials, query or fragment). */
-export function apiUrlProblem(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return 'not a URL';
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'use an https:// URL';
-  if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) return 'use https:// (plain http only to 127.0.0.1 or localhost, e.g. kubectl proxy or a local dev server)';
-  if (u.username || u.password) return 'no credentials in the URL (they come from the environment)';
-  if (u.search || u.hash) return 'no query or fragment';
-  return undefined;
 }
 
 /** The URL without a trailing slash (paths are appended to it). */
