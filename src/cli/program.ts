@@ -87,6 +87,11 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.ok;
+      // `keyfold help CMD` printed its help: exit 0. `keyfold` alone, or `help` of an unknown command: usage.
+      if (e.code === 'commander.help' && e.exitCode === 0) return ExitCode.ok;
+      if (e.code === 'commander.help' && argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.some((c) => c.name === argv[1])) {
+        return reportUsage(io, `unknown command '${argv[1].slice(0, 60)}'`, '', undefined);
+      }
       if (e.code === 'commander.help') return reportNoCommand(io, captured);
       const known = COMMANDS.some((c) => c.name === argv[0]);
       return reportUsage(io, captured, e.message, known ? argv[0] : undefined);

@@ -1,0 +1,29 @@
+/** Asking for help is not a usage error; help for a command that does not exist is. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as cli, tempDir } from './helpers/cli.js';
+
+const tmp = tempDir('keyfold-help-');
+afterAll(() => tmp.cleanup());
+const runCli = (args: string[]) => cli(args, { cwd: tmp.path });
+
+describe('keyfold help', () => {
+  it('`help CMD` and `help` print help on stdout and exit 0, as `CMD --help` does', async () => {
+    const viaHelp = await runCli(['help', 'set']);
+    const viaFlag = await runCli(['set', '--help']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    expect(viaHelp.stdout).toMatch(/^Usage: keyfold set /);
+    const top = await runCli(['help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^Usage: keyfold /);
+  });
+
+  it('`help` of an unknown command is one usage line (exit 2); `keyfold` alone still shows the help with exit 2', async () => {
+    const r = await runCli(['help', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("keyfold: unknown command 'nosuch' — see `keyfold --help`\n");
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^Usage: keyfold /);
+  });
+});
