@@ -4,8 +4,9 @@
 //   node scripts/code-cache.cjs          make a scratch repository, then run
 //   node scripts/code-cache.cjs --warm DIR   (internal) run `get` in DIR and write the cache
 //
-// The cache is taken after a real `keyfold get` ran, so it holds the functions a short
-// read compiles (commander, the workspace, YAML, age, AES-GCM), not only the top level.
+// The cache is taken after real `get`, `run`, `export` and `ls` commands ran in the
+// process, so it holds the functions a short read compiles (commander, the workspace,
+// YAML, age, AES-GCM, keyfold.yaml's services), not only the top level.
 const { execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -24,15 +25,29 @@ if (process.argv[2] === '--warm') {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dist);
   process.chdir(dir);
-  process.argv = [process.argv[0], join(dist, 'keyfold.js'), 'get', 'dev/app/db', 'PASSWORD', '--identity', join(dir, 'key.txt')];
-  process.stdout.write = () => true;
-  process.on('exit', () => {
+  const { Writable } = require('node:stream');
+  const sink = () => new Writable({ write: (_c, _e, done) => done() });
+  const io = { stdout: sink(), stderr: sink(), stdin: process.stdin, env: { ...process.env }, cwd: dir };
+  const key = ['--identity', join(dir, 'key.txt')];
+  (async () => {
+    // The read commands a developer runs all day: their functions are then compiled ahead.
+    for (const argv of [
+      ['get', 'dev/app/db', 'PASSWORD', ...key],
+      ['run', '--env', 'dev', '--service', 'app', ...key, '--', process.execPath, '-e', '0'],
+      ['export', '--env', 'dev', '--service', 'app', '--format', 'dotenv', ...key],
+      ['ls', '--json'],
+    ]) {
+      const code = await module.exports.run(argv, io, '0.0.0');
+      if (code !== 0) throw new Error(`code cache warm-up: keyfold ${argv[0]} exited ${code}`);
+    }
     const out = join(dist, 'keyfold-cli.cache');
     const data = script.createCachedData();
     writeFileSync(out + '.tmp', Buffer.concat([createHash('sha256').update(source).update(data).digest(), data]));
     renameSync(out + '.tmp', out);
+  })().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
   });
-  module.exports.main('0.0.0');
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'keyfold-code-cache-'));
   try {
@@ -41,6 +56,7 @@ if (process.argv[2] === '--warm') {
     const recipient = kf('keygen', '-o', join(dir, 'key.txt')).toString().trim();
     kf('init', '.', '--admin', 'build', '--recipient', recipient);
     kf('set', 'dev/app/db', 'PASSWORD', '--stdin', '--identity', join(dir, 'key.txt'));
+    writeFileSync(join(dir, 'keyfold.yaml'), readFileSync(join(dir, 'keyfold.yaml'), 'utf8').replace(/^services: \{\}$/m, 'services:\n  app:\n    imports: ["app/**"]'));
     execFileSync(process.execPath, [__filename, '--warm', dir], { env, stdio: 'inherit' });
   } finally {
     rmSync(dir, { recursive: true, force: true });

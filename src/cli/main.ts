@@ -21,10 +21,22 @@ export function main(version: string): void {
   });
   void run(
     process.argv.slice(2),
-    { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() },
+    {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      // On first use: opening stdin builds a stream (milliseconds) most commands never read.
+      get stdin() {
+        return process.stdin;
+      },
+      env: process.env,
+      cwd: process.cwd(),
+    },
     version,
   ).then((code) => {
     finished = true;
     process.exitCode = code;
   });
 }
+
+/** One command in process, for the build's code-cache warm-up (scripts/code-cache.cjs). */
+export { run } from './program.js';

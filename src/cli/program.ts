@@ -39,6 +39,16 @@ function addCommand(program: Command, groups: Map<string, Command>, spec: Comman
   });
 }
 
+/**
+ * The commands to register: those `argv` names (a command, or a group and its members),
+ * else all of them (`--help`, `help CMD`, a typo's suggestions). Registering 40 commands
+ * with their options is a few milliseconds a short command need not pay.
+ */
+function commandsFor(argv: readonly string[]): readonly CommandSpec[] {
+  const named = COMMANDS.filter((c) => c.name.split(' ')[0] === argv[0]);
+  return named.length > 0 ? named : COMMANDS;
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function run(argv: string[], io: Io, version: string): Promise<number> {
   const program = new Command('keyfold');
@@ -61,7 +71,7 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
   // A handler may return its own exit status (`run`: the child's).
   let exitStatus: number = ExitCode.ok;
   const groups = new Map<string, Command>();
-  for (const spec of COMMANDS) {
+  for (const spec of commandsFor(argv)) {
     addCommand(program, groups, spec, async (args, opts) => {
       jsonMode = opts.json === true;
       const out = new Output(io, jsonMode);

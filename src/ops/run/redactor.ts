@@ -37,50 +37,59 @@ export function redactionForms(value: string): string[] {
   return [...forms].filter((f) => Buffer.byteLength(f, 'utf8') >= MIN_REDACT_LENGTH);
 }
 
-export class Redactor {
-  readonly #re: RegExp | undefined;
-  readonly #names = new Map<string, string>();
-  readonly #holdback: number;
+interface Compiled {
+  re: RegExp;
+  /** Pattern text → the name it stands for. */
+  names: Map<string, string>;
+  holdback: number;
   /** Every proper prefix of every pattern: the tails worth holding back. */
-  readonly #prefixes = new Set<string>();
+  prefixes: Set<string>;
+}
+
+/** The patterns of `values`, longest first so that a value wins over a shorter value it contains. */
+function compile(values: ReadonlyMap<string, string>): Compiled {
+  const patterns: Pattern[] = [];
+  for (const [name, value] of values) {
+    for (const form of redactionForms(value)) patterns.push({ name, text: Buffer.from(form, 'utf8').toString('latin1') });
+  }
+  patterns.sort((a, b) => b.text.length - a.text.length);
+  const names = new Map<string, string>();
+  for (const p of patterns) if (!names.has(p.text)) names.set(p.text, p.name);
+  const alternatives = [...names.keys()].map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
+  const prefixes = new Set<string>();
+  for (const t of names.keys()) for (let i = 1; i < t.length; i++) prefixes.add(t.slice(0, i));
+  return { re: new RegExp(alternatives.join('|'), 'g'), names, holdback: Math.max(0, ...[...names.keys()].map((t) => t.length - 1)), prefixes };
+}
+
+export class Redactor {
+  readonly #values: ReadonlyMap<string, string>;
+  /** Built when some output first arrives: a child that prints nothing costs nothing (70 values make tens of thousands of prefixes). */
+  #compiled: Compiled | undefined;
+
+  /** Whether anything would be redacted at all (a value is its own longest form). */
+  readonly active: boolean;
 
   constructor(values: ReadonlyMap<string, string>) {
-    const patterns: Pattern[] = [];
-    for (const [name, value] of values) {
-      for (const form of redactionForms(value)) patterns.push({ name, text: Buffer.from(form, 'utf8').toString('latin1') });
-    }
-    // Longest first, so that a value wins over a shorter value it contains.
-    patterns.sort((a, b) => b.text.length - a.text.length);
-    for (const p of patterns) if (!this.#names.has(p.text)) this.#names.set(p.text, p.name);
-    const alternatives = [...this.#names.keys()].map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'));
-    this.#re = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
-    this.#holdback = Math.max(0, ...[...this.#names.keys()].map((t) => t.length - 1));
-    for (const t of this.#names.keys()) for (let i = 1; i < t.length; i++) this.#prefixes.add(t.slice(0, i));
-  }
-
-  /** Whether anything would be redacted at all. */
-  get active(): boolean {
-    return this.#re !== undefined;
+    this.#values = values;
+    this.active = [...values.values()].some((v) => v.length >= MIN_REDACT_LENGTH);
   }
 
   /** A stream transform redacting one output stream. */
   stream(): Transform {
     let carry = '';
-    const re = this.#re;
-    const names = this.#names;
-    const holdback = this.#holdback;
-    const prefixes = this.#prefixes;
+    const compiled = (): Compiled => (this.#compiled ??= compile(this.#values));
     /** The longest end of `text` that could begin a pattern. */
-    const tailToHold = (text: string): number => {
+    const tailToHold = (text: string, { holdback, prefixes }: Compiled): number => {
       for (let k = Math.min(holdback, text.length); k > 0; k--) if (prefixes.has(text.slice(text.length - k))) return k;
       return 0;
     };
     const redactText = (text: string, final: boolean): { out: string; rest: string } => {
-      // No text, no search: the first exec compiles the pattern (milliseconds for many values).
-      if (!re || text === '') return { out: text, rest: '' };
+      if (text === '' || !this.active) return { out: text, rest: '' };
+      const c = compiled();
+      const { re, names } = c;
       let out = '';
       let last = 0;
-      let safeEnd = final ? text.length : text.length - tailToHold(text);
+      let safeEnd = final ? text.length : text.length - tailToHold(text, c);
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
         if (!final && m.index >= safeEnd) break;
