@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { isMap, type Document, type YAMLMap } from 'yaml';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import type { Rules } from '../../config/rules.js';
-import { topLevelKeys, envNames } from '../../formats/document-keys.js';
+import { envNames, leafKeyPaths, topLevelKeys } from '../../formats/document-keys.js';
+import type { SopsMetadata } from '../../sops/metadata.js';
 import { isKeyfoldError } from '../../kernel/errors.js';
 import { diffLayout } from '../../core/layout-diff.js';
 import { findPlaintext } from '../../sops/plaintext-values.js';
@@ -29,9 +30,12 @@ export interface SecretFile {
   /** Its ref (path under `secrets/` without the extension). */
   ref: string;
   text?: string;
-  parsed?: ParsedSopsFile;
+  /** Whether it parsed as SOPS within the allowlist (the checks below ran). */
+  parsed: boolean;
   /** Top-level key names (empty when unparsed). */
   keys: string[];
+  /** Every leaf key path (empty when unparsed). The document itself is not kept: 10,000 of them would stay in memory to the end. */
+  leaves: string[][];
 }
 
 export interface SecretsJudge {
@@ -69,23 +73,27 @@ export function checkSecretFiles(root: string, judge: SecretsJudge): { files: Se
       add(1, 'sops-format', 'not a SOPS YAML file; everything under secrets/ must be an encrypted <name>.yaml file');
       continue;
     }
-    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), keys: [] };
+    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), parsed: false, keys: [], leaves: [] };
     files.push(entry);
     checkRef(entry.ref, judge, add);
+    let parsed: ParsedSopsFile;
+    let text: string;
     try {
-      entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
-      entry.parsed = parseSopsFile(entry.text, file, { strict: true, readOnly: true });
+      text = entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
+      parsed = parseSopsFile(text, file, { strict: true, readOnly: true });
     } catch (e) {
       if (!isKeyfoldError(e)) throw e;
       const m = /^[^\n]*?:(\d+): /.exec(e.message);
       add(m ? Number(m[1]) : 1, 'sops-format', withoutFile(e.message, file));
       continue;
     }
-    entry.keys = topLevelKeys(entry.parsed.doc);
-    checkEncrypted(entry, add);
-    checkLayout(entry, judge, add);
-    checkNames(entry, keyPattern, judge.rules.key_pattern, add);
-    checkRequired(entry, judge.rules, add);
+    entry.parsed = true;
+    entry.keys = topLevelKeys(parsed.doc);
+    entry.leaves = leafKeyPaths(parsed.doc);
+    checkEncrypted(text, parsed, add);
+    checkLayout(entry.ref, text, parsed.meta, judge, add);
+    checkNames(text, parsed.doc, entry.keys, keyPattern, judge.rules.key_pattern, add);
+    checkRequired(entry.ref, parsed.doc, judge.rules, add);
   }
   // db.yaml beside db.yml: two files for one ref, and readers disagree on which counts.
   const byRef = new Map<string, string[]>();
@@ -100,10 +108,9 @@ export function checkSecretFiles(root: string, judge: SecretsJudge): { files: Se
 }
 
 /** Every value sops encrypts is encrypted (empty strings and nulls aside), and so is every comment. */
-function checkEncrypted(entry: SecretFile, add: Report): void {
-  const { text, parsed } = entry;
-  for (const f of findPlaintext(parsed!.doc, parsed!.meta.selection)) {
-    const where = lineOfPath(text!, f.path);
+function checkEncrypted(text: string, parsed: ParsedSopsFile, add: Report): void {
+  for (const f of findPlaintext(parsed.doc, parsed.meta.selection)) {
+    const where = lineOfPath(text, f.path);
     const name = printable(f.name);
     if (f.kind === 'value') add(where, 'plaintext-value', `${name} is not encrypted; only values under keys ending in _unencrypted may be plaintext`);
     else if (f.kind === 'malformed') add(where, 'plaintext-value', `${name} holds a malformed ENC[…] value`);
@@ -112,15 +119,15 @@ function checkEncrypted(entry: SecretFile, add: Report): void {
 }
 
 /** Top-level names match key_pattern; no name (nested ones flattened) changes how programs start. */
-function checkNames(entry: SecretFile, keyPattern: RegExp, source: string, add: Report): void {
-  for (const p of keyNameProblems(entry.keys, envNames(entry.parsed!.doc), keyPattern, source, printable)) add(lineOfPath(entry.text!, p.path), 'key-name', p.message);
+function checkNames(text: string, doc: Document, keys: string[], keyPattern: RegExp, source: string, add: Report): void {
+  for (const p of keyNameProblems(keys, envNames(doc), keyPattern, source, printable)) add(lineOfPath(text, p.path), 'key-name', p.message);
 }
 
-function checkRequired(entry: SecretFile, rules: Rules, add: Report): void {
+function checkRequired(ref: string, doc: Document, rules: Rules, add: Report): void {
   for (const [glob, keys] of Object.entries(rules.required)) {
-    if (!matchesAny([glob], entry.ref)) continue;
+    if (!matchesAny([glob], ref)) continue;
     for (const key of keys) {
-      if (!hasKey(entry.parsed!.doc, key)) add(1, 'required-key', `required key ${key} is missing (policies/rules.yaml requires it for ${glob})`);
+      if (!hasKey(doc, key)) add(1, 'required-key', `required key ${key} is missing (policies/rules.yaml requires it for ${glob})`);
     }
   }
 }
@@ -140,21 +147,20 @@ function checkRef(ref: string, judge: SecretsJudge, add: Report): void {
 }
 
 /** S2: the file's key groups equal what one of the judging policies demands. */
-function checkLayout(entry: SecretFile, judge: SecretsJudge, add: Report): void {
-  if (judge.policies.length === 0 || !entry.parsed || !entry.text) return;
-  const meta = entry.parsed.meta;
+function checkLayout(ref: string, text: string, meta: SopsMetadata, judge: SecretsJudge, add: Report): void {
+  if (judge.policies.length === 0) return;
   const actual: RecipientLayout = { groups: meta.groups.map((g) => g.map((e) => e.recipient)), threshold: meta.threshold };
   const key = layoutKey(actual);
   const expected: RecipientLayout[] = [];
   for (const policy of judge.policies) {
-    const layout = recipientLayout(policy, entry.ref);
+    const layout = recipientLayout(policy, ref);
     if (layoutKey(layout) === key) return;
     expected.push(layout);
   }
   const naming = [...judge.policies, ...judge.namingPolicies];
-  const sopsLine = lineOfText(entry.text, /^sops:/m);
+  const sopsLine = lineOfText(text, /^sops:/m);
   for (const p of diffLayout(actual, expected[0]!, naming)) {
-    const line = p.recipient && actual.groups.some((g) => g.includes(p.recipient!)) ? lineOfText(entry.text, `recipient: ${p.recipient}`) : sopsLine;
+    const line = p.recipient && actual.groups.some((g) => g.includes(p.recipient!)) ? lineOfText(text, `recipient: ${p.recipient}`) : sopsLine;
     add(line, p.rule, p.message);
   }
 }

@@ -10,7 +10,6 @@ import { envName } from '../../kernel/names.js';
 import { isAdmin, resolveAuthor } from '../../core/change-authorization.js';
 import type { AccessPolicy } from '../../config/access-policy.js';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
-import { leafKeyPaths } from '../../formats/document-keys.js';
 import { serviceProblems, type RefNames } from '../../core/service-imports.js';
 import { lineOfPath } from '../../formats/yaml-lines.js';
 import { KeyfoldError, UsageError } from '../../kernel/errors.js';
@@ -126,7 +125,7 @@ function checkServices(config: KeyfoldConfig, files: SecretFile[], configText: s
   const names: RefNames = new Map();
   for (const f of files) {
     if (!f.parsed) continue;
-    const leaves = leafKeyPaths(f.parsed.doc);
+    const leaves = f.leaves;
     names.set(f.ref, { names: leaves.map(envName), paths: leaves.map((p) => p.join('.')) });
   }
   return [
