@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 mkdirSync('dist', { recursive: true });
 // The package is ESM ("type": "module"); this marks dist/*.js as CommonJS.
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
-// The bulk-decrypt worker is a bundle of its own beside the CLI (ops/secrets/decrypt-bulk.ts);
-// the action's one-file bundle does not define it and decrypts on one thread.
-const common = { ...shared, define: { ...shared.define, KEYFOLD_DECRYPT_WORKER: JSON.stringify('keyfold-decrypt-worker.js') } };
+// The worker bundle (bulk decrypt, validate: kernel/worker-pool.ts) is beside the CLI;
+// the action's one-file bundle does not define it and works on one thread.
+const common = { ...shared, define: { ...shared.define, KEYFOLD_WORKER: JSON.stringify('keyfold-worker.js') } };
 
 // Heavy third-party code is a bundle of its own, loaded only when a command needs it:
 // the github target (octokit, libsodium), the aws-secrets-manager target (the AWS SDK),
@@ -40,7 +40,7 @@ const vendors = {
 // Build beside the targets and rename over them, so a test run executing the previous
 // build never sees a half-written file.
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/keyfold-cli.js.tmp', plugins: [vendors, lazyChildProcess] });
-await build({ ...common, entryPoints: ['src/ops/secrets/decrypt-worker.ts'], outfile: 'dist/keyfold-decrypt-worker.js.tmp', plugins: [vendors] });
+await build({ ...common, entryPoints: ['src/ops/workers/worker.ts'], outfile: 'dist/keyfold-worker.js.tmp', plugins: [vendors] });
 for (const [folder, out] of Object.entries(VENDORS)) {
   await build({ ...common, entryPoints: [`src/${folder}/vendor.ts`], outfile: `dist/${out}.tmp`, plugins: [pgOptional] });
 }
@@ -54,7 +54,7 @@ await build({
 });
 chmodSync('dist/keyfold.js.tmp', 0o755);
 for (const out of Object.values(VENDORS)) renameSync(`dist/${out}.tmp`, `dist/${out}`);
-renameSync('dist/keyfold-decrypt-worker.js.tmp', 'dist/keyfold-decrypt-worker.js');
+renameSync('dist/keyfold-worker.js.tmp', 'dist/keyfold-worker.js');
 renameSync('dist/keyfold-cli.js.tmp', 'dist/keyfold-cli.js');
 renameSync('dist/keyfold.js.tmp', 'dist/keyfold.js');
 // V8's code cache for the CLI bundle (src/cli/bin.ts): after the bundle is in place.

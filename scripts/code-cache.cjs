@@ -2,14 +2,14 @@
 // dist/keyfold-cli.cache as SHA-256(bundle ‖ cache) ‖ cache (src/cli/bin.ts loads it).
 //
 //   node scripts/code-cache.cjs          make a scratch repository, then run
-//   node scripts/code-cache.cjs --warm DIR   (internal) run `get` in DIR and write the cache
+//   node scripts/code-cache.cjs --warm REPO KEY   (internal) run the commands in REPO and write the cache
 //
-// The cache is taken after real `get`, `run`, `export` and `ls` commands ran in the
+// The cache is taken after real `get`, `run`, `export`, `ls` and `validate` ran in the
 // process, so it holds the functions a short read compiles (commander, the workspace,
 // YAML, age, AES-GCM, keyfold.yaml's services), not only the top level.
 const { execFileSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
-const { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
@@ -19,7 +19,7 @@ const dist = resolve(__dirname, '..', 'dist');
 const file = join(dist, 'keyfold-cli.js');
 
 if (process.argv[2] === '--warm') {
-  const dir = process.argv[3];
+  const [dir, keyFile] = process.argv.slice(3);
   const source = readFileSync(file);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, { filename: file });
   const module = { exports: {} };
@@ -28,7 +28,7 @@ if (process.argv[2] === '--warm') {
   const { Writable } = require('node:stream');
   const sink = () => new Writable({ write: (_c, _e, done) => done() });
   const io = { stdout: sink(), stderr: sink(), stdin: process.stdin, env: { ...process.env }, cwd: dir };
-  const key = ['--identity', join(dir, 'key.txt')];
+  const key = ['--identity', keyFile];
   (async () => {
     // The read commands a developer runs all day: their functions are then compiled ahead.
     for (const argv of [
@@ -36,6 +36,7 @@ if (process.argv[2] === '--warm') {
       ['run', '--env', 'dev', '--service', 'app', ...key, '--', process.execPath, '-e', '0'],
       ['export', '--env', 'dev', '--service', 'app', '--format', 'dotenv', ...key],
       ['ls', '--json'],
+      ['validate'],
     ]) {
       const code = await module.exports.run(argv, io, '0.0.0');
       if (code !== 0) throw new Error(`code cache warm-up: keyfold ${argv[0]} exited ${code}`);
@@ -51,13 +52,22 @@ if (process.argv[2] === '--warm') {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'keyfold-code-cache-'));
   try {
+    // The key outside the repository (validate's secret scan would report it inside).
+    const repo = join(dir, 'repo');
+    const keyFile = join(dir, 'key.txt');
+    mkdirSync(repo);
     const env = { PATH: process.env.PATH ?? '', HOME: dir };
-    const kf = (...args) => execFileSync(process.execPath, [join(dist, 'keyfold.js'), ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], input: 'cache-warm-up' });
-    const recipient = kf('keygen', '-o', join(dir, 'key.txt')).toString().trim();
+    const kf = (...args) => execFileSync(process.execPath, [join(dist, 'keyfold.js'), ...args], { cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'], input: 'cache-warm-up' });
+    const recipient = kf('keygen', '-o', keyFile).toString().trim();
     kf('init', '.', '--admin', 'build', '--recipient', recipient);
-    kf('set', 'dev/app/db', 'PASSWORD', '--stdin', '--identity', join(dir, 'key.txt'));
-    writeFileSync(join(dir, 'keyfold.yaml'), readFileSync(join(dir, 'keyfold.yaml'), 'utf8').replace(/^services: \{\}$/m, 'services:\n  app:\n    imports: ["app/**"]'));
-    execFileSync(process.execPath, [__filename, '--warm', dir], { env, stdio: 'inherit' });
+    kf('set', 'dev/app/db', 'PASSWORD', '--stdin', '--identity', keyFile);
+    writeFileSync(join(repo, 'keyfold.yaml'), readFileSync(join(repo, 'keyfold.yaml'), 'utf8').replace(/^services: \{\}$/m, 'services:\n  app:\n    imports: ["app/**"]'));
+    // validate reads git: the scratch repository is committed.
+    const git = (...args) => execFileSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@localhost', ...args], { cwd: repo, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'scratch');
+    execFileSync(process.execPath, [__filename, '--warm', repo, keyFile], { env, stdio: 'inherit' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

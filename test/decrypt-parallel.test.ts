@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDocumentMap } from '../src/formats/registry.js';
 import { Workspace } from '../src/ops/context/workspace.js';
-import { decryptSopsPathsJson, decryptThreads, PARALLEL_MIN_FILES } from '../src/ops/secrets/decrypt-bulk.js';
+import { decryptSopsPathsJson } from '../src/ops/secrets/decrypt-bulk.js';
+import { PARALLEL_MIN_FILES, poolThreads } from '../src/kernel/worker-pool.js';
 import { decryptSopsPaths, encryptSopsFile } from '../src/ops/secrets/file-crypt.js';
 import { spawnSync } from 'node:child_process';
 import { baseEnv, ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -23,7 +24,7 @@ let other: TestIdentity;
 const dir = join(tmp.path, 'work');
 const ws = () => new Workspace({ cwd: dir, env: {}, identity: [me.file] });
 const cli = (args: string[], threads: number | undefined, who = me) =>
-  runCli([...args, '--identity', who.file], { cwd: dir, env: { HOME: tmp.path, ...(threads ? { KEYFOLD_DECRYPT_THREADS: String(threads) } : {}) } });
+  runCli([...args, '--identity', who.file], { cwd: dir, env: { HOME: tmp.path, ...(threads ? { KEYFOLD_THREADS: String(threads) } : {}) } });
 
 /** Plaintexts that exercise the JSON encoder: every format, nesting, number-like and odd keys, unicode, bytes. */
 const PLAINS: Array<[string, string]> = [
@@ -104,7 +105,7 @@ describe('parallel bulk decrypt', () => {
   it('below the threshold no worker starts: a CLI without its worker bundle still decrypts 70 files', async () => {
     const copy = join(tmp.path, 'dist');
     cpSync(join(ROOT, 'dist'), copy, { recursive: true });
-    rmSync(join(copy, 'keyfold-decrypt-worker.js'));
+    rmSync(join(copy, 'keyfold-worker.js'));
     const run = (env: Record<string, string>) => {
       const r = spawnSync(process.execPath, [join(copy, 'keyfold.js'), 'decrypt', 'tree', '--json', '--identity', me.file], { cwd: dir, env: { ...baseEnv(tmp.path), ...env }, encoding: 'utf8' });
       return { code: r.status, stdout: r.stdout };
@@ -112,17 +113,17 @@ describe('parallel bulk decrypt', () => {
     const want = await cli(['decrypt', 'tree', '--json'], 1);
     expect(run({})).toMatchObject({ code: 0, stdout: want.stdout });
     // Forced onto two threads, the missing worker is an internal error (exit 70), nothing on stdout.
-    expect(run({ KEYFOLD_DECRYPT_THREADS: '2' })).toMatchObject({ code: 70, stdout: '' });
+    expect(run({ KEYFOLD_THREADS: '2' })).toMatchObject({ code: 70, stdout: '' });
   });
 
-  it('falls back to one thread below the threshold, uses every core above it, and obeys KEYFOLD_DECRYPT_THREADS', () => {
-    expect(decryptThreads(0, {}, 2)).toBe(1);
-    expect(decryptThreads(PARALLEL_MIN_FILES - 1, {}, 2)).toBe(1);
-    expect(decryptThreads(PARALLEL_MIN_FILES, {}, 2)).toBe(2);
-    expect(decryptThreads(10_000, {}, 8)).toBe(8);
-    expect(decryptThreads(10_000, {}, 1)).toBe(1);
-    expect(decryptThreads(3, { KEYFOLD_DECRYPT_THREADS: '2' }, 2)).toBe(2);
-    expect(decryptThreads(10_000, { KEYFOLD_DECRYPT_THREADS: '1' }, 8)).toBe(1);
-    expect(decryptThreads(10_000, { KEYFOLD_DECRYPT_THREADS: 'lots' }, 4)).toBe(4);
+  it('falls back to one thread below the threshold, uses every core above it, and obeys KEYFOLD_THREADS', () => {
+    expect(poolThreads(0, {}, { cores: 2 })).toBe(1);
+    expect(poolThreads(PARALLEL_MIN_FILES - 1, {}, { cores: 2 })).toBe(1);
+    expect(poolThreads(PARALLEL_MIN_FILES, {}, { cores: 2 })).toBe(2);
+    expect(poolThreads(10_000, {}, { cores: 8 })).toBe(8);
+    expect(poolThreads(10_000, {}, { cores: 1 })).toBe(1);
+    expect(poolThreads(3, { KEYFOLD_THREADS: '2' }, { cores: 2 })).toBe(2);
+    expect(poolThreads(10_000, { KEYFOLD_THREADS: '1' }, { cores: 8 })).toBe(1);
+    expect(poolThreads(10_000, { KEYFOLD_THREADS: 'lots' }, { cores: 4 })).toBe(4);
   });
 });

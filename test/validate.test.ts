@@ -596,4 +596,35 @@ describe('validate: output formats', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a commit/);
   });
+
+  it('reports the same on 1, 2 and 3 threads (KEYFOLD_THREADS), violations and changes alike', async () => {
+    const r = clone();
+    // Enough files for several batches of 32, and a violation of each per-file kind among them.
+    const good = r.read('secrets/dev/api/db.yaml');
+    for (let i = 0; i < 80; i++) r.write(`secrets/dev/bulk/f${String(i).padStart(2, '0')}.yaml`, good);
+    r.write('secrets/dev/bulk/f05.yaml', good.replace(/^sops:/m, `LEAKED_TOKEN: plain-${CANARY}-text\nsops:`));
+    r.write('secrets/dev/bulk/f40.yaml', good.replace(/^sops:/m, 'lower_case: ENC[AES256_GCM,data:AA==,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\nsops:'));
+    r.write('secrets/dev/bulk/f41.yaml', 'A: 1\n');
+    r.write('secrets/dev/bulk/f70.yaml', good.replace(/^(\s+)unencrypted_suffix: _unencrypted$/m, '$1unencrypted_regex: ^pub'));
+    reseal(r, 'prod/api/db', (groups) => groups.map((g) => [...g, r.id('alice').recipient]));
+    const run = (threads: number) => runCli(['validate', '--json', '--base', baseSha, '--author', 'Admin-GH'], { cwd: r.dir, env: { HOME: base.home, KEYFOLD_THREADS: String(threads) } });
+    const one = await run(1);
+    expect(one.code, one.stderr).toBe(3);
+    const report = JSON.parse(one.stdout) as { violations: Array<{ file: string; rule: string }>; changed: unknown[] };
+    for (const [file, rule] of [
+      ['secrets/dev/bulk/f05.yaml', 'plaintext-value'],
+      ['secrets/dev/bulk/f40.yaml', 'key-name'],
+      ['secrets/dev/bulk/f41.yaml', 'sops-format'],
+      ['secrets/dev/bulk/f70.yaml', 'sops-format'],
+      ['secrets/prod/api/db.yaml', 'recipients'],
+    ]) {
+      expect(report.violations, `${file} ${rule}`).toContainEqual(expect.objectContaining({ file, rule }));
+    }
+    expect(report.changed.length).toBeGreaterThan(80);
+    for (const threads of [2, 3]) {
+      const res = await run(threads);
+      expect({ code: res.code, stdout: res.stdout }, `${threads} threads`).toEqual({ code: one.code, stdout: one.stdout });
+      expect(res.stderr).not.toContain(CANARY);
+    }
+  });
 });

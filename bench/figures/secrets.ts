@@ -84,14 +84,14 @@ export async function secretsFigures(): Promise<Figure[]> {
   const d = interleave(RUNS, {
     floorProc: () => run(process.execPath, [floorJs, repo.identity, identityToRecipient(repo.identity), ...rel], opts),
     cli: () => kf(['decrypt', 'secrets/', '--json', '--identity', repo.identityFile], opts),
-    cli1: () => kf(['decrypt', 'secrets/', '--json', '--identity', repo.identityFile], { ...opts, env: { ...opts.env, KEYFOLD_DECRYPT_THREADS: '1' } }),
+    cli1: () => kf(['decrypt', 'secrets/', '--json', '--identity', repo.identityFile], { ...opts, env: { ...opts.env, KEYFOLD_THREADS: '1' } }),
     floorIn: () => floor(files),
     lib: () => decryptSopsPaths(ws(), ['secrets']),
   });
   rmSync(floorJs, { force: true });
   figures.push(
     { id: 'decrypt', label: `decrypt secrets/ --json, ${FILES} files (CLI, all cores)`, value: d['cli']!, unit: 'ms', peer: 'floor reader, one thread (process)', peerValue: d['floorProc']!, ratio: d['cli']! / d['floorProc']!, goal: { max: 0.6, on: 'ratio' } },
-    { id: 'decrypt.one-thread', label: 'decrypt secrets/ --json, KEYFOLD_DECRYPT_THREADS=1', value: d['cli1']!, unit: 'ms', peer: 'floor reader, one thread (process)', peerValue: d['floorProc']!, ratio: d['cli1']! / d['floorProc']! },
+    { id: 'decrypt.one-thread', label: 'decrypt secrets/ --json, KEYFOLD_THREADS=1', value: d['cli1']!, unit: 'ms', peer: 'floor reader, one thread (process)', peerValue: d['floorProc']!, ratio: d['cli1']! / d['floorProc']! },
     { id: 'decrypt.library', label: 'decryptSopsPaths (library, in process, one thread)', value: d['lib']!, unit: 'ms', peer: 'floor reader (in process)', peerValue: d['floorIn']!, ratio: d['lib']! / d['floorIn']! },
   );
   const bare = interleave(RUNS, { bare: () => run(process.execPath, ['-e', '0']) })['bare']!;

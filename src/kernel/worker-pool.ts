@@ -1,5 +1,5 @@
 /**
- * An ordered pool of worker threads for CPU-bound bulk work (bulk decrypt): tasks go out
+ * An ordered pool of worker threads for CPU-bound bulk work (bulk decrypt, validate): tasks go out
  * in batches, results come back in task order, and the first failing task (in task
  * order, not in completion order) ends the run with its typed error. No batch after the
  * first failure is started, so a failure early in the list stops the work.
@@ -9,8 +9,56 @@
  * error (an unexpected one becomes an InternalError naming only its kind), so no value
  * can leave a worker in an error. The worker side is `serveWorkerTasks`.
  */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { ExitCode, InternalError, KeyfoldError, fromSystemError } from './errors.js';
+
+/** The worker bundle's file name beside the CLI bundle (set by scripts/build.mjs). */
+declare const KEYFOLD_WORKER: string | undefined;
+
+/** Below this many files one thread decrypts faster than a pool (measured with `npm run bench`). */
+export const PARALLEL_MIN_FILES = 150;
+
+/**
+ * The worker bundle (dist/keyfold-worker.js), when this code runs from dist/; undefined
+ * where there is none (the action's single-file bundle, the sources run by tsx): the
+ * work then stays on one thread.
+ */
+export function workerScript(): string | undefined {
+  return typeof KEYFOLD_WORKER === 'string' && KEYFOLD_WORKER ? join(__dirname, KEYFOLD_WORKER) : undefined;
+}
+
+/**
+ * How many threads share `files` files: KEYFOLD_THREADS if set, else 1 below `minFiles`
+ * (where a pool costs more than it saves), else one per core.
+ */
+export function poolThreads(files: number, env: Record<string, string | undefined>, { cores = availableParallelism(), minFiles = PARALLEL_MIN_FILES } = {}): number {
+  const forced = Number(env['KEYFOLD_THREADS']);
+  if (Number.isInteger(forced) && forced >= 1) return Math.min(forced, 64);
+  return files < minFiles ? 1 : Math.max(1, cores);
+}
+
+/** The task kinds the worker bundle serves (src/ops/workers/worker.ts). */
+export type WorkerKind = 'decrypt' | 'validate';
+
+/**
+ * `tasks` through `here` on this thread alone, or shared with workers of the worker
+ * bundle when there is one and `threads` > 1 (`data` reaches each worker's handler of
+ * `kind`). Results in task order either way.
+ */
+export function runTasks<T, R>(tasks: readonly T[], options: { kind: WorkerKind; data: unknown; threads: number; batch?: number; here: (task: T) => R }): Promise<R[]> {
+  const script = workerScript();
+  if (options.threads <= 1 || !script) {
+    try {
+      return Promise.resolve(tasks.map(options.here));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  // This thread works too (it is warm already): threads - 1 workers.
+  return runOrdered(tasks, { script, data: { kind: options.kind, data: options.data }, threads: options.threads, batch: options.batch, here: options.here });
+}
 
 /** A typed error as it crosses the thread boundary. */
 export interface WireError {
@@ -154,16 +202,17 @@ export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions<T, R>
 }
 
 /**
- * The worker side: `handle` runs each task of a batch in order; the first failing task
- * ends its batch (the pool starts no later batch).
+ * The worker side: the handler of the worker's kind runs each task of a batch in order;
+ * the first failing task ends its batch (the pool starts no later batch).
  */
-export function serveWorkerTasks<T, R>(handle: (task: T, data: unknown) => R): void {
+export function serveWorkerTasks(handlers: Record<WorkerKind, (task: never, data: unknown) => unknown>): void {
   const port = parentPort;
   if (!port) throw new InternalError('serveWorkerTasks runs only in a worker thread');
-  const data: unknown = workerData;
-  port.on('message', (m: { batch: number; tasks: T[] }) => {
-    const results: R[] = [];
-    let failed: Reply<R>['failed'];
+  const { kind, data } = workerData as { kind: WorkerKind; data: unknown };
+  const handle = handlers[kind] as (task: unknown, data: unknown) => unknown;
+  port.on('message', (m: { batch: number; tasks: unknown[] }) => {
+    const results: unknown[] = [];
+    let failed: Reply<unknown>['failed'];
     for (let i = 0; i < m.tasks.length; i++) {
       try {
         results.push(handle(m.tasks[i]!, data));
@@ -172,6 +221,6 @@ export function serveWorkerTasks<T, R>(handle: (task: T, data: unknown) => R): v
         break;
       }
     }
-    port.postMessage({ batch: m.batch, results, failed } satisfies Reply<R>);
+    port.postMessage({ batch: m.batch, results, failed } satisfies Reply<unknown>);
   });
 }

@@ -21,6 +21,7 @@ import { lineOfPath, lineOfText } from '../../formats/yaml-lines.js';
 import { inventorySecrets } from '../../repo/secrets-inventory.js';
 import { readTextFile } from '../../repo/secrets-tree.js';
 import { parseRef } from '../../kernel/ref.js';
+import { poolThreads, runTasks } from '../../kernel/worker-pool.js';
 import { printableNameCut } from '../../kernel/names.js';
 
 /** One file under `secrets/` as validation saw it. */
@@ -55,46 +56,41 @@ type Report = (line: number, rule: Violation['rule'], message: string) => void;
 /** Dotfiles allowed under secrets/: directory keepers, and the temp files of an interrupted atomic write. */
 const ALLOWED_DOTFILE = /^\.(?:gitkeep|keep|.+\.[0-9a-f]{12}\.tmp)$/;
 
+/**
+ * From this many files validate shares them between threads. The checks are mostly
+ * JavaScript a fresh worker runs cold: 2 threads took 412 ms for 1,000 files against
+ * 360 ms on one, and 1.51 s for 10,000 against 1.85 s (2 cores).
+ */
+export const VALIDATE_PARALLEL_MIN_FILES = 3000;
+
 /** Check every file under `secrets/`; returns the files (for the change checks) and the violations. */
-export function checkSecretFiles(root: string, judge: SecretsJudge): { files: SecretFile[]; violations: Violation[] } {
+export async function checkSecretFiles(root: string, judge: SecretsJudge, env: Record<string, string | undefined> = {}): Promise<{ files: SecretFile[]; violations: Violation[] }> {
   const violations: Violation[] = [];
   const inventory = inventorySecrets(root);
   for (const p of inventory.refused) {
     violations.push({ file: p, line: 1, rule: 'sops-format', message: 'is a symlink or special file; keyfold never follows symlinks under secrets/' });
   }
-  const files: SecretFile[] = [];
-  const keyPattern = new RegExp(judge.rules.key_pattern);
+  const yamlFiles: string[] = [];
   for (const file of inventory.files) {
     const name = file.slice(file.lastIndexOf('/') + 1);
     if (ALLOWED_DOTFILE.test(name)) continue;
-    const add: Report = (line, rule, message) => violations.push({ file, line, rule, message });
     if (!YAML_RE.test(name) || name.startsWith('.')) {
       // keyfold never reads these as refs, so nothing else would look at them.
-      add(1, 'sops-format', 'not a SOPS YAML file; everything under secrets/ must be an encrypted <name>.yaml file');
+      violations.push({ file, line: 1, rule: 'sops-format', message: 'not a SOPS YAML file; everything under secrets/ must be an encrypted <name>.yaml file' });
       continue;
     }
-    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), parsed: false, keys: [], leaves: [] };
-    files.push(entry);
-    checkRef(entry.ref, judge, add);
-    let parsed: ParsedSopsFile;
-    let text: string;
-    try {
-      text = entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
-      parsed = parseSopsFile(text, file, { strict: true, readOnly: true });
-    } catch (e) {
-      if (!isKeyfoldError(e)) throw e;
-      const m = /^[^\n]*?:(\d+): /.exec(e.message);
-      add(m ? Number(m[1]) : 1, 'sops-format', withoutFile(e.message, file));
-      continue;
-    }
-    entry.parsed = true;
-    entry.keys = topLevelKeys(parsed.doc);
-    entry.leaves = leafKeyPaths(parsed.doc);
-    checkEncrypted(text, parsed, add);
-    checkLayout(entry.ref, text, parsed.meta, judge, add);
-    checkNames(text, parsed.doc, entry.keys, keyPattern, judge.rules.key_pattern, add);
-    checkRequired(entry.ref, parsed.doc, judge.rules, add);
+    yamlFiles.push(file);
   }
+  // Each file on its own, on every core for many files (the same checks on each thread).
+  const checked = await runTasks(yamlFiles, {
+    kind: 'validate',
+    data: { root, judge } satisfies ValidateWorkerData,
+    threads: poolThreads(yamlFiles.length, env, { minFiles: VALIDATE_PARALLEL_MIN_FILES }),
+    batch: 32,
+    here: fileChecker(root, judge),
+  });
+  const files = checked.map((c) => c.entry);
+  for (const c of checked) violations.push(...c.violations);
   // db.yaml beside db.yml: two files for one ref, and readers disagree on which counts.
   const byRef = new Map<string, string[]>();
   for (const f of files) byRef.set(f.ref, [...(byRef.get(f.ref) ?? []), f.file]);
@@ -105,6 +101,58 @@ export function checkSecretFiles(root: string, judge: SecretsJudge): { files: Se
   }
   violations.push(...checkParity(files, judge));
   return { files, violations };
+}
+
+/** One file as checked: what the whole-tree checks need, and its own violations (plain data: it may come from a worker). */
+interface CheckedFile {
+  entry: SecretFile;
+  violations: Violation[];
+}
+
+/** What a validate worker gets once. */
+interface ValidateWorkerData {
+  root: string;
+  judge: SecretsJudge;
+}
+
+/** The worker side: one checker per worker. */
+export function validateWorkerHandler(): (file: string, data: unknown) => CheckedFile {
+  let check: ((file: string) => CheckedFile) | undefined;
+  return (file, data) => {
+    const d = data as ValidateWorkerData;
+    check ??= fileChecker(d.root, d.judge);
+    return check(file);
+  };
+}
+
+/** The checks of one `*.yaml` file under `secrets/` (repository-relative path): S1 format and allowlist, S2 layout, names, required keys. */
+function fileChecker(root: string, judge: SecretsJudge): (file: string) => CheckedFile {
+  const keyPattern = new RegExp(judge.rules.key_pattern);
+  return (file) => {
+    const violations: Violation[] = [];
+    const add: Report = (line, rule, message) => violations.push({ file, line, rule, message });
+    const entry: SecretFile = { file, ref: file.replace(/^secrets\//, '').replace(YAML_RE, ''), parsed: false, keys: [], leaves: [] };
+    checkRef(entry.ref, judge, add);
+    let parsed: ParsedSopsFile;
+    let text: string;
+    try {
+      text = entry.text = readTextFile(join(root, file), file, { root, dirsChecked: true });
+      parsed = parseSopsFile(text, file, { strict: true, readOnly: true });
+    } catch (e) {
+      if (!isKeyfoldError(e)) throw e;
+      const m = /^[^\n]*?:(\d+): /.exec(e.message);
+      add(m ? Number(m[1]) : 1, 'sops-format', withoutFile(e.message, file));
+      return { entry, violations };
+    }
+    entry.parsed = true;
+    entry.keys = topLevelKeys(parsed.doc);
+    entry.leaves = leafKeyPaths(parsed.doc);
+    checkEncrypted(text, parsed, add);
+    checkLayout(entry.ref, text, parsed.meta, judge, add);
+    checkNames(text, parsed.doc, entry.keys, keyPattern, judge.rules.key_pattern, add);
+    checkRequired(entry.ref, parsed.doc, judge.rules, add);
+    return { entry, violations };
+  };
 }
 
 /** Every value sops encrypts is encrypted (empty strings and nulls aside), and so is every comment. */

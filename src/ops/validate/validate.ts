@@ -79,7 +79,7 @@ export async function validate(ws: Workspace, options: ValidateOptions = {}): Pr
   const policies = defined([judge.policy, allAdmins ? head.policy : undefined]);
   const namingPolicies = defined([head.policy]);
 
-  const secrets = checkSecretFiles(root, { policies, namingPolicies, environments: judge.config?.environments, rules: judge.rules });
+  const secrets = await checkSecretFiles(root, { policies, namingPolicies, environments: judge.config?.environments, rules: judge.rules }, ws.options.env);
   violations.push(...secrets.violations);
 
   const pair = (s: ControlState) => (s.policy && s.config ? { policy: s.policy, config: s.config } : undefined);
