@@ -10,6 +10,8 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { readHistory } from '../src/ops/audit/log.js';
+import { Workspace } from '../src/ops/context/workspace.js';
 import { makeRepo, type TestIdentity, type TestRepo } from './helpers/repo.js';
 
 interface Author {
@@ -324,6 +326,16 @@ describe('log REF', () => {
     expect(shas(l)).not.toContain(sha['merge']);
     const text = await repo.run(['log', 'dev/a/y', '--key', 'C'], { as: null });
     expect(text.stdout).toContain(`commit ${sha['c9']!.slice(0, 12)} (#13)`);
+  });
+});
+
+describe('log: diffing a window of commits at a time', () => {
+  it('gives the same history whatever the window (1, 2, 3 commits or all at once), merges and renames included', async () => {
+    const ws = new Workspace({ cwd: repo.dir, env: { HOME: repo.home } });
+    const all = await readHistory(ws, { fullHistory: true });
+    expect(all.entries.length).toBeGreaterThan(8);
+    for (const window of [1, 2, 3]) expect(await readHistory(ws, { fullHistory: true, window }), `window ${window}`).toEqual(all);
+    expect(await readHistory(ws, { fullHistory: true, target: 'dev/a/y', key: 'A', window: 2 })).toEqual(await readHistory(ws, { fullHistory: true, target: 'dev/a/y', key: 'A' }));
   });
 });
 

@@ -17,6 +17,9 @@ import { parseRef, repoPathToRef, normalizeRefPrefix } from '../../kernel/ref.js
 
 export const POLICY_PATH = 'policies/access.yaml';
 
+/** Commits diffed at a time by `readHistory`. */
+const LOG_WINDOW = 256;
+
 export interface LogFile {
   ref: string;
   /** For renames: the ref it was renamed from. */
@@ -69,6 +72,8 @@ export interface LogOptions {
    * `--full-history`): for "who could read it then", every committed version counts.
    */
   fullHistory?: boolean;
+  /** Commits diffed at a time (default LOG_WINDOW); the result does not depend on it. */
+  window?: number;
 }
 
 export interface LogResult {
@@ -148,15 +153,30 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
       const others = await Promise.all(ch.otherParentBlobs.map(async (b) => diffSnapshots(await snapshot(b, ch.path), after)));
       return ownMergeChanges(first, others);
     };
-    const entries = await Promise.all(
-      work.map(async ({ commit, changes }) => {
-        const files = (await Promise.all(changes.map(async (ch) => ({ ch, d: await diffOf(ch) }))))
-          // A merge that only combined both sides' changes made none of its own.
-          .filter(({ ch, d }) => !ch.otherParentBlobs || !isEmptyDiff(d))
-          .map(({ ch, d }) => toLogFile(ch, d, names));
-        return toEntry(commit, files, mergedBy.get(commit.sha));
-      }),
-    );
+    const entryOf = async ({ commit, changes }: (typeof work)[number]): Promise<LogEntry> => {
+      const files = (await Promise.all(changes.map(async (ch) => ({ ch, d: await diffOf(ch) }))))
+        // A merge that only combined both sides' changes made none of its own.
+        .filter(({ ch, d }) => !ch.otherParentBlobs || !isEmptyDiff(d))
+        .map(({ ch, d }) => toLogFile(ch, d, names));
+      return toEntry(commit, files, mergedBy.get(commit.sha));
+    };
+    // A window of commits at a time, the next one's blobs already asked for: git keeps
+    // answering while this one is diffed, and a long history never has all its pending
+    // reads and diffs in memory at once.
+    const entries: LogEntry[] = [];
+    const size = Math.max(1, options.window ?? LOG_WINDOW);
+    const windowAt = (i: number) => {
+      const w = work.slice(i, i + size).map(entryOf);
+      // Awaited in turn; a failure there while an earlier window is awaited is not unhandled.
+      for (const p of w) p.catch(() => undefined);
+      return w;
+    };
+    let current = windowAt(0);
+    for (let i = 0; i < work.length; i += size) {
+      const next = windowAt(i + size);
+      entries.push(...(await Promise.all(current)));
+      current = next;
+    }
     if (options.decrypt) await confirmReencryptions(ws, entries, blobs, commits);
     return filterEntries(entries, options, target !== undefined);
   } finally {
