@@ -123,29 +123,42 @@ class Tracker {
 /** The history of refs, newest first. */
 export async function readHistory(ws: Workspace, options: LogOptions = {}): Promise<LogResult> {
   const target = options.target ? parseTarget(ws.root, options.target) : undefined;
-  // `--until` and `--author` are applied after following renames (a rename commit they
-  // exclude must still be followed); `--since` only drops commits older than any shown.
-  const [commits, graph, selected] = await Promise.all([
-    readLog(ws.root, { rev: options.rev, paths: ['secrets', POLICY_PATH], since: options.since, fullHistory: options.fullHistory }),
-    readCommits(ws.root, { rev: options.rev }),
-    options.until || options.author
-      ? readCommits(ws.root, { rev: options.rev, since: options.since, until: options.until, author: options.author }).then((cs) => new Set(cs.map((c) => c.sha)))
-      : undefined,
-  ]);
-  const mergedBy = mergePrs(graph);
-  const names = await recipientNamer(ws);
   // The texts are not kept (only --decrypt reads blobs again); snapshots.ts keeps each parsed once.
   const blobs = new BlobReader(ws.root, { cache: Boolean(options.decrypt) });
   const snapshots = new SnapshotCache(blobs);
   const snapshot = (oid: string | undefined, path: string) => snapshots.get(oid, path);
   const tracker = new Tracker(target?.ref, target?.isFile ?? false);
   try {
-    // Decide relevance in order (renames are followed newest → oldest), then read
-    // and diff all blobs concurrently through the one cat-file process.
-    const work = commits
-      .map((c) => ({ commit: c, changes: c.changes.filter((ch) => tracker.take(ch)) }))
-      .filter(({ commit }) => selected === undefined || selected.has(commit.sha));
-    for (const { changes } of work) for (const ch of changes) for (const b of [ch.newBlob, ch.oldBlob, ...(ch.otherParentBlobs ?? [])]) snapshots.use(b);
+    // Relevance is decided in order (renames are followed newest → oldest) as git writes
+    // the commits, and their blobs are asked for at once: the one cat-file process reads
+    // and they are parsed while git log walks on.
+    const relevant: Array<{ commit: CommitInfo; changes: GitFileChange[] }> = [];
+    const want = (oid: string | undefined, path: string) => {
+      snapshots.use(oid);
+      snapshots.prefetch(oid, path);
+    };
+    const [commits, graph, selected] = await Promise.all([
+      readLog(ws.root, { rev: options.rev, paths: ['secrets', POLICY_PATH], since: options.since, fullHistory: options.fullHistory }, (cs) => {
+        for (const commit of cs) {
+          const changes = commit.changes.filter((ch) => tracker.take(ch));
+          relevant.push({ commit, changes });
+          for (const ch of changes) {
+            want(ch.newBlob, ch.path);
+            want(ch.oldBlob, ch.oldPath ?? ch.path);
+            for (const b of ch.otherParentBlobs ?? []) want(b, ch.path);
+          }
+        }
+      }),
+      readCommits(ws.root, { rev: options.rev }),
+      options.until || options.author
+        ? readCommits(ws.root, { rev: options.rev, since: options.since, until: options.until, author: options.author }).then((cs) => new Set(cs.map((c) => c.sha)))
+        : undefined,
+    ]);
+    const mergedBy = mergePrs(graph);
+    const names = await recipientNamer(ws);
+    // `--until` and `--author` are applied after following renames (a rename commit they
+    // exclude must still be followed); `--since` only drops commits older than any shown.
+    const work = relevant.filter(({ commit }) => selected === undefined || selected.has(commit.sha));
     const diffOf = async (ch: GitFileChange): Promise<KeyDiff> => {
       const after = await snapshot(ch.newBlob, ch.path);
       const first = diffSnapshots(await snapshot(ch.oldBlob, ch.oldPath ?? ch.path), after);
@@ -160,9 +173,8 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
         .map(({ ch, d }) => toLogFile(ch, d, names));
       return toEntry(commit, files, mergedBy.get(commit.sha));
     };
-    // A window of commits at a time, the next one's blobs already asked for: git keeps
-    // answering while this one is diffed, and a long history never has all its pending
-    // reads and diffs in memory at once.
+    // A window of commits at a time (the next one started): a long history never has all
+    // its diffs pending in memory at once.
     const entries: LogEntry[] = [];
     const size = Math.max(1, options.window ?? LOG_WINDOW);
     const windowAt = (i: number) => {

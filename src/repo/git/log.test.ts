@@ -237,3 +237,34 @@ describe('readLog on merges', () => {
     await expect(readLog(notRepo)).rejects.toThrow(/git log failed/);
   });
 });
+
+describe('readLog as git writes it', () => {
+  it('hands over every commit once, in order, across output chunks that split characters and records', async () => {
+    // 400 KiB of output (several reads of the pipe), mostly 4-byte characters: chunks end inside them.
+    const dir = initRepo('stream');
+    const commits = 400;
+    const lines: string[] = [];
+    for (let i = 0; i < commits; i++) {
+      const t = 1_700_000_000 + i * 60;
+      const message = `change ${i} 🔑 ключ ${'ü'.repeat(i % 7)}\n\n${'🔑'.repeat(200 + i)}\n`;
+      lines.push(`commit refs/heads/main\nauthor Ünïcode <u@example.com> ${t} +0000\ncommitter Ünïcode <u@example.com> ${t} +0000\ndata ${Buffer.byteLength(message)}\n${message}`);
+      const content = `K${i % 3}: v${i}\n`;
+      lines.push(`M 100644 inline secrets/dev/f${i % 5}.yaml\ndata ${Buffer.byteLength(content)}\n${content}`);
+    }
+    git(dir, ['fast-import', '--quiet'], {}, lines.join('\n') + '\n');
+    git(dir, ['reset', '-q', '--hard', 'main']);
+    const handed: CommitInfo[] = [];
+    let calls = 0;
+    const all = await readLog(dir, { paths: ['secrets'] }, (cs) => {
+      calls++;
+      handed.push(...cs);
+    });
+    expect(all).toHaveLength(commits);
+    expect(calls).toBeGreaterThan(1);
+    expect(handed).toEqual(all);
+    expect(all[0]!.subject).toBe(`change ${commits - 1} 🔑 ключ ${'ü'.repeat((commits - 1) % 7)}`.trimEnd());
+    // The same as parsing the whole output at once.
+    const whole = git(dir, ['log', '--raw', '--cc', '-M', '--relative', '--no-abbrev', '--no-color', '-z', '--format=%x00%x01%x02%H%x01%P%x01%an%x01%ae%x01%aI%x01%s%x01%b', 'HEAD', '--', 'secrets']);
+    expect(parseLog(whole)).toEqual(all);
+  });
+});

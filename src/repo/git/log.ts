@@ -4,7 +4,8 @@
  * fixed argument shapes; revisions come after `--end-of-options`.
  */
 import { KeyfoldError } from '../../kernel/errors.js';
-import { runGit } from './run.js';
+import { StringDecoder } from 'node:string_decoder';
+import { runGit, startGit } from './run.js';
 
 export interface GitFileChange {
   /** A added, M modified, D deleted, R renamed (C copied is reported as A of `path`). */
@@ -59,11 +60,11 @@ const MARK_TEXT = '\u0000\u0001\u0002';
 
 /**
  * Commits (newest first unless `reverse`) with the files each changed, renames
- * detected. Merge commits are listed with the changes they made against their first
+ * detected; `onCommits` gets them in that order as git writes them. Merge commits are listed with the changes they made against their first
  * parent only when they differ from every parent (a conflict resolution); otherwise
  * their changes are the merged commits'.
  */
-export async function readLog(root: string, options: GitLogOptions = {}): Promise<CommitInfo[]> {
+export async function readLog(root: string, options: GitLogOptions = {}, onCommits?: (commits: CommitInfo[]) => void): Promise<CommitInfo[]> {
   // `--cc`: a merge lists the files whose result differs from every parent (`::` records).
   // `--relative`: paths relative to `root`, which may be a subdirectory of the repository.
   const args = ['log', '--raw', '--cc', '-M', '--relative', '--no-abbrev', '--no-color', '-z', `--format=${MARK}%H${SEP}%P${SEP}%an${SEP}%ae${SEP}%aI${SEP}%s${SEP}%b`];
@@ -73,15 +74,47 @@ export async function readLog(root: string, options: GitLogOptions = {}): Promis
   if (options.reverse) args.push('--reverse');
   if (options.fullHistory) args.push('--full-history');
   args.push('--end-of-options', options.rev ?? 'HEAD', '--', ...(options.paths ?? []));
-  return parseLog(await runLog(root, args, options.rev));
+  // Parsed as git writes it: each complete commit (the next one's mark has arrived) is
+  // handed to `onCommits` while git walks on.
+  const proc = startGit(root, args);
+  proc.stdin.end();
+  const decoder = new StringDecoder('utf8');
+  const commits: CommitInfo[] = [];
+  let pending = '';
+  const take = (text: string): void => {
+    const parsed = parseLog(text);
+    for (const c of parsed) commits.push(c);
+    if (parsed.length > 0) onCommits?.(parsed);
+  };
+  proc.stdout.on('data', (chunk: Buffer) => {
+    pending += decoder.write(chunk);
+    const cut = pending.lastIndexOf(MARK_TEXT);
+    if (cut > 0) {
+      take(pending.slice(0, cut));
+      pending = pending.slice(cut);
+    }
+  });
+  const code = await proc.ended;
+  if (code !== 0) {
+    await logFailed(root, args, options.rev, code, proc.message());
+    return [];
+  }
+  take(pending + decoder.end());
+  return commits;
 }
 
 /** Run a `git log`; on a branch with no commits yet (and no explicit revision), no output. */
 async function runLog(root: string, args: string[], rev: string | undefined): Promise<string> {
   const r = await runGit(root, args);
   if (r.code === 0) return r.stdout.toString('utf8');
-  if (rev === undefined && !(await hasHead(root)) && (await runGit(root, ['rev-parse', '--git-dir'])).code === 0) return '';
-  throw new KeyfoldError(`git ${args[0]} failed (${r.code}): ${r.message}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' });
+  await logFailed(root, args, rev, r.code, r.message);
+  return '';
+}
+
+/** A `git log` that exited `code`: returns on a branch with no commits yet (no explicit revision: no history), else throws. */
+async function logFailed(root: string, args: string[], rev: string | undefined, code: number, message: string): Promise<void> {
+  if (rev === undefined && !(await hasHead(root)) && (await runGit(root, ['rev-parse', '--git-dir'])).code === 0) return;
+  throw new KeyfoldError(`git ${args[0]} failed (${code}): ${message}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' });
 }
 
 /** Whether HEAD names a commit (false on an unborn branch, or outside a repository). */
