@@ -438,7 +438,7 @@ describe('recipients sync --check / --json / --env', () => {
   it('a clean repository: exit 0 with no identity at all', async () => {
     const r = await seeded.run(['recipients', 'sync', '--check'], { as: null });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`all ${REFS.length} file\\(s\\) match the policy`));
+    expect(r.stdout).toMatch(new RegExp(`all ${REFS.length} files match the policy`));
     const j = await seeded.run(['recipients', 'sync', '--check', '--json'], { as: null });
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual({ ok: true, changes: [], skipped: [] });
@@ -451,7 +451,7 @@ describe('recipients sync --check / --json / --env', () => {
     await ok(repo.run(['member', 'add', 'bob', '--recipient', bob.recipient, '--role', 'admin']));
     const text = await repo.run(['recipients', 'sync', '--check'], { as: null });
     expect(text.code).toBe(3);
-    expect(text.stdout).toMatch(new RegExp(`${REFS.length} of ${REFS.length} file\\(s\\) change`));
+    expect(text.stdout).toMatch(new RegExp(`${REFS.length} of ${REFS.length} files change`));
     expect(text.stdout).toContain('+bob');
     expect(text.stderr).toMatch(/do not match the policy/);
 

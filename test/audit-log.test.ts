@@ -219,7 +219,7 @@ describe('log REF --key K', () => {
     expect(heads.map((h) => h.slice(7, 19))).toEqual(names('c7', 'c2', 'c1').map((s) => s!.slice(0, 12)));
     expect(r.stdout).toContain(`(#12)  2024-05-08  ${BOB.name} <${BOB.email}>`);
     expect(r.stdout).toContain('    update A, add D (#12)');
-    expect(r.stderr).toMatch(/2 re-encryption commit\(s\) not shown/);
+    expect(r.stderr).toMatch(/2 re-encryption commits not shown/);
   });
 });
 

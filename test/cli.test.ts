@@ -405,7 +405,7 @@ describe('encrypt and decrypt on any path', () => {
     writeFileSync(join(dir, 'inplace.yaml'), PLAIN, { mode: 0o640 });
     const r = await run(['encrypt', 'inplace.yaml', '-r', a.recipient, '--in-place'], null);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('encrypted inplace.yaml (yaml) for 1 recipient(s)\n');
+    expect(r.stdout).toBe('encrypted inplace.yaml (yaml) for 1 recipient\n');
     const text = readFileSync(join(dir, 'inplace.yaml'), 'utf8');
     expect(text).toMatch(/^sops:/m);
     expect(text).not.toContain('s3cr3t');

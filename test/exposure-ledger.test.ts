@@ -237,7 +237,7 @@ describe('rotation status', () => {
     expect(r.code, r.stderr).toBe(0);
     expectNoValues(r);
     const total = Object.keys(pendingAll()).length;
-    expect(r.stdout.startsWith(`${pendingCount - 1} of ${total} exposed value(s) still to rotate:`)).toBe(true);
+    expect(r.stdout.startsWith(`${pendingCount - 1} of ${total} exposed values still to rotate:`)).toBe(true);
     expect(r.stdout).toContain(`done     dev/api/db DB_PASS  (bob, removed `);
     expect(r.stdout).toContain(`; rotated in ${sha['rot1']!.slice(0, 12)})`);
     expect(r.stdout).toMatch(/deleted {2}dev\/tmp\/old OLD_TOKEN/);

@@ -564,7 +564,7 @@ describe('10. whoami and doctor', () => {
     });
     expect(text).toContain(`identity ${repo.admin.file} (flag): ${repo.admin.recipient}`);
     expect(text).toMatch(/member admin \(human\), roles: admin/);
-    expect(text).toContain(`reads 4 ref(s): ${ALL.join(', ')}`);
+    expect(text).toContain(`reads 4 refs: ${ALL.join(', ')}`);
   });
 
   it('whoami for a developer found through KEYFOLD_AGE_KEY_FILE: dev and staging read; dev and providers written', async () => {
@@ -575,7 +575,7 @@ describe('10. whoami and doctor', () => {
     ]);
     expect(json.unknown).toEqual([]);
     expect(text).toMatch(/member alice \(human\), roles: developer/);
-    expect(text).toContain('reads 2 ref(s): dev/api/db, staging/providers/stripe');
+    expect(text).toContain('reads 2 refs: dev/api/db, staging/providers/stripe');
   });
 
   it('whoami for an identity that is not a member (SOPS_AGE_KEY): unknown, with how to be added; together with a member', async () => {

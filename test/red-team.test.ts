@@ -440,7 +440,7 @@ describe('13. one damaged file does not stop the commands that list every file',
     const html = join(repo.home, 'report.html');
     const report = await repo.run(['report', '--html', html]);
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/1 refs, .*3 file\(s\) not read/);
+    expect(report.stdout).toMatch(/1 ref, .*3 files not read/);
     for (const f of damaged) expect(report.stderr).toContain(`keyfold: warning: not in the report: ${f}: `);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('Files not read');
@@ -477,7 +477,7 @@ describe('14. recipients sync: files it cannot open exit 4, as documented', () =
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout).toMatch(/^ {2}failed prod\/api\/db: secrets\/prod\/api\/db\.yaml: no identity can decrypt this file/m);
     expect(r.stdout).toMatch(/^ {2}failed secrets\/dev\/api\/broken\.yaml: not valid YAML/m);
-    expect(r.stderr).toMatch(/keyfold: 2 file\(s\) could not be synced; the others were/);
+    expect(r.stderr).toMatch(/keyfold: 2 files could not be synced; the others were/);
     noCanary(r);
     // What alice could open was synced for bob and carol.
     expect((await repo.run(['get', 'dev/api/db', 'DATABASE_URL'], { as: bob })).stdout).toBe(`${CANARY}-db\n`);
@@ -498,7 +498,7 @@ describe('14. recipients sync: files it cannot open exit 4, as documented', () =
     const r = await repo.run(['recipients', 'sync']);
     expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.stdout).toMatch(/^ {2}failed dev\/api\/db: secrets\/dev\/api\/db\.yaml: .*MAC/m);
-    expect(r.stderr).toMatch(/1 file\(s\) could not be synced, 1 of them damaged; the others were/);
+    expect(r.stderr).toMatch(/1 file could not be synced, 1 of them damaged; the others were/);
     expect((await repo.run(['get', 'dev/api/ok', 'TOKEN'], { as: bob })).stdout).toBe(`${CANARY}-ok\n`);
     noCanary(r);
   });

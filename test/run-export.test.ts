@@ -182,7 +182,7 @@ describe('2. run: redaction, exit statuses, signals', () => {
     for (const l of lines.slice(0, 5)) expect(l).toContain(`[keyfold:${KEY}]`);
     expect(lines[0]).toBe(`[keyfold:${KEY}]`);
     expect(lines[5]).toMatch(/^\[keyfold:(URL|DATABASE_URL)\]$/);
-    expect(r.stderr).toBe(`keyfold: 7 variable(s) from 4 ref(s) of dev\nto stderr: [keyfold:${KEY}]\n`);
+    expect(r.stderr).toBe(`keyfold: 7 variables from 4 refs of dev\nto stderr: [keyfold:${KEY}]\n`);
     for (const form of [value(), ...base64Cores(value())]) {
       expect(r.stdout + r.stderr, form).not.toContain(form);
     }
@@ -192,7 +192,7 @@ describe('2. run: redaction, exit statuses, signals', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\n')[0]).toBe(value());
     for (const core of base64Cores(value())) expect(plain.stdout).toContain(core);
-    expect(plain.stderr).toMatch(/^keyfold: 7 variable\(s\) from 4 ref\(s\) of dev \(output not redacted\)\n/);
+    expect(plain.stderr).toMatch(/^keyfold: 7 variables from 4 refs of dev \(output not redacted\)\n/);
   });
 
   it('a value split across two writes, its URL-encoded form, and a unicode value are redacted too', async () => {
@@ -229,7 +229,7 @@ describe('2. run: redaction, exit statuses, signals', () => {
     expect(big.code).toBe(255);
     for (const r of [seven, killed, zero, big]) {
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe('keyfold: 7 variable(s) from 4 ref(s) of dev\n');
+      expect(r.stderr).toBe('keyfold: 7 variables from 4 refs of dev\n');
     }
   });
 
@@ -262,7 +262,7 @@ describe('2. run: redaction, exit statuses, signals', () => {
     ]);
     for (const o of outcomes) {
       expect(o.out).not.toContain('not killed');
-      expect(o.stderr).toBe('keyfold: 7 variable(s) from 4 ref(s) of dev\n');
+      expect(o.stderr).toBe('keyfold: 7 variables from 4 refs of dev\n');
     }
   });
 
@@ -539,7 +539,7 @@ describe('5. export formats', () => {
       const r = await repo.run(['export', '--env', 'dev', '--service', 'api', '--format', format, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/wrote 7 variable\(s\) to .*api\.env \(mode 0600\)/);
+      expect(r.stderr).toMatch(/wrote 7 variables to .*api\.env \(mode 0600\)/);
       expectNoCanary(r, CANARIES);
       expect(statSync(out).mode & 0o777).toBe(0o600);
     }
@@ -599,7 +599,7 @@ describe('6. --ref, and usage errors', () => {
     const r = await run(['run', '--env', 'dev', '--ref', 'worker/queue', '--ref', 'web/session', '--', 'sh', '-c', 'echo "$QUEUE_USER|$SESSION_SECRET|${OPENAI_API_KEY-unset}"']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('[keyfold:QUEUE_USER]|[keyfold:SESSION_SECRET]|unset\n');
-    expect(r.stderr).toBe('keyfold: 3 variable(s) from 2 ref(s) of dev\n');
+    expect(r.stderr).toBe('keyfold: 3 variables from 2 refs of dev\n');
   });
 
   it('usage errors exit 2 with one line: unknown --env, neither or both of --service/--ref, a ref of another env, run without a command', async () => {
@@ -628,7 +628,7 @@ describe('6. --ref, and usage errors', () => {
     const unknown = await repo.run(['export', '--env', 'dev', '--service', 'billing']);
     expect(expectOneLineError(unknown, 6)).toContain('billing');
     // (run first says how many variables it injects, then the error.)
-    const afterInfo = (r: CliResult) => ({ ...r, stderr: r.stderr.replace(/^keyfold: 7 variable\(s\) from 4 ref\(s\) of dev\n/, '') });
+    const afterInfo = (r: CliResult) => ({ ...r, stderr: r.stderr.replace(/^keyfold: 7 variables from 4 refs of dev\n/, '') });
     const missing = afterInfo(await run(['run', '--env', 'dev', '--service', 'api', '--', 'no-such-command-keyfold-test', 'arg']));
     expect(expectOneLineError(missing, 127)).toContain('no-such-command-keyfold-test');
     expect(missing.stdout).toBe('');

@@ -283,7 +283,7 @@ describe('sync to GitHub under faults', () => {
     const down = await sync(repo, gh);
     expect(down.code).toBe(7);
     expect(down.stderr + down.stdout).toMatch(/could not connect/);
-    expect(down.stdout).toMatch(/synced 0 of 3 target\(s\)/);
+    expect(down.stdout).toMatch(/synced 0 of 3 targets/);
     await gh.up();
     const again = await sync(repo, gh);
     expect(again.code, again.stderr).toBe(0);

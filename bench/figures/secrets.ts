@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { identityToRecipient } from '../../src/crypto/age/index.js';
 import { Workspace } from '../../src/ops/context/workspace.js';
 import { decryptSopsPaths } from '../../src/ops/secrets/file-crypt.js';
@@ -21,10 +21,14 @@ const BIG = env('BENCH_BIG_FILES', 10_000);
 const VALUES = env('BENCH_VALUES', 20);
 const RUNS = env('BENCH_RUNS', 5);
 
-/** The floor reader as a program of its own (node + yaml + node:crypto), for a process-to-process comparison. */
-async function floorProgram(): Promise<string> {
+/**
+ * The floor reader as a program of its own (node + yaml + node:crypto), for a
+ * process-to-process comparison. Built synchronously: an async esbuild build (its
+ * service over pipes) once left this process waiting for ever under tsx's loader.
+ */
+function floorProgram(): string {
   const out = join(tmpdir(), `keyfold-bench-floor-${process.pid}.cjs`);
-  await build({
+  buildSync({
     stdin: {
       contents: "import { floorReader } from './floor.ts'; const [, , id, rcp, ...files] = process.argv; floorReader(id, rcp)(files);",
       resolveDir: join(ROOT, 'bench'),
@@ -77,7 +81,7 @@ export async function secretsFigures(): Promise<Figure[]> {
   log(`  generated ${FILES} files × ${VALUES} values in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const files = listRefFiles(repo.root).map((e) => e.path);
   const floor = floorReader(repo.identity, identityToRecipient(repo.identity));
-  const floorJs = await floorProgram();
+  const floorJs = floorProgram();
   const opts = { cwd: repo.root, env: { PATH: process.env['PATH'] ?? '', HOME: repo.root } };
   const ws = () => new Workspace({ cwd: repo.root, env: {}, identity: [repo.identityFile] });
   const rel = files.map((f) => f.slice(repo.root.length + 1));

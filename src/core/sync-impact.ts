@@ -4,6 +4,7 @@
  * is decrypted to know it. Computed by ops/sync/impact.ts with the sync engine's own
  * target resolution; rendered here for the PR comment and `propose`'s PR body.
  */
+import { count } from '../kernel/names.js';
 
 export interface ImpactService {
   service: string;
@@ -50,14 +51,13 @@ export function renderSyncImpact(impact: SyncImpact, code: (s: string) => string
   }
   const services = new Set(impact.services.map((s) => s.service));
   if (impact.targets.length === 0) {
-    out.push(services.size === 0 ? 'No service imports the changed secrets: a merge syncs nothing.' : `Imported by ${services.size} service(s) with no targets in that environment: a merge syncs nothing.`, '');
+    out.push(services.size === 0 ? 'No service imports the changed secrets: a merge syncs nothing.' : `Imported by ${count(services.size, 'service')} with no targets in that environment: a merge syncs nothing.`, '');
     return out;
   }
   const types = targetCounts(impact.targets)
     .map((c) => `${c.count} ${code(c.type)}`)
     .join(', ');
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  out.push(`A merge makes \`keyfold sync\` update ${plural(impact.targets.length, 'target')} (${types}) of ${plural(services.size, 'service')} — names only, nothing was decrypted to tell:`, '');
+  out.push(`A merge makes \`keyfold sync\` update ${count(impact.targets.length, 'target')} (${types}) of ${count(services.size, 'service')} — names only, nothing was decrypted to tell:`, '');
   out.push('| target | type | environment | services |', '|---|---|---|---|');
   for (const t of impact.targets.slice(0, MAX_ROWS)) out.push(`| ${code(t.target)} | ${code(t.type)} | ${code(t.env)} | ${t.services.map(code).join(', ')} |`);
   if (impact.targets.length > MAX_ROWS) out.push('', `…and ${impact.targets.length - MAX_ROWS} more targets.`);

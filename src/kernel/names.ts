@@ -23,6 +23,11 @@ export const COMMIT_RE = /^[0-9a-f]{40}$/;
 /** An environment-variable name as env-style targets, dotenv and `run` accept it. */
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** `n` and a noun for human-readable output, singular for one: `1 ref`, `3 refs` (nouns with a regular plural). */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** The environment-variable name of a key path: nested keys joined with `_` (`db`,`url` → `db_url`). */
 export function envName(path: readonly string[]): string {
   return path.join('_');

@@ -1,5 +1,5 @@
 import { UsageError } from '../../kernel/errors.js';
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { accessAt, accessHistory, memberAccess, refAccess } from '../../ops/policy/access.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -32,7 +32,7 @@ export default async function accessCommand(ctx: CommandContext, [ref]: string[]
     ctx.out.result(at, () =>
       [
         `at ${at.commit.slice(0, 12)}:`,
-        ...at.refs.map((r) => `${p(r.ref)}\n  read:  ${names(r.readers) || '(nobody)'}${r.unknownRecipients.length ? ` + ${r.unknownRecipients.length} recipient(s) not in the policy then` : ''}\n  write: ${names(r.writers) || '(nobody)'}`),
+        ...at.refs.map((r) => `${p(r.ref)}\n  read:  ${names(r.readers) || '(nobody)'}${r.unknownRecipients.length ? ` + ${count(r.unknownRecipients.length, 'recipient')} not in the policy then` : ''}\n  write: ${names(r.writers) || '(nobody)'}`),
       ].join('\n'),
     );
     warnSkipped(ctx.out, at.skipped);

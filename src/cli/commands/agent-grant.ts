@@ -1,4 +1,4 @@
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { grantSession } from '../../ops/agent/grant.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -20,7 +20,7 @@ export default async function agentGrantCommand(ctx: CommandContext, _args: stri
     ctx.out.raw(JSON.stringify({ id: r.id, name: r.name, expires: r.expires, scope: r.scope, keys: r.keys, bundle: r.bundle, session: r.variable.reveal() }, null, 2) + '\n');
     return;
   }
-  ctx.out.note(`agent session ${r.id} (${r.name}) until ${r.expires}: ${Object.keys(r.keys).length} ref(s); bundle ${r.bundle}`);
+  ctx.out.note(`agent session ${r.id} (${r.name}) until ${r.expires}: ${count(Object.keys(r.keys).length, 'ref')}; bundle ${r.bundle}`);
   ctx.out.note('if the agent leaks its credential before then, rotate:');
   for (const l of keyList(r.keys)) ctx.out.note(l);
   ctx.out.raw(r.variable.reveal() + '\n');

@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeDocumentMap } from '../../formats/registry.js';
@@ -21,7 +22,7 @@ export default async function decryptCommand(ctx: CommandContext, paths: string[
   const formats = { inputType: format(opts.inputType, '--input-type'), outputType: format(opts.outputType, '--output-type') };
   if (opts.inPlace) {
     const files = decryptSopsPaths(ws, paths, { ...formats, inPlace: true });
-    ctx.out.result({ files: files.map((f) => f.file) }, () => `decrypted ${files.length} file(s) in place (mode 0600)`);
+    ctx.out.result({ files: files.map((f) => f.file) }, () => `decrypted ${count(files.length, 'file')} in place (mode 0600)`);
     return;
   }
   // One file without --json prints that file's plaintext in its format (as sops does).

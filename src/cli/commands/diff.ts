@@ -1,4 +1,4 @@
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { diffRefs, type RefDiff } from '../../ops/secrets/diff.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -18,7 +18,7 @@ const describe = (d: RefDiff, a: string, b: string) => {
     ...d.different.map((k) => `  ~ ${p(k)} (values differ)`),
     ...d.unknown.map((k) => `  ? ${p(k)} (cannot compare: a side you cannot read)`),
   ];
-  return lines.length ? `${name}:\n${lines.join('\n')}` : `${name}: same (${d.equal.length} key(s))`;
+  return lines.length ? `${name}:\n${lines.join('\n')}` : `${name}: same (${count(d.equal.length, 'key')})`;
 };
 
 /** With --exit-code: 1 when the two sides differ (as `git diff --exit-code`). */

@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { parseSopsFormat } from '../../formats/stores/registry.js';
 import { encryptSopsFile } from '../../ops/secrets/file-crypt.js';
 import { Workspace } from '../../ops/context/workspace.js';
@@ -17,6 +18,6 @@ export default async function encryptCommand(ctx: CommandContext, [file]: string
     inputType: opts.inputType === undefined ? undefined : parseSopsFormat(opts.inputType, '--input-type'),
     outputType: opts.outputType === undefined ? undefined : parseSopsFormat(opts.outputType, '--output-type'),
   });
-  if (opts.inPlace) ctx.out.result({ file: r.file, format: r.format, recipients: r.recipients }, () => `encrypted ${r.file} (${r.format}) for ${r.recipients.length} recipient(s)`);
+  if (opts.inPlace) ctx.out.result({ file: r.file, format: r.format, recipients: r.recipients }, () => `encrypted ${r.file} (${r.format}) for ${count(r.recipients.length, 'recipient')}`);
   else ctx.out.raw(r.text);
 }

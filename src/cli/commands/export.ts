@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { exportBundle } from '../../ops/run/export.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -26,5 +27,5 @@ export default async function exportCommand(ctx: CommandContext, _args: string[]
     namespace: opts.namespace,
   });
   if (r.text) ctx.out.raw(r.text.reveal());
-  else ctx.out.info(`wrote ${r.names.length} variable(s) to ${r.file} (mode 0600)`);
+  else ctx.out.info(`wrote ${count(r.names.length, 'variable')} to ${r.file} (mode 0600)`);
 }

@@ -1,4 +1,4 @@
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { readHistory, type LogEntry, type LogFile } from '../../ops/audit/log.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -24,7 +24,7 @@ export default async function logCommand(ctx: CommandContext, [target]: string[]
   });
   ctx.out.result(r, () => r.entries.map(entryText).join('\n\n'));
   if (r.hiddenReencryptions > 0) {
-    ctx.out.info(`(${r.hiddenReencryptions} re-encryption commit(s) not shown: the key's ciphertext changed with a fresh data key; --decrypt checks whether its value changed)`);
+    ctx.out.info(`(${count(r.hiddenReencryptions, 're-encryption commit')} not shown: the key's ciphertext changed with a fresh data key; --decrypt checks whether its value changed)`);
   }
   if (r.entries.length === 0) ctx.out.info('no matching history');
 }

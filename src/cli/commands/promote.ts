@@ -1,4 +1,4 @@
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { applyPromote, planPromote, type PromoteEntry } from '../../ops/secrets/promote.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -28,5 +28,5 @@ export default async function promoteCommand(ctx: CommandContext, [from, to]: st
   }
   ctx.out.info(plan.entries.map(describe).join('\n'));
   const written = await applyPromote(ws, plan);
-  ctx.out.result({ ...plan, applied: true, written: written.map((e) => e.to) }, () => `promoted ${written.length} ref(s) from ${plan.from} to ${plan.to}`);
+  ctx.out.result({ ...plan, applied: true, written: written.map((e) => e.to) }, () => `promoted ${count(written.length, 'ref')} from ${plan.from} to ${plan.to}`);
 }

@@ -1,4 +1,4 @@
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { configuredRotations, rotationStatus, type ConfiguredRotation } from '../../ops/audit/exposure.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -10,7 +10,7 @@ interface Options {
 const day = (t?: string) => (t ? t.slice(0, 10) : 'never');
 
 function describeRotation(r: ConfiguredRotation): string {
-  const waiting = r.pending.length ? `; ${r.pending.length} old credential(s) wait for revoke (${r.pending.some((x) => x.synced) ? 'synced everywhere, in the grace' : 'not yet synced everywhere'})` : '';
+  const waiting = r.pending.length ? `; ${count(r.pending.length, 'old credential')} ${r.pending.length === 1 ? 'waits' : 'wait'} for revoke (${r.pending.some((x) => x.synced) ? 'synced everywhere, in the grace' : 'not yet synced everywhere'})` : '';
   return `  ${(r.due ? 'due' : 'ok').padEnd(7)}  ${p(r.rotation)}  ${p(r.ref)} ${p(r.key)}  (${p(r.rotator)}, every ${p(r.every)}; last rotated ${day(r.lastRotated)}; next due ${r.nextDue ? day(r.nextDue) : 'now'}${waiting})`;
 }
 
@@ -23,12 +23,12 @@ export default async function rotationStatusCommand(ctx: CommandContext, _args: 
     const out: string[] = [];
     if (items.length === 0) out.push('no removals recorded (policies/rotations.yaml)');
     else {
-      out.push(`${pending.length} of ${items.length} exposed value(s) still to rotate:`);
+      out.push(`${pending.length} of ${count(items.length, 'exposed value')} still to rotate:`);
       out.push(...items.map((i) => `  ${i.status.padEnd(7)}  ${p(i.ref)} ${p(i.key)}  (${p(i.member)}, removed ${p(i.removed.slice(0, 10))}${i.sha ? `; rotated in ${i.sha.slice(0, 12)}` : ''})`));
     }
     if (rotations.length > 0) {
       const due = rotations.filter((r) => r.due).length;
-      out.push(`${rotations.length} credential rotation(s) in keyfold.yaml, ${due} due:`, ...rotations.map(describeRotation));
+      out.push(`${count(rotations.length, 'credential rotation')} in keyfold.yaml, ${due} due:`, ...rotations.map(describeRotation));
     }
     return out.join('\n');
   });

@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { AccessError, UsageError } from '../../kernel/errors.js';
 import { resolveRequest } from '../../ops/run/resolve.js';
 import { runChild } from '../../ops/run/run.js';
@@ -17,7 +18,7 @@ export default async function runCommand(ctx: CommandContext, command: string[],
   const ws = new Workspace(ctx.global);
   if (!opts.redact && ws.session) throw new AccessError(`--no-redact is refused under agent session ${ws.session.bundle.id}`, { hint: "an agent's transcript must not hold secrets" });
   const bundle = await resolveRequest(ws, { env: opts.env, service: opts.service, refs: opts.ref, command: 'run' });
-  ctx.out.info(`keyfold: ${bundle.values.size} variable(s) from ${bundle.refs.length} ref(s) of ${opts.env}${opts.redact ? '' : ' (output not redacted)'}`);
+  ctx.out.info(`keyfold: ${count(bundle.values.size, 'variable')} from ${count(bundle.refs.length, 'ref')} of ${opts.env}${opts.redact ? '' : ' (output not redacted)'}`);
   return runChild({
     command,
     values: bundle.values,

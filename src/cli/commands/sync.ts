@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { applySync } from '../../ops/sync/apply.js';
 import { syncGroups } from '../../ops/sync/groups.js';
 import { planSync, planView, type TargetPlanView } from '../../ops/sync/plan.js';
@@ -37,12 +38,12 @@ export default async function syncCommand(ctx: CommandContext, _args: string[], 
   const tty = ctx.out.progress() !== undefined;
   const outcome = await applySync(ws, plan, (e) => {
     if (e.phase === 'failed') ctx.out.info(`  ✗ ${e.target}: ${e.outcome!.error}${e.outcome!.hint ? ` — ${e.outcome!.hint}` : ''}`);
-    else if (e.phase === 'done' && tty) ctx.out.info(`  ✓ ${e.target}: ${e.outcome!.writes} write(s)`);
+    else if (e.phase === 'done' && tty) ctx.out.info(`  ✓ ${e.target}: ${count(e.outcome!.writes, 'write')}`);
   });
   const writes = outcome.targets.reduce((n, t) => n + t.writes, 0);
   ctx.out.result({ ...view, outcome }, () =>
     [
-      `synced ${outcome.targets.length - outcome.failed} of ${outcome.targets.length} target(s): ${writes} write(s), ${outcome.requests} API request(s)`,
+      `synced ${outcome.targets.length - outcome.failed} of ${count(outcome.targets.length, 'target')}: ${count(writes, 'write')}, ${count(outcome.requests, 'API request')}`,
       ...outcome.targets.filter((t) => !t.ok).map((t) => `failed: ${t.target}: ${t.error}${t.hint ? ` — ${t.hint}` : ''}`),
     ].join('\n'),
   );

@@ -1,14 +1,14 @@
 /** Printing recipient/rotation plans and their results. */
-import { printableName as p } from '../../kernel/names.js';
+import { count, printableName as p } from '../../kernel/names.js';
 import { AccessError, ExitCode, IntegrityError, KeyfoldError, NotOpenedError } from '../../kernel/errors.js';
 import type { ApplyResult, RecipientPlanEntry, RecipientPlan } from '../../ops/policy/recipients-sync.js';
 
 export function planLines(plan: RecipientPlan): string[] {
   const skipped = plan.skipped.map((s) => `  cannot plan ${p(s.file)}: ${p(s.message)}`);
-  if (plan.changes.length === 0) return [`all ${plan.entries.length} file(s) match the policy`, ...skipped];
+  if (plan.changes.length === 0) return [`${plan.entries.length === 1 ? 'the 1 file matches' : `all ${plan.entries.length} files match`} the policy`, ...skipped];
   const width = Math.max(...plan.changes.map((e) => p(e.ref).length));
   return [
-    `${plan.changes.length} of ${plan.entries.length} file(s) change:`,
+    `${plan.changes.length} of ${count(plan.entries.length, 'file')} ${plan.changes.length === 1 ? 'changes' : 'change'}:`,
     ...plan.changes.map((e) => `  ${e.action.padEnd(5)}  ${p(e.ref).padEnd(width)}  ${describe(e)}`),
     ...skipped,
   ];
@@ -21,7 +21,7 @@ function describe(e: RecipientPlanEntry): string {
 
 export function resultLines(result: ApplyResult): string[] {
   return [
-    `applied ${result.applied.length} change(s)`,
+    `applied ${count(result.applied.length, 'change')}`,
     ...result.generated.map((f) => `  regenerated ${f} from the policy`),
     ...result.failed.map((f) => `  failed ${p(f.entry.ref)}: ${p(f.error.message)}`),
     ...result.skipped.map((s) => `  failed ${p(s.file)}: ${p(s.message)}`),
@@ -40,14 +40,14 @@ export function failureError(result: ApplyResult, verb: string): KeyfoldError | 
   if (n === 0) return undefined;
   const damaged = [...result.failed.map((f) => f.error.exitCode), ...result.skipped.map((s) => s.exitCode)].filter((c) => c === ExitCode.integrity).length;
   if (damaged > 0) {
-    return new IntegrityError(`${n} file(s) could not be ${verb}, ${damaged} of them damaged; the others were`, {
+    return new IntegrityError(`${count(n, 'file')} could not be ${verb}, ${damaged} of them damaged; the others were`, {
       hint: 'restore the damaged files from git history (`keyfold validate` names each problem)',
     });
   }
   if (result.skipped.length === 0 && result.failed.every((f) => f.error instanceof AccessError)) {
-    return new AccessError(`${n} file(s) could not be ${verb} with your identities`, { hint: "a reader of those files (or their environment's CI) must run it" });
+    return new AccessError(`${count(n, 'file')} could not be ${verb} with your identities`, { hint: "a reader of those files (or their environment's CI) must run it" });
   }
-  return new NotOpenedError(`${n} file(s) could not be ${verb}; the others were`, {
+  return new NotOpenedError(`${count(n, 'file')} could not be ${verb}; the others were`, {
     hint: 'each is named above: a file you cannot open needs one of its readers; one that does not parse must be fixed (`keyfold validate` names the problem)',
   });
 }

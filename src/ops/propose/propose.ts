@@ -13,6 +13,7 @@
  * failure leaves no branch behind; a pull request GitHub refuses after the push is
  * reported with the pushed branch and how to open it by hand.
  */
+import { count } from '../../kernel/names.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,7 +142,7 @@ export async function propose(ws: Workspace, change: ProposedChange, options: Pr
   if (!(await remoteUrl(root, REMOTE))) throw new UsageError(`this repository has no remote "${REMOTE}" to push the branch to`, { hint: `add it: git remote add ${REMOTE} <url>` });
   const dirty = await dirtyPaths(root, pathspecs(change));
   if (dirty.length > 0) {
-    throw new UsageError(`${dirty[0]}${dirty.length > 1 ? ` and ${dirty.length - 1} more file(s)` : ''} ha${dirty.length > 1 ? 've' : 's'} uncommitted changes in your working tree`, {
+    throw new UsageError(`${dirty[0]}${dirty.length > 1 ? ` and ${count(dirty.length - 1, 'more file')}` : ''} ha${dirty.length > 1 ? 've' : 's'} uncommitted changes in your working tree`, {
       hint: 'propose starts from the default branch and would leave them out: commit or stash them first (`git stash`), or discard them',
     });
   }

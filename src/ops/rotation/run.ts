@@ -7,6 +7,7 @@
  * state shows at every target that uses it once the grace has passed since a run first
  * saw that. Crash-safe: credentials a killed run created (found by name) are revoked.
  */
+import { count } from '../../kernel/names.js';
 import { encodeRotationState, ROTATION_STATE_FILE, type RotationEntry, type RotationState } from '../../config/rotation-state.js';
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { parseDuration } from '../../kernel/duration.js';
@@ -155,7 +156,7 @@ export async function runRotations(base: Workspace, options: RotationRunOptions 
       }
       if (dirty) {
         saveState();
-        const what = revokedNow > 0 ? `revoked ${revokedNow} old credential(s)` : adopted ? `recorded the credential in ${r.ref} ${r.key}` : 'old credential(s) synced everywhere, revoke after the grace';
+        const what = revokedNow > 0 ? `revoked ${count(revokedNow, 'old credential')}` : adopted ? `recorded the credential in ${r.ref} ${r.key}` : 'old credentials synced everywhere, revoke after the grace';
         if (!options.noCommit) await commitPaths(ws.root, [ROTATION_STATE_FILE], `keyfold rotation: ${name} ${what}`);
       }
       if (due || !options.due) {
