@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { identityToRecipient } from '../../src/crypto/age/index.js';
 import { Workspace } from '../../src/ops/context/workspace.js';
 import { decryptSopsPaths } from '../../src/ops/secrets/file-crypt.js';
@@ -23,25 +22,21 @@ const RUNS = env('BENCH_RUNS', 5);
 
 /**
  * The floor reader as a program of its own (node + yaml + node:crypto), for a
- * process-to-process comparison. Built synchronously: an async esbuild build (its
- * service over pipes) once left this process waiting for ever under tsx's loader.
+ * process-to-process comparison. Built by the esbuild binary: esbuild's JavaScript API
+ * (async, or sync through its worker thread) has left this process waiting for ever
+ * under tsx's loader, which runs esbuild too.
  */
 function floorProgram(): string {
   const out = join(tmpdir(), `keyfold-bench-floor-${process.pid}.cjs`);
-  buildSync({
-    stdin: {
-      contents: "import { floorReader } from './floor.ts'; const [, , id, rcp, ...files] = process.argv; floorReader(id, rcp)(files);",
-      resolveDir: join(ROOT, 'bench'),
-      loader: 'ts',
+  execFileSync(
+    join(ROOT, 'node_modules', '.bin', 'esbuild'),
+    ['--bundle', '--platform=node', '--format=cjs', '--target=node20', '--minify', '--log-level=warning', '--loader=ts', `--sourcefile=floor-main.ts`, `--outfile=${out}`],
+    {
+      cwd: join(ROOT, 'bench'),
+      input: "import { floorReader } from './floor.ts'; const [, , id, rcp, ...files] = process.argv; floorReader(id, rcp)(files);",
+      stdio: ['pipe', 'ignore', 'inherit'],
     },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    outfile: out,
-    logLevel: 'warning',
-  });
+  );
   return out;
 }
 
@@ -98,7 +93,7 @@ export async function secretsFigures(): Promise<Figure[]> {
     { id: 'decrypt.one-thread', label: 'decrypt secrets/ --json, KEYFOLD_THREADS=1', value: d['cli1']!, unit: 'ms', peer: 'floor reader, one thread (process)', peerValue: d['floorProc']!, ratio: d['cli1']! / d['floorProc']! },
     { id: 'decrypt.library', label: 'decryptSopsPaths (library, in process, one thread)', value: d['lib']!, unit: 'ms', peer: 'floor reader (in process)', peerValue: d['floorIn']!, ratio: d['lib']! / d['floorIn']! },
   );
-  const bare = interleave(RUNS, { bare: () => run(process.execPath, ['-e', '0']) })['bare']!;
+  const bare = interleave(RUNS, { bare: () => run(process.execPath, ['-e', '0'], opts) })['bare']!;
   const small = bulk(repo, FILES, RUNS);
   figures.push(
     { id: 'validate', label: `validate, ${FILES} files, no keys`, value: small.ms['validate']!, unit: 'ms', peer: 'node -e 0', peerValue: bare, ratio: small.ms['validate']! / bare, goal: { max: 250, on: 'value' } },
