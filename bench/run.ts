@@ -9,7 +9,10 @@
  *                                          (and on stdout: `npm run -s bench -- --json`)
  *   npm run bench -- --only decrypt,start  some groups (secrets, start, log, run, age, sync)
  *   npm run bench -- --save-baseline       also write bench/baseline.json
- *   node --import tsx bench/run.ts --from FILE   the table of a saved JSON run (no measuring)
+ *   node bench/.run.mjs --from FILE        the table of a saved JSON run (no measuring)
+ *
+ * `npm run bench` runs this file bundled (scripts/build-bench.mjs → bench/.run.mjs) by
+ * plain node, each group in a process of its own.
  *
  * Environment: BENCH_RUNS (5; runs per figure, medians reported), BENCH_FILES (1000),
  * BENCH_BIG_FILES (10000; 0 skips the scaling figures), BENCH_VALUES (20),

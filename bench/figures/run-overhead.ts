@@ -9,13 +9,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from '../../src/crypto/age/index.js';
-import type { Figure } from '../lib.js';
+import { ROOT, type Figure } from '../lib.js';
 
 const RUNS = Math.max(Number(process.env['BENCH_RUNS'] ?? 5) * 3, 15);
 const KEYS = 70;
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'keyfold.js');
 const DOTENVX = join(ROOT, 'node_modules', '.bin', 'dotenvx');
 
