@@ -296,6 +296,18 @@ describe('propose: refusals leave no branch behind', () => {
     noNewBranch();
   });
 
+  it('without a remote "origin": the repository, not the command, is wrong (exit 1), nothing changed', async () => {
+    const url = git(dev, 'remote', 'get-url', 'origin').trim();
+    git(dev, 'remote', 'remove', 'origin');
+    try {
+      const r = await run(['propose', 'set', 'prod/providers/mistral', 'MISTRAL_API_KEY', '--stdin'], { input: `mistral-${CANARY}` });
+      expect(expectOneLineError(r, 1)).toMatch(/this repository has no remote "origin" to push the branch to/);
+    } finally {
+      git(dev, 'remote', 'add', 'origin', url);
+    }
+    noNewBranch();
+  });
+
   it('with a token GitHub refuses: refused before anything is pushed', async () => {
     const r = await run(['propose', 'set', 'prod/providers/mistral', 'MISTRAL_API_KEY', '--stdin'], { input: `mistral-${CANARY}`, env: { GITHUB_TOKEN: 'ghp_wrong' } });
     const line = expectOneLineError(r, 1);
@@ -316,7 +328,7 @@ describe('propose: refusals leave no branch behind', () => {
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text + '\n');
     const dirty = await run(['propose', 'set', 'dev/providers/anthropic', 'ANTHROPIC_API_KEY', '--stdin'], { input: 'x-new-value-1' });
-    expect(expectOneLineError(dirty, 2)).toMatch(/secrets\/dev\/providers\/anthropic\.yaml has uncommitted changes/);
+    expect(expectOneLineError(dirty, 1)).toMatch(/secrets\/dev\/providers\/anthropic\.yaml has uncommitted changes/);
     writeFileSync(file, text);
     noNewBranch();
   });

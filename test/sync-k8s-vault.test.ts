@@ -531,3 +531,41 @@ describe('sync failures name the cause and never a value', () => {
     await bad({ type: 'vault-kv', address: vault.url, mount: 'secret', path: '../app' }, /targets\.t\.path: the secret's path/);
   });
 });
+
+describe('sync refuses a repository state it cannot record', () => {
+  it('no commit yet, a dirty secrets tree, HEAD off the default branch: exit 1 (the repository, not the command line), nothing written', async () => {
+    const repo = await makeRepo();
+    try {
+      const out = join(repo.dir, 'out', 'app.env');
+      expect((await repo.run(['set', REF, 'A', '--stdin'], { input: canary('refuse') })).code).toBe(0);
+      const config = join(repo.dir, 'keyfold.yaml');
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8')
+          .replace(/^targets: \{\}$/m, 'targets:\n  app-env: { type: dotenv, path: out/app.env }')
+          .replace(/^services: \{\}$/m, 'services:\n  app:\n    imports: ["app/**"]\n    targets: { dev: [app-env] }'),
+      );
+      const refused = async (pattern: RegExp) => {
+        for (const args of [['sync'], ['sync', '--plan']]) {
+          const r = await repo.run(args);
+          expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+          expect(r.stderr).toMatch(pattern);
+          expectNoValue(args.join(' '), r);
+        }
+        expect(existsSync(out)).toBe(false);
+      };
+      await refused(/sync needs a commit to record: this repository has none yet/);
+      commit(repo, 'setup');
+      const file = join(repo.dir, 'secrets', `${REF}.yaml`);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text + '\n');
+      await refused(/sync needs a clean tree: secrets\/.* has uncommitted changes/);
+      writeFileSync(file, text);
+      repo.git('commit', '-q', '--allow-empty', '-m', 'later');
+      repo.git('checkout', '-q', '--detach', 'HEAD~1');
+      await refused(/sync runs on the default branch's tip/);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});

@@ -138,11 +138,11 @@ export async function propose(ws: Workspace, change: ProposedChange, options: Pr
   const env = ws.options.env;
   const token = env['GITHUB_TOKEN'] || env['GH_TOKEN'];
   if (!token) throw new KeyfoldError('no GitHub token: GITHUB_TOKEN (or GH_TOKEN) is not set, so no pull request can be opened; nothing was changed or pushed', { hint: PULLS_TOKEN_HINT });
-  if (!(await isWorkTree(root))) throw new UsageError(`${root} is not a git work tree`, { hint: 'propose works in a clone of the secrets repository' });
-  if (!(await remoteUrl(root, REMOTE))) throw new UsageError(`this repository has no remote "${REMOTE}" to push the branch to`, { hint: `add it: git remote add ${REMOTE} <url>` });
+  if (!(await isWorkTree(root))) throw new KeyfoldError(`${root} is not a git work tree`, { hint: 'propose works in a clone of the secrets repository' });
+  if (!(await remoteUrl(root, REMOTE))) throw new KeyfoldError(`this repository has no remote "${REMOTE}" to push the branch to`, { hint: `add it: git remote add ${REMOTE} <url>` });
   const dirty = await dirtyPaths(root, pathspecs(change));
   if (dirty.length > 0) {
-    throw new UsageError(`${dirty[0]}${dirty.length > 1 ? ` and ${count(dirty.length - 1, 'more file')}` : ''} ha${dirty.length > 1 ? 've' : 's'} uncommitted changes in your working tree`, {
+    throw new KeyfoldError(`${dirty[0]}${dirty.length > 1 ? ` and ${count(dirty.length - 1, 'more file')}` : ''} ha${dirty.length > 1 ? 've' : 's'} uncommitted changes in your working tree`, {
       hint: 'propose starts from the default branch and would leave them out: commit or stash them first (`git stash`), or discard them',
     });
   }

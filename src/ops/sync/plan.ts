@@ -8,7 +8,7 @@
  * with everything (values read back where the provider allows; else the state's keyed
  * fingerprints; else rewritten).
  */
-import { ConfigError, UsageError } from '../../kernel/errors.js';
+import { ConfigError, KeyfoldError } from '../../kernel/errors.js';
 import type { Secret } from '../../kernel/secret.js';
 import { defaultBranch, isAncestor, resolveCommit } from '../../repo/git/refs.js';
 import { changesSince } from '../../repo/git/tree.js';
@@ -61,20 +61,23 @@ export interface SyncPlan {
   http: HttpClient;
 }
 
-/** Refuse to sync anything but the default branch's tip with a clean tree (unless --allow-branch). */
+/**
+ * Refuse to sync anything but the default branch's tip with a clean tree (unless
+ * --allow-branch): the repository's state, not the command line, is wrong (exit 1).
+ */
 async function checkHead(ws: Workspace, allowBranch: boolean): Promise<string> {
   const head = await resolveCommit(ws.root, 'HEAD');
-  if (!head) throw new UsageError('sync needs a commit to record: this repository has none yet', { hint: 'commit first' });
+  if (!head) throw new KeyfoldError('sync needs a commit to record: this repository has none yet', { hint: 'commit first' });
   if (allowBranch) return head;
   const branch = await defaultBranch(ws.root);
   const tip = branch && (await resolveCommit(ws.root, branch.ref));
   if (tip !== head) {
-    throw new UsageError(`sync runs on the default branch's tip: HEAD is ${head.slice(0, 12)}, ${branch ? `${branch.name} is ${tip?.slice(0, 12)}` : 'and no default branch was found'}`, {
+    throw new KeyfoldError(`sync runs on the default branch's tip: HEAD is ${head.slice(0, 12)}, ${branch ? `${branch.name} is ${tip?.slice(0, 12)}` : 'and no default branch was found'}`, {
       hint: 'check out the default branch and pull (CI: the pushed commit of main); --allow-branch for local testing',
     });
   }
   const dirty = (await changesSince(ws.root, head)).filter((c) => c.path.startsWith('secrets/') || c.path === 'keyfold.yaml' || c.path.startsWith('policies/'));
-  if (dirty.length > 0) throw new UsageError(`sync needs a clean tree: ${dirty[0]!.path} has uncommitted changes`, { hint: 'commit or stash them; sync records the commit it synced' });
+  if (dirty.length > 0) throw new KeyfoldError(`sync needs a clean tree: ${dirty[0]!.path} has uncommitted changes`, { hint: 'commit or stash them; sync records the commit it synced' });
   return head;
 }
 
