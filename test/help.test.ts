@@ -1,6 +1,7 @@
 /** Asking for help is not a usage error; help for a command that does not exist is. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli as cli, tempDir } from './helpers/cli.js';
+import { COMMANDS } from '../src/cli/commands/table.js';
 
 const tmp = tempDir('keyfold-help-');
 afterAll(() => tmp.cleanup());
@@ -26,4 +27,19 @@ describe('keyfold help', () => {
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/^Usage: keyfold /);
   });
+
+  it('every help fits 80 columns: the whole CLI, each group and each command (descriptions wrap; examples are shell lines, kept whole)', async () => {
+    const names = new Set<string>();
+    for (const c of COMMANDS) {
+      names.add(c.name);
+      if (c.name.includes(' ')) names.add(c.name.split(' ')[0]!);
+    }
+    const wide: string[] = [];
+    for (const args of [[], ...[...names].map((n) => n.split(' '))]) {
+      const r = await runCli([...args, '--help']);
+      expect(r.code, `${args.join(' ')} --help`).toBe(0);
+      for (const line of r.stdout.split('\n')) if (line.length > 80 && !line.startsWith('  $ ')) wide.push(`${args.join(' ') || '(keyfold)'}: ${line}`);
+    }
+    expect(wide).toEqual([]);
+  }, 60_000);
 });

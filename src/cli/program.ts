@@ -17,16 +17,26 @@ type Globals = Values<typeof GLOBAL_OPTIONS> & Partial<Values<typeof JSON_OPTION
 
 const FOOTER = `
 Exit codes: 0 ok, 1 failure, 2 usage, 3 violations, 4 no identity can decrypt,
-            5 integrity (MAC/tamper/malformed), 6 not found, 7 sync partly failed, 70 bug.
-Identities: --identity FILE, else KEYFOLD_AGE_KEY(_FILE), SOPS_AGE_KEY(_FILE) and
-            $XDG_CONFIG_HOME/sops/age/keys.txt.`;
+            5 integrity (MAC/tamper/malformed), 6 not found,
+            7 sync partly failed, 70 bug.
+Identities: --identity FILE, else KEYFOLD_AGE_KEY(_FILE), SOPS_AGE_KEY(_FILE)
+            and $XDG_CONFIG_HOME/sops/age/keys.txt.`;
+
+/**
+ * A group's subcommands listed by name and arguments, without commander's "[options]":
+ * `git merge <base> <ours> <theirs> <path>` would otherwise leave too narrow a column
+ * for the descriptions to wrap at 80.
+ */
+const GROUP_HELP = {
+  subcommandTerm: (c: Command) => [c.name(), ...c.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))].join(' '),
+};
 
 /** Adds the command of `spec` (under its group for `member add`) to `program`. */
 function addCommand(program: Command, groups: Map<string, Command>, spec: CommandSpec, run: (args: string[], opts: Globals) => Promise<void>): void {
   const [first, sub] = spec.name.split(' ') as [string, string | undefined];
   let parent = program;
   if (sub) {
-    parent = groups.get(first) ?? program.command(first).description(GROUPS[first] ?? '');
+    parent = groups.get(first) ?? program.command(first).description(GROUPS[first] ?? '').configureHelp(GROUP_HELP);
     groups.set(first, parent);
   }
   const cmd = parent.command(`${sub ?? first}${spec.args ? ' ' + spec.args : ''}`).description(spec.summary);
