@@ -128,12 +128,14 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
   const snapshots = new SnapshotCache(blobs);
   const snapshot = (oid: string | undefined, path: string) => snapshots.get(oid, path);
   const tracker = new Tracker(target?.ref, target?.isFile ?? false);
+  let closed = false;
   try {
     // Relevance is decided in order (renames are followed newest → oldest) as git writes
     // the commits, and their blobs are asked for at once: the one cat-file process reads
     // and they are parsed while git log walks on.
     const relevant: Array<{ commit: CommitInfo; changes: GitFileChange[] }> = [];
     const want = (oid: string | undefined, path: string) => {
+      if (closed) return; // git log still writing after a failure elsewhere: no new reads
       snapshots.use(oid);
       snapshots.prefetch(oid, path);
     };
@@ -192,6 +194,7 @@ export async function readHistory(ws: Workspace, options: LogOptions = {}): Prom
     if (options.decrypt) await confirmReencryptions(ws, entries, blobs, commits);
     return filterEntries(entries, options, target !== undefined);
   } finally {
+    closed = true;
     blobs.close();
   }
 }
