@@ -70,7 +70,7 @@ function manifest(file) {
 
 function standin(infoFile) {
   const s = json(infoFile);
-  console.log(`  GitHub stand-in: ${s.requests} requests, ${s.pulls} pull request(s), ${s.violations.length} outside GitHub's OpenAPI schemas`);
+  console.log(`  GitHub stand-in: ${s.requests} requests, ${s.pulls} pull request${s.pulls === 1 ? '' : 's'}, ${s.violations.length} outside GitHub's OpenAPI schemas`);
   for (const v of s.violations) console.log(`    ${v}`);
   if (s.violations.length > 0) process.exitCode = 1;
 }
