@@ -84,6 +84,8 @@ export function readFileBytes(path: string, display: string, options: ReadTextOp
 }
 
 function noFollow(path: string, options: ReadTextOptions): boolean {
+  // A file a walk of `<root>/secrets` found: inside the repository, its directories checked.
+  if (options.dirsChecked && options.root !== undefined) return true;
   const underSecrets = options.root !== undefined && isUnderSecrets(options.root, path);
   if (underSecrets && !options.dirsChecked) assertNoSymlinks(options.root!, dirname(path));
   // Inside the repository the file itself is never a symlink (O_NOFOLLOW checks it in the open).
