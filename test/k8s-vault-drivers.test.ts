@@ -37,7 +37,7 @@ describe('k8s names and sizes', () => {
   it('data keys: letters, digits, - _ . only; not . or .. or ..x; at most 253', () => {
     for (const ok of ['API_TOKEN', 'a.b', 'x-y', '_', '.env', 'a'.repeat(253)]) expect(keyProblem(ok), ok).toBeUndefined();
     for (const bad of ['A B', 'a/b', 'é', '', '.', '..', '..x', 'a'.repeat(254)]) expect(keyProblem(bad), bad).toBeTruthy();
-    expect(k8sTarget.nameProblem!('API_TOKEN')).toBeUndefined();
+    expect(k8sTarget.nameProblem!('API_TOKEN', {} as never)).toBeUndefined();
   });
 
   let fake: K8sFake;

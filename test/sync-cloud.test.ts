@@ -433,6 +433,16 @@ describe('gcp-secret-manager', () => {
     const v = await repo.run(['validate'], { as: null });
     expect(v.code).toBe(3);
     expect(v.stdout).toMatch(/config: service api in prod: target gcp \(gcp-secret-manager\) cannot hold XYYY+/);
+    // 253 characters fit an id, but not after the target's prefix (api_): refused before any write.
+    const prefixed = `Z${'Y'.repeat(252)}`;
+    writeFileSync(file, text.replace('"imports":["api/**","providers/**"]', `"imports":["api/**","providers/**"],"env":{"${prefixed}":"x"}`));
+    commit(repo, 'a name too long with the prefix');
+    const p = await repo.run(['sync'], { env: { ...HTTP_ENV, ...env } });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toMatch(/target gcp \(gcp-secret-manager\) cannot hold ZYYY+: with the prefix its secret id would be 257 characters; Secret Manager allows 255/);
+    const pv = await repo.run(['validate'], { as: null });
+    expect(pv.code).toBe(3);
+    expect(pv.stdout).toMatch(/cannot hold ZYYY+: with the prefix its secret id would be 257 characters/);
     writeFileSync(file, text);
     commit(repo, 'back');
   });

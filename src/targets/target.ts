@@ -57,7 +57,10 @@ export interface TargetType<S extends z.ZodMiniType = z.ZodMiniType> {
   readonly type: string;
   /** The target's keyfold.yaml entry (with `type`). */
   readonly schema: S;
-  /** Why a variable name cannot be stored at this target, or undefined (checked at plan time and by validate). */
-  nameProblem?(name: string): string | undefined;
+  /**
+   * Why a variable name cannot be stored at this target (its entry `config`: a prefix
+   * counts), or undefined. Checked at plan time and by validate.
+   */
+  nameProblem?(name: string, config: z.infer<S>): string | undefined;
   create(name: string, config: z.infer<S>, ctx: TargetContext): TargetDriver;
 }

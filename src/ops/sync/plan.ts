@@ -110,7 +110,7 @@ interface PlanContext {
 async function planTarget(ws: Workspace, target: SyncTarget, c: PlanContext): Promise<TargetPlan> {
   const desired = (await desiredState(target, c.current, true))!;
   for (const name of desired.keys()) {
-    const problem = target.type.nameProblem?.(name);
+    const problem = target.type.nameProblem?.(name, target.config);
     if (problem) throw new ConfigError(`target ${target.name} (${target.type.type}) cannot hold ${name}: ${problem}`, { hint: 'rename the key, or sync it to another target' });
   }
   const driver = target.type.create(target.name, target.config, { root: ws.root, env: ws.options.env, http: c.http });

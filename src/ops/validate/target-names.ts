@@ -24,8 +24,11 @@ export function targetNameProblems(config: KeyfoldConfig, refs: RefNames): Targe
         const raw = Object.hasOwn(config.targets, target) ? config.targets[target] : undefined;
         const type = raw && targetType(raw.type);
         if (!type?.nameProblem) return;
+        // An entry its type refuses is reported as such elsewhere; names are judged against a valid one.
+        const entry = type.schema.safeParse(raw);
+        if (!entry.success) return;
         for (const name of [...names].sort()) {
-          const problem = type.nameProblem(name);
+          const problem = type.nameProblem(name, entry.data);
           if (problem) out.push({ path: ['services', service, 'targets', env, i], message: `service ${service} in ${env}: target ${target} (${type.type}) cannot hold ${printableName(name)}: ${problem}` });
         }
       });

@@ -48,8 +48,11 @@ interface SecretInfo {
 export const gcpSecretManagerTarget: TargetType<typeof Schema> = {
   type: 'gcp-secret-manager',
   schema: Schema,
-  nameProblem: (name) =>
-    !ID_RE.test(name) ? 'Secret Manager ids allow only letters, digits, - and _ (at most 255 characters)' : undefined,
+  nameProblem: (name, config) => {
+    const id = (config.prefix ?? '') + name;
+    if (!ID_RE.test(name)) return 'Secret Manager ids allow only letters, digits, - and _ (at most 255 characters)';
+    return id.length > MAX_ID ? `with the prefix its secret id would be ${id.length} characters; Secret Manager allows ${MAX_ID}` : undefined;
+  },
   create(_name, config, ctx) {
     const api = baseUrl(config.api_url ?? DEFAULT_API);
     const prefix = config.prefix ?? '';
@@ -142,9 +145,6 @@ export const gcpSecretManagerTarget: TargetType<typeof Schema> = {
       async apply(changes) {
         if (changes.upsert.length === 0 && changes.delete.length === 0) return { writes: 0 };
         for (const name of changes.upsert) {
-          if (idOf(name).length > MAX_ID) {
-            throw new TargetError(`${label}: secret id ${prefix}${name.slice(0, 20)}… would be ${idOf(name).length} characters; Secret Manager allows ${MAX_ID}`, { hint: 'shorten the prefix or the name' });
-          }
           if (Buffer.byteLength(changes.desired.get(name)?.reveal() ?? '', 'utf8') > MAX_PAYLOAD) {
             throw new TargetError(`${label}: ${name} is larger than 64 KiB, Secret Manager's limit for a version`, { hint: 'store large data elsewhere and sync a reference to it' });
           }
