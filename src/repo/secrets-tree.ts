@@ -257,15 +257,22 @@ export function scanRefFiles(root: string, prefix?: string): RefScan<RefEntry> {
   return { refs: w.entries, skipped: w.problems.map(toSkipped) };
 }
 
-/** `scanRefFiles` with each file's text read; a file that cannot be read is skipped. */
-export function scanRefTexts(root: string, prefix?: string): RefScan<RefText> {
+/**
+ * `scanRefFiles` with each file's text read and handed to `map` at once, one file at a
+ * time: what `map` does not keep (the text, a parsed document) is not held for the
+ * others. A file that cannot be read, or that `map` refuses with a KeyfoldError, is
+ * skipped.
+ */
+export function scanRefTexts(root: string, prefix?: string): RefScan<RefText>;
+export function scanRefTexts<T>(root: string, prefix: string | undefined, map: (entry: RefText) => T): RefScan<T>;
+export function scanRefTexts<T>(root: string, prefix?: string, map: (entry: RefText) => T = (e) => e as T): RefScan<T> {
   const w = walkRefFiles(root, prefix);
   const skipped = w.problems.map(toSkipped);
-  const refs: RefText[] = [];
+  const refs: T[] = [];
   for (const e of w.entries) {
     const display = relative(root, e.path);
     try {
-      refs.push({ ...e, display, text: readTextFile(e.path, display, { root, dirsChecked: true }) });
+      refs.push(map({ ...e, display, text: readTextFile(e.path, display, { root, dirsChecked: true }) }));
     } catch (err) {
       if (!(err instanceof KeyfoldError)) throw err;
       skipped.push(skippedFile(display, err, e.ref));

@@ -112,7 +112,7 @@ export interface RotationItem {
  */
 export async function rotationStatus(ws: Workspace, options: { decrypt?: boolean } = {}): Promise<RotationItem[]> {
   const removals = loadRemovals(ws.root);
-  const live = new Map(scanRefTexts(ws.root).refs.map((e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const));
+  const live = new Map(scanRefTexts(ws.root, undefined, (e) => [e.ref, snapshotOf(e.text, e.display)?.keys] as const).refs);
   const items: RotationItem[] = [];
   for (const r of removals) {
     // Commits after the removal: those on top of HEAD-at-removal when it is still an

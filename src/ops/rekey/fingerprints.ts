@@ -28,15 +28,7 @@ export function envelopeFingerprint(text: string, file: string): string {
  * (recipients sync reports it as skipped).
  */
 export function currentFingerprints(root: string, env: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of scanRefTexts(root, env).refs) {
-    try {
-      out.set(entry.ref, envelopeFingerprint(entry.text, entry.display));
-    } catch {
-      /* damaged: skipped */
-    }
-  }
-  return out;
+  return new Map(scanRefTexts(root, env, (e) => [e.ref, envelopeFingerprint(e.text, e.display)] as const).refs);
 }
 
 /** The fingerprints of the files of `env` at a commit; files that do not parse are left out (untrusted). */
