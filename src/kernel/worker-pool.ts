@@ -39,23 +39,15 @@ export function poolThreads(files: number, env: Record<string, string | undefine
   return files < minFiles ? 1 : Math.max(1, cores);
 }
 
-/** The task kinds the worker bundle serves (src/ops/workers/worker.ts). */
-export type WorkerKind = 'decrypt' | 'validate';
-
 /**
  * `tasks` through `here` on this thread alone, or shared with workers of the worker
- * bundle when there is one and `threads` > 1 (`data` reaches each worker's handler of
- * `kind`). Results in task order either way.
+ * bundle when there is one and `threads` > 1: each worker runs its handler of `kind`
+ * (the handlers the bundle's entry gives `serveWorkerTasks`) with `data`. Results in
+ * task order either way.
  */
-export function runTasks<T, R>(tasks: readonly T[], options: { kind: WorkerKind; data: unknown; threads: number; batch?: number; here: (task: T) => R }): Promise<R[]> {
+export async function runTasks<T, R>(tasks: readonly T[], options: { kind: string; data: unknown; threads: number; batch?: number; here: (task: T) => R }): Promise<R[]> {
   const script = workerScript();
-  if (options.threads <= 1 || !script) {
-    try {
-      return Promise.resolve(tasks.map(options.here));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
+  if (options.threads <= 1 || !script) return tasks.map((t) => options.here(t));
   // This thread works too (it is warm already): threads - 1 workers.
   return runOrdered(tasks, { script, data: { kind: options.kind, data: options.data }, threads: options.threads, batch: options.batch, here: options.here });
 }
@@ -205,10 +197,11 @@ export function runOrdered<T, R>(tasks: readonly T[], options: PoolOptions<T, R>
  * The worker side: the handler of the worker's kind runs each task of a batch in order;
  * the first failing task ends its batch (the pool starts no later batch).
  */
-export function serveWorkerTasks(handlers: Record<WorkerKind, (task: never, data: unknown) => unknown>): void {
+export function serveWorkerTasks(handlers: Record<string, (task: never, data: unknown) => unknown>): void {
   const port = parentPort;
   if (!port) throw new InternalError('serveWorkerTasks runs only in a worker thread');
-  const { kind, data } = workerData as { kind: WorkerKind; data: unknown };
+  const { kind, data } = workerData as { kind: string; data: unknown };
+  if (!Object.hasOwn(handlers, kind)) throw new InternalError(`no worker handler for tasks of kind ${kind}`);
   const handle = handlers[kind] as (task: unknown, data: unknown) => unknown;
   port.on('message', (m: { batch: number; tasks: unknown[] }) => {
     const results: unknown[] = [];
