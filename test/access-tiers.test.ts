@@ -1,6 +1,6 @@
 /**
  * Access tiers end to end (docs/access-policy.md: tiers, break-glass as Shamir, policy and
- * write-only, §6 / S6 re-key after merge, S2 structure): the built CLI in real temp git
+ * write-only, S6 re-key after merge, S2 structure): the built CLI in real temp git
  * repositories, with a hand-written policy like docs/access-policy.md's.
  */
 import { execFileSync } from 'node:child_process';

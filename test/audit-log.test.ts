@@ -1,5 +1,5 @@
 /**
- * Audit from git history (docs/audit.md, §3 stable ciphertext, §5 `log` / `blame`):
+ * Audit from git history (docs/audit.md: stable ciphertext, `log` / `blame`):
  * the built CLI on a real temp git repository whose commits, by several authors, set,
  * change and unset keys, rotate a data key, rename a file, delete another ref, go
  * through a pull-request merge, and once rotate a data key and change a value in the

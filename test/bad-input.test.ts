@@ -1,6 +1,6 @@
 /**
  * Bad input (docs/threat-model.md): one line on stderr starting with `keyfold: `, a documented
- * exit code (§5), no stack trace, nothing of the input echoed where it could be secret,
+ * exit code (README, Exit codes), no stack trace, nothing of the input echoed where it could be secret,
  * and nothing on disk changed.
  */
 import { createHash } from 'node:crypto';

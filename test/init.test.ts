@@ -1,7 +1,7 @@
 /**
  * `keyfold init` writes the whole repository layout (README, Repository layout) — config, default policy with the
  * access tiers, rules, generated .sops.yaml and CODEOWNERS, .gitattributes and the two
- * workflows (§6, S3, S4, S11) — through the built CLI in temp directories.
+ * workflows (README, CI; S3, S4, S11) — through the built CLI in temp directories.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Key-level history without decrypting (docs/audit.md, §3 stable ciphertext):
+ * Key-level history without decrypting (docs/audit.md, stable ciphertext):
  * `snapshotOf` + `diffSnapshots` on real encrypted files, written the way keyfold's
  * writers write them (same data key + cipher cache for edits; envelopes kept when a
  * reader is added; a fresh data key when a reader is removed or on `rotate`).
