@@ -8,7 +8,7 @@
  * break can start inside one), with backticks and `|` replaced and everything outside
  * printable ASCII escaped.
  */
-import { printableName } from '../kernel/names.js';
+import { count, printableName } from '../kernel/names.js';
 import type { Violation } from './violation.js';
 import { renderSyncImpact, type SyncImpact } from './sync-impact.js';
 
@@ -51,7 +51,7 @@ const OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]{1,100})
 export function renderSummary(s: SummaryInput): string {
   const out: string[] = [];
   const n = s.violations.length;
-  out.push(n === 0 ? '### keyfold validate: ✅ no violations' : `### keyfold validate: ❌ ${n} violation${n === 1 ? '' : 's'}`, '');
+  out.push(n === 0 ? '### keyfold validate: ✅ no violations' : `### keyfold validate: ❌ ${count(n, 'violation')}`, '');
   if (s.authors.length > 0) out.push(`Judged as the least-privileged of: ${s.authors.map(code).join(', ')}, with the base branch's policy.`, '');
 
   if (s.refs.length > 0) {

@@ -23,9 +23,14 @@ export const COMMIT_RE = /^[0-9a-f]{40}$/;
 /** An environment-variable name as env-style targets, dotenv and `run` accept it. */
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `n` and a noun for human-readable output, singular for one: `1 ref`, `3 refs` (nouns with a regular plural). */
+/** The word for `n` things in human-readable output: `one` for 1, else `many` (`plural(n, 'was', 'were')`). */
+export function plural(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
+}
+
+/** `n` and a noun with a regular plural: `1 ref`, `3 refs`. */
 export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  return `${n} ${plural(n, noun, `${noun}s`)}`;
 }
 
 /** The environment-variable name of a key path: nested keys joined with `_` (`db`,`url` → `db_url`). */

@@ -1,4 +1,4 @@
-import { count, printableName as p } from '../../kernel/names.js';
+import { count, plural, printableName as p } from '../../kernel/names.js';
 import { blame } from '../../ops/audit/blame.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -19,5 +19,5 @@ export default async function blameCommand(ctx: CommandContext, [ref]: string[],
       .join('\n'),
   );
   const unsure = lines.filter((l) => l.reencryptedSince).length;
-  if (unsure > 0) ctx.out.info(`(${count(unsure, 'key')} ${unsure === 1 ? 'was' : 'were'} re-encrypted with a fresh data key since; --decrypt checks whether ${unsure === 1 ? 'its value' : 'their values'} changed then)`);
+  if (unsure > 0) ctx.out.info(`(${count(unsure, 'key')} ${plural(unsure, 'was', 'were')} re-encrypted with a fresh data key since; --decrypt checks whether ${plural(unsure, 'its value', 'their values')} changed then)`);
 }

@@ -1,4 +1,4 @@
-import { count } from '../../kernel/names.js';
+import { count, plural } from '../../kernel/names.js';
 import { AccessError, IntegrityError, UsageError, ViolationsError } from '../../kernel/errors.js';
 import { applyRecipients, planRecipients } from '../../ops/policy/recipients-sync.js';
 import { Workspace } from '../../ops/context/workspace.js';
@@ -28,7 +28,7 @@ export default async function recipientsSyncCommand(ctx: CommandContext, _args: 
     const drift = plan.changes.length + plan.skipped.length;
     ctx.out.result({ ok: drift === 0, changes: plan.changes, skipped: plan.skipped, ...baseline }, () => planLines(plan).join('\n'));
     if (drift > 0) {
-      throw new ViolationsError(`${count(drift, 'file')} ${drift === 1 ? 'does' : 'do'} not match the policy${plan.skipped.length ? ` (${plan.skipped.length} cannot be read)` : ''}`, {
+      throw new ViolationsError(`${count(drift, 'file')} ${plural(drift, 'does', 'do')} not match the policy${plan.skipped.length ? ` (${plan.skipped.length} cannot be read)` : ''}`, {
         hint: plan.changes.length ? 'run `keyfold recipients sync` as a reader of those files' : 'restore the damaged files (`keyfold validate` names the problem)',
       });
     }

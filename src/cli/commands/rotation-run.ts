@@ -1,4 +1,4 @@
-import { count, printableName as p } from '../../kernel/names.js';
+import { count, plural, printableName as p } from '../../kernel/names.js';
 import { runRotations, type RotationOutcome } from '../../ops/rotation/run.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -13,7 +13,7 @@ interface Options {
 const describe = (o: RotationOutcome) =>
   `${o.action.padEnd(12)} ${p(o.rotation)}  ${p(o.ref)} ${p(o.key)}` +
   (o.revoked.length ? `; revoked ${count(o.revoked.length, 'old credential')}` : '') +
-  (o.waiting ? `; ${count(o.waiting, 'old credential')} ${o.waiting === 1 ? 'waits' : 'wait'} for sync and the grace` : '') +
+  (o.waiting ? `; ${count(o.waiting, 'old credential')} ${plural(o.waiting, 'waits', 'wait')} for sync and the grace` : '') +
   (o.nextDue ? `; next due ${o.nextDue.slice(0, 10)}` : '') +
   (o.error ? `\n    ${o.error}` : '');
 

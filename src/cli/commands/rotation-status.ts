@@ -1,4 +1,4 @@
-import { count, printableName as p } from '../../kernel/names.js';
+import { count, plural, printableName as p } from '../../kernel/names.js';
 import { configuredRotations, rotationStatus, type ConfiguredRotation } from '../../ops/audit/exposure.js';
 import { Workspace } from '../../ops/context/workspace.js';
 import type { CommandContext } from './context.js';
@@ -10,7 +10,7 @@ interface Options {
 const day = (t?: string) => (t ? t.slice(0, 10) : 'never');
 
 function describeRotation(r: ConfiguredRotation): string {
-  const waiting = r.pending.length ? `; ${count(r.pending.length, 'old credential')} ${r.pending.length === 1 ? 'waits' : 'wait'} for revoke (${r.pending.some((x) => x.synced) ? 'synced everywhere, in the grace' : 'not yet synced everywhere'})` : '';
+  const waiting = r.pending.length ? `; ${count(r.pending.length, 'old credential')} ${plural(r.pending.length, 'waits', 'wait')} for revoke (${r.pending.some((x) => x.synced) ? 'synced everywhere, in the grace' : 'not yet synced everywhere'})` : '';
   return `  ${(r.due ? 'due' : 'ok').padEnd(7)}  ${p(r.rotation)}  ${p(r.ref)} ${p(r.key)}  (${p(r.rotator)}, every ${p(r.every)}; last rotated ${day(r.lastRotated)}; next due ${r.nextDue ? day(r.nextDue) : 'now'}${waiting})`;
 }
 

@@ -1,3 +1,4 @@
+import { count } from '../../kernel/names.js';
 import { ViolationsError } from '../../kernel/errors.js';
 import { formatViolation, githubAnnotation } from '../../core/violation.js';
 import { encodeJson } from '../../formats/json.js';
@@ -26,9 +27,9 @@ export default async function validateCommand(ctx: CommandContext, _args: string
   if (summaryFile !== undefined) writeSummary(ctx.io.cwd, summaryFile, r.summary!);
 
   const n = r.violations.length;
-  const count = n === 0 ? `ok: no violations (${r.files} file${r.files === 1 ? '' : 's'} under secrets/)` : `${n} violation${n === 1 ? '' : 's'}`;
+  const last = n === 0 ? `ok: no violations (${count(r.files, 'file')} under secrets/)` : count(n, 'violation');
   if (format === 'json') ctx.out.raw(encodeJson({ ok: r.ok, violations: r.violations, changed: r.changed }) + '\n');
-  else if (format === 'github') ctx.out.raw([...r.violations.map(githubAnnotation), count].join('\n') + '\n');
-  else ctx.out.raw([...r.violations.map(formatViolation), count].join('\n') + '\n');
+  else if (format === 'github') ctx.out.raw([...r.violations.map(githubAnnotation), last].join('\n') + '\n');
+  else ctx.out.raw([...r.violations.map(formatViolation), last].join('\n') + '\n');
   if (n > 0) throw new ViolationsError(`validation found ${count}`, { hint: 'each line names the file, line and rule; see docs/validation.md' });
 }

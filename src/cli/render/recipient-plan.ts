@@ -1,5 +1,5 @@
 /** Printing recipient/rotation plans and their results. */
-import { count, printableName as p } from '../../kernel/names.js';
+import { count, plural, printableName as p } from '../../kernel/names.js';
 import { AccessError, ExitCode, IntegrityError, KeyfoldError, NotOpenedError } from '../../kernel/errors.js';
 import type { ApplyResult, RecipientPlanEntry, RecipientPlan } from '../../ops/policy/recipients-sync.js';
 
@@ -8,7 +8,7 @@ export function planLines(plan: RecipientPlan): string[] {
   if (plan.changes.length === 0) return [`${plan.entries.length === 1 ? 'the 1 file matches' : `all ${plan.entries.length} files match`} the policy`, ...skipped];
   const width = Math.max(...plan.changes.map((e) => p(e.ref).length));
   return [
-    `${plan.changes.length} of ${count(plan.entries.length, 'file')} ${plan.changes.length === 1 ? 'changes' : 'change'}:`,
+    `${plan.changes.length} of ${count(plan.entries.length, 'file')} ${plural(plan.changes.length, 'changes', 'change')}:`,
     ...plan.changes.map((e) => `  ${e.action.padEnd(5)}  ${p(e.ref).padEnd(width)}  ${describe(e)}`),
     ...skipped,
   ];

@@ -13,7 +13,7 @@
  */
 import { resolve } from 'node:path';
 import { isKeyfoldError, KeyfoldError } from '../../kernel/errors.js';
-import { printableName } from '../../kernel/names.js';
+import { count, printableName } from '../../kernel/names.js';
 import { readUtf8File } from '../../repo/read-file.js';
 import { mergeFileText } from '../../repo/git/index-state.js';
 import type { Workspace } from '../context/workspace.js';
@@ -40,7 +40,7 @@ export async function mergeDriver(ws: Workspace, basePath: string, oursPath: str
   const abs = (p: string) => resolve(cwd, p);
   if (!/\.ya?ml$/.test(path)) {
     const conflicts = await mergeFileText(cwd, abs(oursPath), abs(basePath), abs(theirsPath), ['ours', 'base', 'theirs']);
-    return { clean: conflicts === 0, messages: conflicts === 0 ? [] : [`${shown} is not a secrets file: merged as text, with ${conflicts} conflict${conflicts === 1 ? '' : 's'}`] };
+    return { clean: conflicts === 0, messages: conflicts === 0 ? [] : [`${shown} is not a secrets file: merged as text, with ${count(conflicts, 'conflict')}`] };
   }
   let texts: SideTexts;
   try {

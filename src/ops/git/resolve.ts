@@ -12,7 +12,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { AccessError, NotFoundError, UsageError } from '../../kernel/errors.js';
-import { printableName } from '../../kernel/names.js';
+import { plural, printableName } from '../../kernel/names.js';
 import { withRepoLock } from '../../repo/lock.js';
 import { workTreeTop } from '../../repo/git/config.js';
 import { isUnmerged, stagePaths } from '../../repo/git/index-state.js';
@@ -58,7 +58,7 @@ export async function resolveConflict(ws: Workspace, ref: string, side: Side, ke
     const conflicts = planMerge(merge, previous).conflicts;
     const notInConflict = keys.filter((k) => !conflicts.includes(k));
     if (notInConflict.length > 0) {
-      throw new UsageError(`${notInConflict.map(printableName).join(', ')} ${notInConflict.length === 1 ? 'is' : 'are'} not in conflict in ${loc.ref}`, {
+      throw new UsageError(`${notInConflict.map(printableName).join(', ')} ${plural(notInConflict.length, 'is', 'are')} not in conflict in ${loc.ref}`, {
         hint: conflicts.length ? `conflicting keys: ${conflicts.map(printableName).join(', ')}` : 'no key is in conflict: resolve without naming keys',
       });
     }

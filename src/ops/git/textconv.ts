@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import { isKeyfoldError } from '../../kernel/errors.js';
-import { printableName } from '../../kernel/names.js';
+import { count, printableName } from '../../kernel/names.js';
 import { encodeJson } from '../../formats/json.js';
 import { formatForPath } from '../../formats/stores/registry.js';
 import { openSopsFile, parseSopsFile, type ParsedSopsFile } from '../../sops/file.js';
@@ -105,9 +105,9 @@ function envelopesLine(parsed: ParsedSopsFile): string {
   const { groups, threshold } = parsed.meta;
   const recipients = groups.map((g) => g.map((e) => e.recipient).sort().join(',')).join(';');
   const envelopes = groups.map((g) => g.map((e) => `${e.recipient}\n${e.enc}`).join('\n')).join('\n\n');
-  const count = groups.reduce((n, g) => n + g.length, 0);
+  const envelopeCount = groups.reduce((n, g) => n + g.length, 0);
   const shape = groups.length > 1 ? ` in ${groups.length} key groups (threshold ${threshold})` : '';
-  return `(sops) ${count} recipient${count === 1 ? '' : 's'}${shape} ${fingerprint(recipients)}, data key envelopes ${fingerprint(envelopes)}`;
+  return `(sops) ${count(envelopeCount, 'recipient')}${shape} ${fingerprint(recipients)}, data key envelopes ${fingerprint(envelopes)}`;
 }
 
 function cipherFingerprint(value: unknown): string {

@@ -5,6 +5,7 @@
  */
 import { isKeyfoldError } from '../../kernel/errors.js';
 import { findOnPath } from '../../kernel/path-search.js';
+import { count, plural } from '../../kernel/names.js';
 import { refEnv } from '../../kernel/ref.js';
 import { identitySources } from '../../keys/identities.js';
 import { defaultKeyFile } from '../../keys/sources/default-file.js';
@@ -24,8 +25,6 @@ export interface DoctorCheck {
 }
 
 
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
 const fromError = (check: string, e: unknown): DoctorCheck => {
   if (!isKeyfoldError(e)) throw e;
   return { check, status: 'fail', message: e.message, hint: e.hint };
@@ -43,7 +42,7 @@ export async function doctor(ws: Workspace): Promise<DoctorCheck[]> {
     if (sources.length === 0) {
       checks.push({ check: 'identity', status: 'warn', message: 'no age identity found', hint: `create one with \`keyfold keygen -o ${defaultKeyFile(env)}\`, or set KEYFOLD_AGE_KEY_FILE` });
     } else {
-      for (const s of sources) checks.push({ check: 'identity', status: 'ok', message: `${s.name} (${s.kind}): ${s.identities.length} identit${s.identities.length === 1 ? 'y' : 'ies'}` });
+      for (const s of sources) checks.push({ check: 'identity', status: 'ok', message: `${s.name} (${s.kind}): ${s.identities.length} ${plural(s.identities.length, 'identity', 'identities')}` });
     }
   } catch (e) {
     checks.push(fromError('identity', e));

@@ -13,7 +13,7 @@
  * failure leaves no branch behind; a pull request GitHub refuses after the push is
  * reported with the pushed branch and how to open it by hand.
  */
-import { count } from '../../kernel/names.js';
+import { count, plural } from '../../kernel/names.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,7 +98,7 @@ function subjectOf(change: ProposedChange, changes: readonly ProposalChange[]): 
   if (change.kind === 'unset') return `keyfold: remove ${changes[0]!.removed[0]} from ${changes[0]!.ref}`;
   const below = change.path ? `${normalizeRefPrefix(change.path)} ` : '';
   const n = changes.length;
-  return `keyfold: promote ${below}from ${change.from} to ${change.to} (${n} ref${n === 1 ? '' : 's'})`;
+  return `keyfold: promote ${below}from ${change.from} to ${change.to} (${count(n, 'ref')})`;
 }
 
 /** One line per ref: `prod/providers/openai: + OPENAI_API_KEY (write-only)`. */
@@ -142,7 +142,7 @@ export async function propose(ws: Workspace, change: ProposedChange, options: Pr
   if (!(await remoteUrl(root, REMOTE))) throw new KeyfoldError(`this repository has no remote "${REMOTE}" to push the branch to`, { hint: `add it: git remote add ${REMOTE} <url>` });
   const dirty = await dirtyPaths(root, pathspecs(change));
   if (dirty.length > 0) {
-    throw new KeyfoldError(`${dirty[0]}${dirty.length > 1 ? ` and ${count(dirty.length - 1, 'more file')}` : ''} ha${dirty.length > 1 ? 've' : 's'} uncommitted changes in your working tree`, {
+    throw new KeyfoldError(`${dirty[0]}${dirty.length > 1 ? ` and ${count(dirty.length - 1, 'more file')}` : ''} ${plural(dirty.length, 'has', 'have')} uncommitted changes in your working tree`, {
       hint: 'propose starts from the default branch and would leave them out: commit or stash them first (`git stash`), or discard them',
     });
   }
@@ -223,5 +223,5 @@ export function impactLine(impact: SyncImpact): string | undefined {
   const types = targetCounts(impact.targets)
     .map((c) => `${c.count} ${c.type}`)
     .join(', ');
-  return `${impact.targets.length} target${impact.targets.length === 1 ? '' : 's'} (${types}) of ${services} service${services === 1 ? '' : 's'}`;
+  return `${count(impact.targets.length, 'target')} (${types}) of ${count(services, 'service')}`;
 }

@@ -4,7 +4,7 @@
  * with, and their problems as violations with lines (a broken file is a violation,
  * never a crash).
  */
-import { count } from '../../kernel/names.js';
+import { count, plural } from '../../kernel/names.js';
 import { join } from 'node:path';
 import { ACCESS_FILE, AccessPolicySchema, type AccessPolicy } from '../../config/access-policy.js';
 import { KeyfoldConfigSchema, type KeyfoldConfig, CONFIG_FILE } from '../../config/keyfold-config.js';
@@ -139,7 +139,7 @@ export function checkRotationState(root: string, config: KeyfoldConfig | undefin
           file: ROTATION_STATE_FILE,
           line: checked.lineOf(['rotations', name]),
           rule: 'rotation-state',
-          message: `rotations.${name}: ${count(entry.pending.length, 'old credential')} ${entry.pending.length === 1 ? 'waits' : 'wait'} for revoke, but keyfold.yaml has no rotation ${name} (revoke ${entry.pending.length === 1 ? 'it' : 'them'} at the provider, then remove the entry)`,
+          message: `rotations.${name}: ${count(entry.pending.length, 'old credential')} ${plural(entry.pending.length, 'waits', 'wait')} for revoke, but keyfold.yaml has no rotation ${name} (revoke ${plural(entry.pending.length, 'it', 'them')} at the provider, then remove the entry)`,
         });
       }
     }
