@@ -11,6 +11,7 @@
 import * as z from 'zod/mini';
 import '../../kernel/zod-locale.js';
 import { GITHUB_LOGIN_RE } from '../../kernel/names.js';
+import { apiUrlProblem } from '../../net/api-url.js';
 import type { TargetType } from '../target.js';
 
 const REPO_NAME_RE = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
@@ -36,7 +37,7 @@ export const GitHubSchema = z
     visibility: z.optional(z.enum(['all', 'private', 'selected'])),
     selected_repositories: z.optional(z.array(z.string().check(z.regex(REPO_NAME_RE, 'expected a repository name of the organization'))).check(z.minLength(1))),
     /** The REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
-    api_url: z.optional(z.string().check(z.refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), 'expected an http(s) URL'))),
+    api_url: z.optional(z.string().check(z.refine((u) => apiUrlProblem(u) === undefined, 'an https:// URL without credentials (plain http only to 127.0.0.1 or localhost)'))),
   })
   .check(
     z.superRefine((c, ctx) => {

@@ -4,6 +4,8 @@
  * below — with the API version pinned and Octokit's own logging off.
  */
 import type { HttpClient } from '../../net/http.js';
+import { apiUrlProblem } from '../../net/api-url.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { DEFAULT_API_URL } from './github.js';
 
 export const API_VERSION = '2022-11-28';
@@ -37,7 +39,15 @@ export function githubRetryAfterMs(res: Response, now = Date.now()): number | un
   return undefined;
 }
 
+/**
+ * An Octokit that sends `token` to `apiUrl` (GitHub.com by default) through keyfold's
+ * HTTP client. The address is checked here, where the token is attached, whichever
+ * setting it came from (a target's `api_url`, keyfold.yaml's `github.api_url`): https,
+ * or http to this machine only.
+ */
 export async function newOctokit(token: string, apiUrl: string | undefined, http: HttpClient) {
+  const problem = apiUrl === undefined ? undefined : apiUrlProblem(apiUrl);
+  if (problem) throw new ConfigError(`GitHub API address ${apiUrl!.slice(0, 120)}: ${problem}`, { hint: 'GitHub Enterprise Server: https://HOST/api/v3' });
   const { Octokit } = await import('./vendor.js');
   const silent = () => undefined;
   const octokit = new Octokit({
