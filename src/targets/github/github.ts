@@ -37,7 +37,12 @@ export const GitHubSchema = z
     visibility: z.optional(z.enum(['all', 'private', 'selected'])),
     selected_repositories: z.optional(z.array(z.string().check(z.regex(REPO_NAME_RE, 'expected a repository name of the organization'))).check(z.minLength(1))),
     /** The REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
-    api_url: z.optional(z.string().check(z.refine((u) => apiUrlProblem(u) === undefined, 'an https:// URL without credentials (plain http only to 127.0.0.1 or localhost)'))),
+    api_url: z.optional(
+      z.string().check(
+        z.refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), { message: 'expected an http(s) URL', abort: true }),
+        z.refine((u) => apiUrlProblem(u) === undefined, 'an https:// URL without credentials (plain http only to 127.0.0.1 or localhost): the token is sent there'),
+      ),
+    ),
   })
   .check(
     z.superRefine((c, ctx) => {
