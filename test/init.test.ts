@@ -96,6 +96,15 @@ describe('keyfold init: files', () => {
     for (const f of FILES) expect(read(f)).not.toContain('AGE-SECRET-KEY');
   });
 
+  it("starts a new git repository on main, the workflows' branch, even where git's own default is master", async () => {
+    const d = freshDir();
+    writeFileSync(join(d.home, '.gitconfig'), '[init]\n\tdefaultBranch = master\n');
+    const r = await runCli(['init', '--recipient', ADMIN], { cwd: d.dir, env: { HOME: d.home } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(execFileSync('git', ['symbolic-ref', 'HEAD'], { cwd: d.dir, encoding: 'utf8', env: { ...process.env, HOME: d.home } }).trim()).toBe('refs/heads/main');
+    expect(readFileSync(join(d.dir, '.github', 'workflows', 'keyfold-sync.yml'), 'utf8')).toMatch(/branches: \[main\]/);
+  });
+
   it('--json lists the files written', async () => {
     const d = freshDir();
     const r = await runCli(['init', '--recipient', ADMIN, '--json'], { cwd: d.dir, env: { HOME: d.home, USER: 'ops' } });

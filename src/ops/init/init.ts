@@ -14,6 +14,7 @@ import { ensureGitRepo } from '../../repo/git/init.js';
 import { accessYamlTemplate, gitattributesTemplate, keyfoldYamlTemplate, mergeGitattributes, rulesYamlTemplate } from './templates.js';
 import { recipientArg } from '../../keys/recipient-arg.js';
 import { DEFAULT_ACTION_REF, generateWorkflows } from './workflow-templates.js';
+import { DEFAULT_BRANCH } from './workflow-parts.js';
 import type { GlobalOptions } from '../context/workspace.js';
 import { SECRETS_DIR } from '../../kernel/ref.js';
 import { checkAccessPolicy } from '../../core/policy-check.js';
@@ -118,7 +119,8 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
       files.push(f.path);
     } else kept.push(f.path);
   }
-  const gitInitialised = await ensureGitRepo(root);
+  // The scaffold's workflows run on the default branch: a new repository starts on it.
+  const gitInitialised = await ensureGitRepo(root, DEFAULT_BRANCH);
   const install = options.install ?? 'action';
   const actionRef = install === 'action' ? (options.actionRef ?? DEFAULT_ACTION_REF) : undefined;
   return { root, admin, recipient, gitInitialised, files, kept, ci: { install, ...(actionRef ? { actionRef } : {}), placeholder: actionRef === DEFAULT_ACTION_REF } };

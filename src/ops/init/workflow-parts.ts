@@ -49,6 +49,9 @@ export const BOT = {
   GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
 };
 
+/** The branch the workflows run on unless keyfold.yaml's `ci.branch` says otherwise. */
+export const DEFAULT_BRANCH = 'main';
+
 export function resolved(o: WorkflowOptions) {
   const npm = o.install === 'npm';
   const actionRef = o.actionRef ?? DEFAULT_ACTION_REF;
@@ -56,7 +59,7 @@ export function resolved(o: WorkflowOptions) {
     npm,
     actionRef,
     placeholder: !npm && actionRef.endsWith(`@${PLACEHOLDER_ACTION_SHA}`),
-    branch: o.branch ?? 'main',
+    branch: o.branch ?? DEFAULT_BRANCH,
     syncSecrets: o.syncSecrets ?? {},
     rotationSecrets: o.rotationSecrets ?? {},
     jobIf: o.onlyIfVariable ? `    if: vars.${o.onlyIfVariable} == 'true'\n` : '',
