@@ -2,7 +2,7 @@
  * `keyfold-rotate.yml`, generated from keyfold.yaml: daily credential rotation (`rotation
  * run --due`), one job per environment.
  */
-import { BOT, FETCH_STATE_STEP, PINNED_ACTIONS, PUSH_STATE_STEP, keyfoldStep, resolved, runsLine, secretVars, setupNodeAndInstall, uses, type Resolved, type WorkflowOptions } from './workflow-parts.js';
+import { BOT, IDENTITY, PUSH_STATE_STEP, checkout, jobHead, keyfoldStep, pushCommitsStep, resolved, runsLine, secretVars, type Resolved, type WorkflowOptions } from './workflow-parts.js';
 
 /**
  * The scheduled rotation: daily, one job per environment in the GitHub environment of
@@ -38,40 +38,18 @@ ${environments.map((env) => rotateJob(env, o)).join('\n')}`;
 }
 
 function rotateJob(env: string, o: Resolved): string {
-  const identity = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
   const management = secretVars(o.rotationSecrets[env]);
   const secrets = secretVars(o.syncSecrets[env]);
-  return `  rotate-${env}:
-    name: rotate ${env}
-${o.jobIf}    runs-on: ubuntu-latest
-    timeout-minutes: 30
-    environment: ${env}
-    concurrency:
-      group: keyfold-sync-${env} # never beside a sync of the same environment
-      cancel-in-progress: false
-    permissions:
-      contents: write # push the rotation commits and keyfold's sync state
-    steps:
-      - name: Check out ${o.branch} with its full history (the values' ages come from it)
-        uses: ${uses(PINNED_ACTIONS.checkout)}
-        with:
-          ref: ${o.branch}
-          fetch-depth: 0
-${o.npm ? setupNodeAndInstall() : ''}${FETCH_STATE_STEP}      - name: keyfold rotation run --due
+  return `${jobHead(`rotate-${env}`, `rotate ${env}`, env, o, `keyfold-sync-${env}`, "push the rotation commits and keyfold's sync state")}    steps:
+${checkout(`${o.branch} branch with its full history (the values' ages come from it)`, o.branch, o)}      - name: keyfold rotation run --due
         id: rotate
         continue-on-error: true # the commits of the rotations that worked are still pushed and synced
-${keyfoldStep(o, 'rotation-run', env, { ...identity, ...management, ...BOT }, '--due')}      - name: Push the rotation commits
-        env:
-          BRANCH: ${o.branch}
-        run: |
-          if [ "$(git rev-list --count "origin/$BRANCH..HEAD")" = 0 ]; then echo "nothing to push"; exit 0; fi
-          for attempt in 1 2 3; do
-            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
-            git pull --rebase origin "$BRANCH"
-          done
-          exit 1
-      - name: keyfold sync
-${keyfoldStep(o, 'sync', env, { ...identity, ...secrets }, '--allow-branch')}${PUSH_STATE_STEP}      - name: Fail when a rotation failed
+${keyfoldStep(o, 'rotation-run', env, { ...IDENTITY, ...management, ...BOT }, '--due')}${pushCommitsStep(o, {
+    name: 'rotation commits',
+    nothing: '"$(git rev-list --count "origin/$BRANCH..HEAD")" = 0',
+    conflict: 'the rotation commits conflict with $BRANCH; the next run rotates again',
+  })}      - name: keyfold sync
+${keyfoldStep(o, 'sync', env, { ...IDENTITY, ...secrets }, '--allow-branch')}${PUSH_STATE_STEP}      - name: Fail when a rotation failed
         if: steps.rotate.outcome == 'failure'
         run: |
           echo "keyfold rotation run failed; see its output above"

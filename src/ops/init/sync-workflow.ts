@@ -13,21 +13,7 @@
  * keyfold.yaml changes them.
  */
 import { GROUP_SIZE } from '../sync/groups.js';
-import {
-  BOT,
-  FETCH_STATE_STEP,
-  PINNED_ACTIONS,
-  PUSH_STATE_STEP,
-  envLines,
-  keyfoldStep,
-  resolved,
-  runsLine,
-  secretVars,
-  setupNodeAndInstall,
-  uses,
-  type Resolved,
-  type WorkflowOptions,
-} from './workflow-parts.js';
+import { BOT, IDENTITY, PUSH_STATE_STEP, checkout, jobHead, keyfoldStep, pushCommitsStep, resolved, runsLine, secretVars, type Resolved, type WorkflowOptions } from './workflow-parts.js';
 
 /** Environment → its targets, one list per job (one list or none: a single job). */
 export type SyncJobGroups = Readonly<Record<string, ReadonlyArray<readonly string[]>>>;
@@ -62,32 +48,6 @@ jobs:
 ${jobs}`;
 }
 
-const IDENTITY = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
-
-/** A job's settings up to its steps; `extra` goes before `environment:` (needs, strategy, outputs). */
-function jobHead(id: string, name: string, env: string, o: Resolved, group: string, purpose: string, extra = ''): string {
-  const reviewers = /^prod(uction)?$/i.test(env) ? ' # protect it with required reviewers' : '';
-  return `  ${id}:
-    name: ${name}
-${o.jobIf}    runs-on: ubuntu-latest
-    timeout-minutes: 30
-${extra}    environment: ${env}${reviewers}
-    concurrency:
-      group: ${group}
-      cancel-in-progress: false
-    permissions:
-      contents: write # ${purpose}
-`;
-}
-
-/** Check out `ref` (an expression) with its history, install keyfold (npm), fetch and record the state refs. */
-const checkout = (what: string, ref: string, o: Resolved) => `      - name: Check out the ${what}
-        uses: ${uses(PINNED_ACTIONS.checkout)}
-        with:
-          ref: ${ref}
-          fetch-depth: 0
-${o.npm ? setupNodeAndInstall() : ''}${FETCH_STATE_STEP}`;
-
 function rekeySteps(env: string, o: Resolved): string {
   const rekey = keyfoldStep(
     o,
@@ -99,25 +59,13 @@ function rekeySteps(env: string, o: Resolved): string {
   );
   return `      - name: Re-key the files merged since the last re-key (S6) and commit them
         id: rekey
-${rekey}      - name: Push the re-key commit (rebased and retried when ${o.branch} moved on)
-        if: \${{ !cancelled() && steps.rekey.outcome != 'skipped' }}
-        env:
-${envLines({ ...BOT, BRANCH: o.branch }, '          ')}        run: |
-          if [ "$(git rev-parse HEAD)" = "$GITHUB_SHA" ]; then echo "nothing was re-keyed"; exit 0; fi
-          for attempt in 1 2 3 4 5; do
-            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
-            sleep "$attempt"
-            git fetch --no-tags origin "$BRANCH"
-            if ! git rebase "origin/$BRANCH"; then
-              git rebase --abort
-              echo "::error::the re-key commit conflicts with $BRANCH; the next push's run re-keys again"
-              exit 1
-            fi
-          done
-          exit 1
-`;
+${rekey}${pushCommitsStep(o, {
+    name: 're-key commit',
+    if: "!cancelled() && steps.rekey.outcome != 'skipped'",
+    nothing: '"$(git rev-parse HEAD)" = "$GITHUB_SHA"',
+    conflict: "the re-key commit conflicts with $BRANCH; the next push's run re-keys again",
+  })}`;
 }
-
 
 /** Re-key, sync and push the state in one job. */
 function singleJob(env: string, o: Resolved): string {

@@ -146,3 +146,54 @@ export const PUSH_STATE_STEP = `      - name: Push keyfold's state refs (only th
           done < <(git for-each-ref --format='%(objectname) %(refname)' refs/keyfold/)
           exit "$status"
 `;
+
+/** The age identity of the job's environment, from its environment secret. */
+export const IDENTITY = { KEYFOLD_AGE_KEY: '${{ secrets.KEYFOLD_AGE_KEY }}' };
+
+/** A job's settings up to its steps; `extra` goes before `environment:` (needs, strategy, outputs). */
+export function jobHead(id: string, name: string, env: string, o: Resolved, group: string, purpose: string, extra = ''): string {
+  const reviewers = /^prod(uction)?$/i.test(env) ? ' # protect it with required reviewers' : '';
+  return `  ${id}:
+    name: ${name}
+${o.jobIf}    runs-on: ubuntu-latest
+    timeout-minutes: 30
+${extra}    environment: ${env}${reviewers}
+    concurrency:
+      group: ${group}
+      cancel-in-progress: false
+    permissions:
+      contents: write # ${purpose}
+`;
+}
+
+/** Check out `ref` (an expression) with its history, install keyfold (npm), fetch and record the state refs. */
+export const checkout = (what: string, ref: string, o: Resolved) => `      - name: Check out the ${what}
+        uses: ${uses(PINNED_ACTIONS.checkout)}
+        with:
+          ref: ${ref}
+          fetch-depth: 0
+${o.npm ? setupNodeAndInstall() : ''}${FETCH_STATE_STEP}`;
+
+/**
+ * Push the job's commits to the branch, rebased and retried when it moved on, as the bot
+ * (a rebase commits); a conflict aborts the rebase and fails the step with `conflict`.
+ * `nothing`: the shell test that there is nothing to push.
+ */
+export function pushCommitsStep(o: Resolved, p: { name: string; if?: string; nothing: string; conflict: string }): string {
+  return `      - name: Push the ${p.name} (rebased and retried when ${o.branch} moved on)
+${p.if ? `        if: \${{ ${p.if} }}\n` : ''}        env:
+${envLines({ ...BOT, BRANCH: o.branch }, '          ')}        run: |
+          if [ ${p.nothing} ]; then echo "nothing to push"; exit 0; fi
+          for attempt in 1 2 3 4 5; do
+            if git push origin "HEAD:refs/heads/$BRANCH"; then exit 0; fi
+            sleep "$attempt"
+            git fetch --no-tags origin "$BRANCH"
+            if ! git rebase "origin/$BRANCH"; then
+              git rebase --abort
+              echo "::error::${p.conflict}"
+              exit 1
+            fi
+          done
+          exit 1
+`;
+}
