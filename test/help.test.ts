@@ -42,4 +42,17 @@ describe('keyfold help', () => {
     }
     expect(wide).toEqual([]);
   }, 60_000);
+
+  it("a usage error points at the help of the command given, nested ones and groups too", async () => {
+    const hint = async (args: string[]) => {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      return /see `(keyfold[^`]*)`/.exec(r.stderr)?.[1];
+    };
+    expect(await hint(['member', 'add', 'bob'])).toBe('keyfold member add --help');
+    expect(await hint(['recipients', 'sync', '--bogus'])).toBe('keyfold recipients sync --help');
+    expect(await hint(['get', '--bogus'])).toBe('keyfold get --help');
+    expect(await hint(['member', 'ad', 'bob'])).toBe('keyfold member --help');
+    expect(await hint(['gte'])).toBe('keyfold --help');
+  });
 });

@@ -113,8 +113,9 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
         return reportUsage(io, `unknown command '${argv[1].slice(0, 60)}'`, '', undefined);
       }
       if (e.code === 'commander.help') return reportNoCommand(io, captured);
-      const known = COMMANDS.some((c) => c.name === argv[0]);
-      return reportUsage(io, captured, e.message, known ? argv[0] : undefined);
+      // The help to point at: a command's (`member add`, `get`), else its group's (`member`).
+      const named = [argv.slice(0, 2).join(' '), argv[0]].find((n) => n !== undefined && (COMMANDS.some((c) => c.name === n) || Object.hasOwn(GROUPS, n)));
+      return reportUsage(io, captured, e.message, named);
     }
     return reportError(e, io, jsonMode);
   }
