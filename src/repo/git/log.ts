@@ -113,7 +113,10 @@ async function runLog(root: string, args: string[], rev: string | undefined): Pr
 
 /** A `git log` that exited `code`: returns on a branch with no commits yet (no explicit revision: no history), else throws. */
 async function logFailed(root: string, args: string[], rev: string | undefined, code: number, message: string): Promise<void> {
-  if (rev === undefined && !(await hasHead(root)) && (await runGit(root, ['rev-parse', '--git-dir'])).code === 0) return;
+  if ((await runGit(root, ['rev-parse', '--git-dir'])).code !== 0) {
+    throw new KeyfoldError(`git log failed: ${root} is not in a git repository`, { hint: 'the history comes from git: run it in a clone of the secrets repository' });
+  }
+  if (rev === undefined && !(await hasHead(root))) return;
   throw new KeyfoldError(`git ${args[0]} failed (${code}): ${message}`, { hint: 'check the revision and filters; is this a git repository with its history fetched?' });
 }
 
