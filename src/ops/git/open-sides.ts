@@ -32,8 +32,9 @@ export function openSides(texts: SideTexts, display: string, identities: X25519I
     }
   }
   for (const [side, text, error] of failed) {
-    const keys = Object.values(opened).map((o) => o.dataKey);
-    const withKey = keys.map((k) => tryWithDataKey(text, names[side], k)).find((o) => o !== undefined);
+    // A data key another side opened with, tried until one fits (sides often share it).
+    let withKey: OpenedSopsFile | undefined;
+    for (const o of Object.values(opened)) if ((withKey = tryWithDataKey(text, names[side], o.dataKey))) break;
     if (!withKey) throw error;
     opened[side] = withKey;
   }

@@ -19,9 +19,8 @@ import { rotateWorkflowTemplate } from './rotate-workflow.js';
 import { syncWorkflowTemplate, type SyncJobGroups } from './sync-workflow.js';
 import { PINNED_ACTIONS, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, actionUses, resolved, runsLine, setupNodeAndInstall, uses, type WorkflowOptions } from './workflow-parts.js';
 
-export { DEFAULT_ACTION_REF, KEYFOLD_ACTION_REPO, PINNED_ACTIONS, PLACEHOLDER_ACTION_SHA, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, type WorkflowOptions } from './workflow-parts.js';
+export { DEFAULT_ACTION_REF, PINNED_ACTIONS, ROTATE_WORKFLOW_FILE, SYNC_WORKFLOW_FILE, VALIDATE_WORKFLOW_FILE, type WorkflowOptions } from './workflow-parts.js';
 export { rotateWorkflowTemplate } from './rotate-workflow.js';
-export { syncWorkflowTemplate } from './sync-workflow.js';
 
 /** Environment → the management credentials of the rotations of keyfold.yaml in it. */
 function rotationSecrets(config: KeyfoldConfig): Record<string, string[]> {
@@ -33,7 +32,7 @@ function rotationSecrets(config: KeyfoldConfig): Record<string, string[]> {
 }
 
 /** The workflow options keyfold.yaml's `ci:` block sets. */
-export function workflowOptions(config: KeyfoldConfig): WorkflowOptions {
+function workflowOptions(config: KeyfoldConfig): WorkflowOptions {
   const ci = config.ci ?? {};
   return {
     ...(ci.install ? { install: ci.install } : {}),
@@ -79,7 +78,7 @@ export function generateWorkflows(config: KeyfoldConfig): Array<{ file: string; 
  * and judges it with `keyfold validate --base`, naming the PR opener and every commit
  * author (the least privileged decides, S4).
  */
-export function validateWorkflowTemplate(options: WorkflowOptions = {}): string {
+function validateWorkflowTemplate(options: WorkflowOptions = {}): string {
   const o = resolved(options);
   const validateStep = o.npm
     ? `      - name: keyfold validate

@@ -14,7 +14,7 @@ function checkRemote(remote: string): void {
 }
 
 /** Whether `name` is a valid branch name (and cannot be read as an option). */
-export async function isBranchName(root: string, name: string): Promise<boolean> {
+async function isBranchName(root: string, name: string): Promise<boolean> {
   if (name === '' || name.startsWith('-') || name.length > 200) return false;
   return (await runGit(root, ['check-ref-format', '--branch', name])).code === 0;
 }

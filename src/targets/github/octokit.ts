@@ -8,7 +8,7 @@ import { apiUrlProblem } from '../../net/api-url.js';
 import { ConfigError } from '../../kernel/errors.js';
 import { DEFAULT_API_URL } from './github.js';
 
-export const API_VERSION = '2022-11-28';
+const API_VERSION = '2022-11-28';
 
 declare const KEYFOLD_VERSION: string | undefined;
 const VERSION = typeof KEYFOLD_VERSION === 'string' ? KEYFOLD_VERSION : 'dev';
