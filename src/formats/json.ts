@@ -54,7 +54,7 @@ function asPlainObjects(v: unknown, depth: number): unknown {
     }
     return out;
   }
-  if (!(v instanceof Map)) return v === undefined ? undefined : v;
+  if (!(v instanceof Map)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of v) {
     const key = String(k);

@@ -12,6 +12,7 @@
  */
 import type { KeyfoldConfig } from '../../config/keyfold-config.js';
 import { refEnv } from '../../kernel/ref.js';
+import { ConfigError } from '../../kernel/errors.js';
 import { rotatorType } from '../../rotators/registry.js';
 import { syncGroups } from '../sync/groups.js';
 import { syncTargets } from '../sync/targets.js';
@@ -53,7 +54,9 @@ function jobGroups(config: KeyfoldConfig): SyncJobGroups {
   let targets;
   try {
     targets = syncTargets(config);
-  } catch {
+  } catch (e) {
+    // Only keyfold.yaml's own problems (reported by validate); anything else is a bug to surface.
+    if (!(e instanceof ConfigError)) throw e;
     return {};
   }
   const out: Record<string, string[][]> = {};

@@ -6,6 +6,7 @@
 import type { HttpClient } from '../../net/http.js';
 import { apiUrlProblem } from '../../net/api-url.js';
 import { ConfigError } from '../../kernel/errors.js';
+import { baseUrl } from '../common/provider-text.js';
 import { DEFAULT_API_URL } from './github.js';
 
 const API_VERSION = '2022-11-28';
@@ -52,7 +53,7 @@ export async function newOctokit(token: string, apiUrl: string | undefined, http
   const silent = () => undefined;
   const octokit = new Octokit({
     auth: token,
-    baseUrl: (apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
+    baseUrl: baseUrl(apiUrl ?? DEFAULT_API_URL),
     userAgent: `keyfold/${VERSION}`,
     log: { debug: silent, info: silent, warn: silent, error: silent },
     request: {

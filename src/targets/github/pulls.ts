@@ -8,6 +8,7 @@
 import { KeyfoldError, isKeyfoldError } from '../../kernel/errors.js';
 import { printableName } from '../../kernel/names.js';
 import type { HttpClient } from '../../net/http.js';
+import { baseUrl } from '../common/provider-text.js';
 import { DEFAULT_API_URL } from './github.js';
 import { newOctokit } from './octokit.js';
 
@@ -105,7 +106,7 @@ export async function openGitHubRepo(o: RepoClientOptions): Promise<GitHubRepoCl
 /** The web page to open a pull request by hand (github.com, or a GitHub Enterprise Server host). */
 export function compareUrl(repo: string, apiUrl: string | undefined, base: string, head: string): string {
   let web = 'https://github.com';
-  if (apiUrl !== undefined && apiUrl.replace(/\/+$/, '') !== DEFAULT_API_URL) {
+  if (apiUrl !== undefined && baseUrl(apiUrl) !== DEFAULT_API_URL) {
     const u = new URL(apiUrl);
     web = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '').replace(/\/api\/v3$/, '')}`;
   }
