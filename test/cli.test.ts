@@ -50,6 +50,19 @@ describe('keygen', () => {
     expect(IDENTITY_FILE_RE.exec(again.stdout)![2]).not.toBe(m![2]);
   });
 
+  it('with -o inside a git work tree: warns when the key file is not git-ignored (it would be committed), not when it is', async () => {
+    const { dir, home } = freshDir('keygen-git');
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    const exposed = await runCli(['keygen', '-o', 'key.txt'], { cwd: dir, env: { HOME: home } });
+    expect(exposed.code, exposed.stderr).toBe(0);
+    expect(exposed.stderr).toBe('keyfold: warning: key.txt is a private key inside a git work tree and not git-ignored: keep it out of git (add it to .gitignore, or keep keys in ~/.config/sops/age/keys.txt)\n');
+    writeFileSync(join(dir, '.gitignore'), 'ignored.txt\n');
+    const ignored = await runCli(['keygen', '-o', 'ignored.txt'], { cwd: dir, env: { HOME: home } });
+    expect(ignored).toMatchObject({ code: 0, stderr: '' });
+    const outside = freshDir('keygen-nogit');
+    expect(await runCli(['keygen', '-o', 'id.txt'], { cwd: outside.dir, env: { HOME: outside.home } })).toMatchObject({ code: 0, stderr: '' });
+  });
+
   ageCli.it('with -o: creates FILE with mode 0600, prints exactly the recipient, never overwrites', async () => {
     const { dir, home } = freshDir('keygen-o');
     const r = await runCli(['keygen', '-o', 'id.txt'], { cwd: dir, env: { HOME: home } });

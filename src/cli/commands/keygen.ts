@@ -1,4 +1,4 @@
-import { keygen } from '../../ops/identity/keygen.js';
+import { keyFileCommittable, keygen } from '../../ops/identity/keygen.js';
 import type { CommandContext } from './context.js';
 
 interface Options {
@@ -14,4 +14,7 @@ export default async function keygenCommand({ out }: CommandContext, _args: stri
     return;
   }
   out.result({ recipient: r.recipient, file: r.file }, () => r.recipient);
+  if (r.file && (await keyFileCommittable(r.file))) {
+    out.warn(`${r.file} is a private key inside a git work tree and not git-ignored: keep it out of git (add it to .gitignore, or keep keys in ~/.config/sops/age/keys.txt)`);
+  }
 }

@@ -1,10 +1,11 @@
 /** `keygen`: a new age identity in age-keygen format. */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ConflictError, UsageError, fromSystemError } from '../../kernel/errors.js';
 import { generateIdentity, identityToRecipient } from '../../crypto/age/index.js';
 import { writeFileAtomic } from '../../repo/atomic-write.js';
 import { Secret } from '../../kernel/secret.js';
+import { ignoredPaths, isWorkTree } from '../../repo/git/tree.js';
 
 export interface KeygenResult {
   recipient: string;
@@ -37,4 +38,17 @@ export function keygen(outFile: string | undefined, now = new Date()): KeygenRes
     throw e;
   }
   return { recipient, file: outFile };
+}
+
+/**
+ * Whether a key file landed where `git add -A` would take it: inside a git work tree and
+ * not ignored. False when git is not there to ask.
+ */
+export async function keyFileCommittable(file: string): Promise<boolean> {
+  const dir = dirname(resolve(file));
+  try {
+    return (await isWorkTree(dir)) && !(await ignoredPaths(dir, [basename(file)])).has(basename(file));
+  } catch {
+    return false;
+  }
 }

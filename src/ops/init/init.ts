@@ -91,7 +91,7 @@ export async function init(global: GlobalOptions, options: InitOptions): Promise
     const ids = loadIdentities({ files: global.identity, env: global.env });
     if (ids.length === 0) {
       throw new UsageError('no age identity found for the first admin', {
-        hint: 'run `keyfold keygen -o ~/.config/sops/age/keys.txt` first, or pass --recipient age1…',
+        hint: 'run `keyfold keygen -o ~/.config/sops/age/keys.txt` first (outside the repository), or pass --identity FILE or --recipient age1…',
       });
     }
     recipient = ids[0]!.recipient;
