@@ -200,6 +200,15 @@ describe('set, get, unset, show, ls', () => {
   });
   afterAll(() => repo?.cleanup());
 
+  it('set with no identity anywhere writes write-only and says no identity was found (with one, no such warning)', async () => {
+    const none = await repo.run(['set', 'dev/api/noid', 'TOKEN', '--stdin'], { input: 'tok-1', as: null });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toMatch(/\(write-only: /);
+    expect(none.stderr).toMatch(/^keyfold: warning: no age identity was found, so it was written write-only; if you are one of its readers, pass --identity FILE/);
+    const mine = await repo.run(['set', 'dev/api/noid2', 'TOKEN', '--stdin'], { input: 'tok-2' });
+    expect(mine).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('set reports created / added / updated / unchanged, in text and --json', async () => {
     const r1 = await repo.run(['set', 'dev/api/db', 'PASSWORD', '--stdin'], { input: 'pw-1\n' });
     expect(r1).toMatchObject({ code: 0, stdout: 'created: dev/api/db PASSWORD\n' });

@@ -44,6 +44,11 @@ export async function readValue(ctx: CommandContext, key: string, opts: ValueOpt
 
 export default async function setCommand(ctx: CommandContext, [ref, key]: string[], opts: ValueOptions): Promise<void> {
   const value = await readValue(ctx, key!, opts);
-  const r = await setValue(new Workspace(ctx.global), ref!, key!, value, { allowEmpty: opts.allowEmpty === true });
+  const ws = new Workspace(ctx.global);
+  const r = await setValue(ws, ref!, key!, value, { allowEmpty: opts.allowEmpty === true });
   ctx.out.result(r, () => `${r.action}: ${r.ref} ${r.key}${r.writeOnly ? ' (write-only: encrypted to the policy\'s readers; you cannot read it back)' : ''}`);
+  // Write-only because no key was found at all, not because the policy says so: say which.
+  if (r.writeOnly && ws.identities.length === 0) {
+    ctx.out.warn('no age identity was found, so it was written write-only; if you are one of its readers, pass --identity FILE or set KEYFOLD_AGE_KEY_FILE');
+  }
 }
