@@ -55,4 +55,13 @@ describe('keyfold help', () => {
     expect(await hint(['member', 'ad', 'bob'])).toBe('keyfold member --help');
     expect(await hint(['gte'])).toBe('keyfold --help');
   });
+
+  it('with --json a usage error is the same JSON object as any other error; a child\'s --json after -- does not count', async () => {
+    const r = await runCli(['get', 'dev/x/y', 'K', '--json', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr)).toEqual({ error: { code: 'usage', message: "unknown option '--bogus'", hint: 'see `keyfold get --help`', exitCode: 2 } });
+    const child = await runCli(['run', '--env', 'dev', '--bogus', '--', 'tool', '--json']);
+    expect(child.code).toBe(2);
+    expect(child.stderr).toBe("keyfold: unknown option '--bogus' — see `keyfold run --help`\n");
+  });
 });

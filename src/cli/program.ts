@@ -63,7 +63,8 @@ function commandsFor(argv: readonly string[]): readonly CommandSpec[] {
 export async function run(argv: string[], io: Io, version: string): Promise<number> {
   const program = new Command('keyfold');
   const screen = new Output(io, false);
-  let jsonMode = argv.includes('--json');
+  // --json among keyfold's own arguments (not a `run` child's, after `--`), until parsing knows.
+  let jsonMode = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json');
   let captured = '';
   program
     .description('GitOps for secrets: SOPS-compatible age-encrypted YAML, access policy and audit from git')
@@ -110,12 +111,12 @@ export async function run(argv: string[], io: Io, version: string): Promise<numb
       // `keyfold help CMD` printed its help: exit 0. `keyfold` alone, or `help` of an unknown command: usage.
       if (e.code === 'commander.help' && e.exitCode === 0) return ExitCode.ok;
       if (e.code === 'commander.help' && argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.some((c) => c.name === argv[1])) {
-        return reportUsage(io, `unknown command '${argv[1].slice(0, 60)}'`, '', undefined);
+        return reportUsage(io, `unknown command '${argv[1].slice(0, 60)}'`, '', undefined, jsonMode);
       }
       if (e.code === 'commander.help') return reportNoCommand(io, captured);
       // The help to point at: a command's (`member add`, `get`), else its group's (`member`).
       const named = [argv.slice(0, 2).join(' '), argv[0]].find((n) => n !== undefined && (COMMANDS.some((c) => c.name === n) || Object.hasOwn(GROUPS, n)));
-      return reportUsage(io, captured, e.message, named);
+      return reportUsage(io, captured, e.message, named, jsonMode);
     }
     return reportError(e, io, jsonMode);
   }

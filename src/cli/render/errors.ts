@@ -2,7 +2,7 @@
  * Errors on stderr, and their exit codes. Errors are one line:
  * `keyfold: <message> — <hint>`; with --json, a JSON object on stderr.
  */
-import { ExitCode, KeyfoldError, fromSystemError } from '../../kernel/errors.js';
+import { ExitCode, KeyfoldError, UsageError, fromSystemError } from '../../kernel/errors.js';
 import { encodeJson } from '../../formats/json.js';
 import { printableName } from '../../kernel/names.js';
 import type { Io } from '../io/io.js';
@@ -32,13 +32,13 @@ export function reportError(error: unknown, io: Io, json: boolean): number {
  * A command line commander rejected: one line naming the problem (the first line of
  * commander's own message, else `fallback`) and where help is. Returns the usage exit code.
  */
-export function reportUsage(io: Io, commanderText: string, fallback: string, command: string | undefined): number {
+export function reportUsage(io: Io, commanderText: string, fallback: string, command: string | undefined, json: boolean): number {
   const lines = commanderText.split('\n').filter((l) => l.trim());
   // Commander's suggestion for a typo: "(Did you mean set?)".
   const suggestion = lines.find((l) => /^\(Did you mean /.test(l));
   const message = (lines[0] ?? fallback).replace(/^error:\s*/, '') + (suggestion ? ` ${suggestion.replace('(Did', '(did')}` : '');
-  io.stderr.write(`keyfold: ${message} — see \`keyfold ${command ? command + ' ' : ''}--help\`\n`);
-  return ExitCode.usage;
+  // Printed as every other error is (one line, or JSON with --json).
+  return reportError(new UsageError(message, { hint: `see \`keyfold ${command ? command + ' ' : ''}--help\`` }), io, json);
 }
 
 /** `keyfold` with no command: the help on stderr, usage exit. */
