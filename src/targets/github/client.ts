@@ -12,7 +12,7 @@ import { isKeyfoldError, TargetError } from '../../kernel/errors.js';
 import { printableName } from '../../kernel/names.js';
 import type { TargetChanges, TargetContents, TargetContext, TargetResult } from '../target.js';
 import { describeGitHub, type GitHubConfig } from './github.js';
-import { newOctokit, SECONDARY_RATE_LIMIT } from './octokit.js';
+import { githubMessage, isRequestError, newOctokit, SECONDARY_RATE_LIMIT } from './octokit.js';
 
 /** GitHub's limit per secret. */
 export const MAX_VALUE_BYTES = 48 * 1024;
@@ -23,24 +23,6 @@ const TOKEN_HINT =
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
-
-interface RequestErrorLike {
-  status: number;
-  response?: { headers?: Record<string, string | undefined>; data?: unknown };
-  cause?: unknown;
-}
-
-function isRequestError(e: unknown): e is RequestErrorLike {
-  return e instanceof Error && typeof (e as { status?: unknown }).status === 'number';
-}
-
-/** GitHub's `message`, first line, short and printable (never the request). */
-function providerMessage(data: unknown): string | undefined {
-  const m = typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : undefined;
-  if (typeof m !== 'string' || m.trim() === '') return undefined;
-  const line = m.trim().split('\n')[0]!;
-  return printableName(line.length > 120 ? `${line.slice(0, 117)}...` : line);
-}
 
 export function toTargetError(e: unknown, scope: string, what: string, notFound: string): TargetError {
   if (e instanceof TargetError) return e;
@@ -54,7 +36,7 @@ export function toTargetError(e: unknown, scope: string, what: string, notFound:
     return new TargetError(`${scope}: ${what}: ${printableName(line.slice(0, 160))}`);
   }
   const status = e.status;
-  const said = providerMessage(e.response?.data);
+  const said = githubMessage(e.response?.data);
   const headers = e.response?.headers ?? {};
   let reason: string;
   let hint: string | undefined;

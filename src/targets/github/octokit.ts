@@ -6,6 +6,7 @@
 import type { HttpClient } from '../../net/http.js';
 import { apiUrlProblem } from '../../net/api-url.js';
 import { ConfigError } from '../../kernel/errors.js';
+import { printableName } from '../../kernel/names.js';
 import { baseUrl } from '../common/provider-text.js';
 import { DEFAULT_API_URL } from './github.js';
 
@@ -64,4 +65,26 @@ export async function newOctokit(token: string, apiUrl: string | undefined, http
     options.headers['x-github-api-version'] = API_VERSION;
   });
   return octokit;
+}
+
+/** What octokit throws for an HTTP answer (its RequestError): the status, GitHub's answer, and keyfold's own error as `cause` when the client gave up. */
+export interface RequestErrorLike {
+  status: number;
+  response?: { headers?: Record<string, string | undefined>; data?: unknown };
+  cause?: unknown;
+}
+
+export const isRequestError = (e: unknown): e is RequestErrorLike => e instanceof Error && typeof (e as { status?: unknown }).status === 'number';
+
+/** GitHub's `message` and its first validation error, first lines, short and printable (never the request). */
+export function githubMessage(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as { message?: unknown; errors?: unknown };
+  const parts: string[] = [];
+  if (typeof d.message === 'string' && d.message.trim() !== '') parts.push(d.message.trim().split('\n')[0]!);
+  const first = Array.isArray(d.errors) ? (d.errors[0] as { message?: unknown } | undefined) : undefined;
+  if (first && typeof first.message === 'string') parts.push(first.message.split('\n')[0]!);
+  if (parts.length === 0) return undefined;
+  const text = parts.join(': ');
+  return printableName(text.length > 160 ? `${text.slice(0, 157)}...` : text);
 }

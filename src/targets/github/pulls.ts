@@ -10,8 +10,7 @@ import { printableName } from '../../kernel/names.js';
 import type { HttpClient } from '../../net/http.js';
 import { baseUrl } from '../common/provider-text.js';
 import { DEFAULT_API_URL } from './github.js';
-import { newOctokit } from './octokit.js';
-
+import { githubMessage, isRequestError, newOctokit } from './octokit.js';
 
 export const PULLS_TOKEN_HINT =
   'set GITHUB_TOKEN (or GH_TOKEN) to a token that may open pull requests on the repository: a fine-grained token with "Pull requests: read and write" (and "Contents: read"), or a classic token with repo; `gh auth token` prints yours';
@@ -37,27 +36,6 @@ export interface RepoClientOptions {
   http: HttpClient;
 }
 
-interface RequestErrorLike {
-  status: number;
-  response?: { data?: unknown };
-  cause?: unknown;
-}
-
-const isRequestError = (e: unknown): e is RequestErrorLike => e instanceof Error && typeof (e as { status?: unknown }).status === 'number';
-
-/** GitHub's `message` and its first validation error, short and printable. */
-function said(data: unknown): string | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as { message?: unknown; errors?: unknown };
-  const parts: string[] = [];
-  if (typeof d.message === 'string' && d.message.trim() !== '') parts.push(d.message.trim().split('\n')[0]!);
-  const first = Array.isArray(d.errors) ? (d.errors[0] as { message?: unknown } | undefined) : undefined;
-  if (first && typeof first.message === 'string') parts.push(first.message.split('\n')[0]!);
-  if (parts.length === 0) return undefined;
-  const text = parts.join(': ');
-  return printableName(text.length > 160 ? `${text.slice(0, 157)}...` : text);
-}
-
 function toError(e: unknown, scope: string, what: string): KeyfoldError {
   if (isRequestError(e) && isKeyfoldError(e.cause)) return new KeyfoldError(`${scope}: ${what}: ${e.cause.message}`, { hint: e.cause.hint });
   if (isKeyfoldError(e)) return new KeyfoldError(`${scope}: ${what}: ${e.message}`, { hint: e.hint });
@@ -65,7 +43,7 @@ function toError(e: unknown, scope: string, what: string): KeyfoldError {
     const line = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!;
     return new KeyfoldError(`${scope}: ${what}: ${printableName(line.slice(0, 160))}`);
   }
-  const message = said(e.response?.data);
+  const message = githubMessage(e.response?.data);
   const reasons: Record<number, [string, string | undefined]> = {
     401: ['bad credentials', PULLS_TOKEN_HINT],
     403: ['forbidden: the token may not do this', PULLS_TOKEN_HINT],
