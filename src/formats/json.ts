@@ -35,11 +35,9 @@ function isPlainJson(v: unknown, depth: number): boolean {
  * output built a member at a time (in worker threads), byte for byte the same.
  */
 export function encodeJsonMember(key: string, value: unknown): string {
-  // A document (maps as Map) without integer-like keys is the same as plain objects: the
-  // native encoder then writes it (re-indented: raw newlines occur only between tokens).
-  const plain = asPlainObjects(value, 0);
-  const body = plain !== undefined && isPlainJson(plain, 0) ? JSON.stringify(plain, null, 2).replace(/\n/g, '\n  ').replace(RAW_CONTROL_RE, escapeControl) : write(value, 2, '  ');
-  return `  ${str(key)}: ${body}`;
+  // A document (maps as Map) without integer-like keys is the same as plain objects, which
+  // encodeJson gives the native encoder; re-indented (raw newlines occur only between tokens).
+  return `  ${str(key)}: ${encodeJson(asPlainObjects(value, 0) ?? value).replace(/\n/g, '\n  ')}`;
 }
 
 /** Maps as plain objects where that keeps their order (no integer-like or `__proto__` key); undefined otherwise. */
